@@ -1,0 +1,263 @@
+import { frames, currentTaskRecord } from '../internal/context.js';
+import { func, duration } from '../internal/validate.js';
+import { scheduler } from './scheduler.js';
+import { RESOLVED } from '../internal/promise.js';
+import { Clock } from '../time/clock.js';
+import { Task, TaskState, Outcome, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
+import { JoinHandle } from '../task/join-handle.js';
+import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
+import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
+import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
+
+let nextTaskId = 1;
+
+/** Spawn options. */
+export interface SpawnOptions {
+  /** Shown in errors, warnings and (later) introspection. */
+  name?: string;
+}
+
+/**
+ * A weft runtime: its clock and timers, the tasks spawned in it, its error
+ * policy and (multi-thread flavor) its worker threads. Code that never builds
+ * one uses the default runtime, created on first use.
+ *
+ * @example
+ * ```ts
+ * import { Runtime, spawn, sleep } from 'weft';
+ * const rt = Runtime.builder().currentThread().startPaused(true).build();
+ * const value = await rt.run(async () => {
+ *   const child = spawn(async () => { await sleep(60_000); return 'done'; });
+ *   return await child; // the paused clock jumps the minute at once
+ * });
+ * console.assert(value === 'done');
+ * await rt.shutdown();
+ * ```
+ */
+export class Runtime implements AsyncDisposable {
+  readonly clock = new Clock();
+  readonly options: Readonly<RuntimeOptions>;
+  #alive = new Set<Task>();
+  #spawned = 0;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #closed = false;
+  #unobserved: Task[] = [];
+  #threads: ThreadMetricsSource | undefined = undefined;
+  #shutdownHooks: Array<() => Promise<void>> = [];
+
+  /** A builder for a runtime with non-default options. */
+  static builder(): Builder {
+    return new RuntimeBuilder();
+  }
+
+  constructor(options?: RuntimeOptions) {
+    this.options = Object.freeze({ ...defaultOptions(), ...options });
+  }
+
+  /** Spawns a task on this runtime (see `spawn`). */
+  readonly spawn = <T>(fn: TaskBody<T>, options?: SpawnOptions): JoinHandle<T> => {
+    func(fn, 'spawn', 'the task body');
+    return this.spawnTask(fn, spawnName(options)).handle as JoinHandle<T>;
+  };
+
+  /** Internal: creates and schedules a task. `spawn` never runs the body synchronously. */
+  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task {
+    const task = new Task(this, nextTaskId++, name, body);
+    if (owner !== undefined) {
+      task.owner = owner;
+      task.observed = true;
+    }
+    task.handle = new JoinHandle(task);
+    this.#spawned++;
+    // Tokio: a task spawned on a runtime that has shut down is cancelled at once.
+    if (this.#closed) task.cancelRequested = true;
+    this.#alive.add(task);
+    task.done = frames.run(task, runTask, task);
+    return task;
+  }
+
+  /** Internal: bookkeeping when a task has finished. */
+  taskFinished(task: Task): void {
+    this.#alive.delete(task);
+    if (task.outcome === Outcome.Ok) this.#completed++;
+    else if (task.outcome === Outcome.Cancelled) this.#cancelled++;
+    else {
+      this.#failed++;
+      if (!task.observed) this.#reportLater(task);
+    }
+  }
+
+  /**
+   * Runs `main` as the root task and resolves with its value (Tokio's
+   * `block_on`). When `main` returns, tasks still running in this runtime are
+   * aborted and awaited. If `main` throws, `run` rejects with what it threw.
+   */
+  run<T>(main: (task: TaskContext) => T | PromiseLike<T>): Promise<T> {
+    func(main, 'Runtime.run', 'main');
+    return this.runRoot(main, undefined);
+  }
+
+  /** Internal: `run`, telling `onRoot` the root task (so `main()` can abort it on a signal). */
+  async runRoot<T>(main: TaskBody<T>, onRoot: ((root: Task) => void) | undefined): Promise<T> {
+    if (this.#closed) throw new RuntimeShutdownError('Runtime.run(): the runtime has shut down');
+    const seed = this.options.seed;
+    if (seed !== undefined) scheduler.setSeed(seed);
+    if (this.options.startPaused && !this.clock.paused) this.clock.pause();
+    const root = this.spawnTask(main, 'main');
+    root.observed = true;
+    onRoot?.(root);
+    try {
+      await root.done;
+      if (root.outcome === Outcome.Ok) return root.result as T;
+      if (root.outcome === Outcome.Failed) throw root.result;
+      throw root.joinError();
+    } finally {
+      await this.#abortAll(Infinity);
+      if (seed !== undefined) scheduler.setSeed(undefined);
+    }
+  }
+
+  /**
+   * Aborts every task, waits for them to settle (at most `timeout` ms of real
+   * time, default Infinity), stops the runtime's timers and worker threads.
+   * Idempotent. Tasks spawned afterwards are cancelled at once.
+   */
+  async shutdown(options?: { timeout?: number }): Promise<void> {
+    const timeout =
+      options?.timeout === undefined ? Infinity : duration(options.timeout, 'Runtime.shutdown', 'timeout');
+    this.#closed = true;
+    await this.#abortAll(timeout);
+    this.clock.close();
+    const hooks = this.#shutdownHooks;
+    this.#shutdownHooks = [];
+    await Promise.all(hooks.map((hook) => hook()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  /** A snapshot of this runtime's counters. */
+  metrics(): RuntimeMetrics {
+    const threads = this.#threads;
+    return {
+      flavor: this.options.flavor,
+      workers: this.options.flavor === 'multi-thread' ? this.options.workerThreads : 0,
+      aliveTasks: this.#alive.size,
+      spawnedTasks: this.#spawned,
+      completedTasks: this.#completed,
+      failedTasks: this.#failed,
+      cancelledTasks: this.#cancelled,
+      blockingThreads: threads?.blockingThreads ?? 0,
+      idleBlockingThreads: threads?.idleBlockingThreads ?? 0,
+      blockingQueueDepth: threads?.blockingQueueDepth ?? 0,
+    };
+  }
+
+  /** Internal: the blocking pool / worker threads report their counters here. */
+  attachThreads(source: ThreadMetricsSource, onShutdown: () => Promise<void>): void {
+    this.#threads = source;
+    this.#shutdownHooks.push(onShutdown);
+  }
+
+  /** Internal: true once shutdown() was called. */
+  get isShutdown(): boolean {
+    return this.#closed;
+  }
+
+  /** Internal: the tasks alive now (for shutdown and introspection). */
+  aliveTasks(): IterableIterator<Task> {
+    return this.#alive.values();
+  }
+
+  async #abortAll(timeout: number): Promise<void> {
+    const deadline = Date.now() + timeout;
+    // Cleanup code may spawn again; go round until nothing is left.
+    for (let round = 0; this.#alive.size > 0 && round < 100; round++) {
+      const tasks = [...this.#alive];
+      for (const task of tasks) task.abort();
+      const settled = Promise.all(tasks.map((t) => t.done));
+      if (timeout === Infinity) {
+        await settled;
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<boolean>((resolve) => {
+        timer = setTimeout(resolve, left, true);
+      });
+      const timedOut = await Promise.race([settled.then(() => false), expired]);
+      clearTimeout(timer);
+      if (timedOut) return;
+    }
+  }
+
+  #reportLater(task: Task): void {
+    // Like Node's unhandled-rejection check: give code one turn to await the handle.
+    if (this.#unobserved.push(task) === 1) setImmediate(this.#checkUnobserved);
+  }
+
+  #checkUnobserved = (): void => {
+    const tasks = this.#unobserved;
+    this.#unobserved = [];
+    for (const task of tasks) if (!task.observed) this.#taskError(task);
+  };
+
+  #taskError(task: Task): void {
+    const policy = this.options.onTaskError;
+    const error = task.joinError();
+    if (policy === 'ignore') return;
+    if (policy === 'warn') {
+      const label = task.name === undefined ? `task ${task.id}` : `task ${task.id} (${task.name})`;
+      console.warn(`weft: ${label} failed and nobody awaited it: ${formatCauseChain(task.result)}`);
+      return;
+    }
+    if (policy === 'shutdown') {
+      void this.shutdown();
+      return;
+    }
+    try {
+      policy(error);
+    } catch (err) {
+      console.error(`weft: the onTaskError handler threw: ${formatCauseChain(err)}`);
+    }
+  }
+}
+
+function spawnName(options: SpawnOptions | undefined): string | undefined {
+  if (options === undefined) return undefined;
+  const name = options.name;
+  if (name !== undefined && typeof name !== 'string') throw new TypeError('spawn: options.name must be a string');
+  return name;
+}
+
+async function runTask(task: Task): Promise<void> {
+  // Never run the body synchronously; in seeded mode the start order is shuffled.
+  if (scheduler.seeded) await new Promise((resolve) => scheduler.resolve(resolve, undefined));
+  else await RESOLVED;
+  if (task.cancelRequested) {
+    task.finish(true, task.cancelError());
+    return;
+  }
+  task.state = TaskState.Running;
+  let value: unknown;
+  try {
+    value = await task.body!(task);
+  } catch (err) {
+    task.finish(true, err);
+    return;
+  }
+  task.finish(false, value);
+}
+
+let defaultRuntime: Runtime | undefined;
+
+/** The runtime of the calling task, or the default runtime (created on first use). */
+export function currentRuntime(): Runtime {
+  return currentTaskRecord()?.runtime ?? (defaultRuntime ??= new Runtime());
+}
+
+export { spawnName };

@@ -1,0 +1,106 @@
+/**
+ * The one scheduler every weft primitive resumes waiters through.
+ *
+ * JavaScript already has a ready queue (the microtask queue), so in the default
+ * mode `resolve()` just resolves: the continuation is queued by V8. What this
+ * module adds on top is what Tokio's scheduler gives and microtasks do not:
+ *
+ * - a cooperative budget: a run of immediately-ready weft operations (a send
+ *   into free capacity, an uncontended lock) yields to the macrotask queue
+ *   every `BUDGET` operations, so a hot loop cannot starve timers or I/O;
+ * - a seeded mode: the order in which woken waiters resume, spawned tasks
+ *   start and unbiased `select` polls its branches comes from a seeded PRNG,
+ *   so a concurrency test can be replayed by its seed.
+ */
+
+/** Consecutive immediately-ready operations allowed before one goes through a macrotask. */
+export const BUDGET = 128;
+
+type Resume = (value: any) => void;
+
+class Scheduler {
+  /** Counts resumptions and ready operations; the paused clock reads it to tell idle from busy. */
+  activity = 0;
+  #spent = 0;
+  #seeded = false;
+  #state = 0;
+  #readyFns: Resume[] = [];
+  #readyValues: unknown[] = [];
+  #draining = false;
+
+  /** True while a seeded runtime is running. */
+  get seeded(): boolean {
+    return this.#seeded;
+  }
+
+  /** Switches to seeded mode (`seed` a number) or back to the default (undefined). */
+  setSeed(seed: number | undefined): void {
+    this.#seeded = seed !== undefined;
+    this.#state = (seed ?? 0) >>> 0 || 0x9e3779b9;
+  }
+
+  /** A number in [0, 1): seeded when a seeded runtime runs, else Math.random(). */
+  random(): number {
+    if (!this.#seeded) return Math.random();
+    // mulberry32: small, fast, and good enough to shuffle wake-ups.
+    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Resumes a waiter. The value has already left its primitive. */
+  resolve(fn: Resume, value: unknown): void {
+    this.activity++;
+    if (!this.#seeded) {
+      fn(value);
+      return;
+    }
+    this.#readyFns.push(fn);
+    this.#readyValues.push(value);
+    if (!this.#draining) {
+      this.#draining = true;
+      queueMicrotask(this.#drain);
+    }
+  }
+
+  #drain = (): void => {
+    const fns = this.#readyFns;
+    const values = this.#readyValues;
+    while (fns.length > 0) {
+      const i = Math.floor(this.random() * fns.length);
+      const last = fns.length - 1;
+      const fn = fns[i]!;
+      const value = values[i];
+      fns[i] = fns[last]!;
+      values[i] = values[last];
+      fns.pop();
+      values.pop();
+      fn(value);
+    }
+    this.#draining = false;
+  };
+
+  /**
+   * Spends one unit of the cooperative budget. Returns false when it is used
+   * up: the caller must then complete through `hop()` instead of at once.
+   */
+  budget(): boolean {
+    this.activity++;
+    if (++this.#spent < BUDGET) return true;
+    this.#spent = 0;
+    return false;
+  }
+
+  /** A promise that resolves in the next macrotask (after timers and I/O had their turn). */
+  hop(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.#spent = 0;
+        resolve();
+      });
+    });
+  }
+}
+
+export const scheduler = new Scheduler();

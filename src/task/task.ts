@@ -1,0 +1,180 @@
+import type { Frame } from '../internal/context.js';
+import type { Parked } from '../internal/wait-queue.js';
+import { CancellationToken, onTokenCancel } from '../sync/cancellation-token.js';
+import { CancelledError, JoinError } from './errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { JoinHandle } from './join-handle.js';
+
+/** What a task body receives: its identity and its cancellation. */
+export interface TaskContext {
+  readonly id: number;
+  readonly name: string | undefined;
+  /** Aborts when the task is aborted. Created on first use. */
+  readonly signal: AbortSignal;
+  /** The task's token: cancelling it aborts the task. Created on first use. */
+  readonly token: CancellationToken;
+}
+
+export type TaskBody<T> = (task: TaskContext) => T | PromiseLike<T>;
+
+/** Told when a task it owns has finished (JoinSet, scope). */
+export interface TaskOwner {
+  taskDone(task: Task): void;
+}
+
+/** Where a task is in its life; kept cheap to read for introspection. */
+export const enum TaskState {
+  Scheduled = 0,
+  Running = 1,
+  Done = 2,
+}
+
+export const enum Outcome {
+  Pending = 0,
+  Ok = 1,
+  Failed = 2,
+  Cancelled = 3,
+}
+
+/**
+ * The runtime's record of one task. It is also the task's async-context frame
+ * and the `TaskContext` its body receives; `JoinHandle` is the public face.
+ *
+ * The record keeps, cheaply, what introspection will want: the state, the
+ * list of weft waits the task is parked in (each says what it waits on), and
+ * when it was spawned.
+ */
+export class Task implements Frame, TaskContext {
+  readonly id: number;
+  readonly name: string | undefined;
+  readonly runtime: Runtime;
+  /** Task-local values visible in this task (set only for a scope body, which shares its caller's). */
+  locals: ReadonlyMap<object, unknown> | undefined = undefined;
+  body: TaskBody<unknown> | undefined;
+  state = TaskState.Scheduled;
+  outcome = Outcome.Pending;
+  result: unknown = undefined;
+  cancelRequested = false;
+  abortReason: unknown = undefined;
+  /** Someone will see a failure (the handle was awaited, or a JoinSet or scope owns the task). */
+  observed = false;
+  owner: TaskOwner | undefined = undefined;
+  /** Settles (never rejects) once the task has finished. */
+  done!: Promise<void>;
+  handle: JoinHandle<unknown> | undefined = undefined;
+  /** Head of the intrusive list of weft waits this task is parked in. */
+  waits: Parked<any> | undefined = undefined;
+  #token: CancellationToken | undefined = undefined;
+  #cancelError: CancelledError | undefined = undefined;
+
+  constructor(runtime: Runtime, id: number, name: string | undefined, body: TaskBody<unknown>) {
+    this.runtime = runtime;
+    this.id = id;
+    this.name = name;
+    this.body = body;
+  }
+
+  get task(): Task {
+    return this;
+  }
+
+  get token(): CancellationToken {
+    if (this.#token === undefined) {
+      const token = new CancellationToken();
+      this.#token = token;
+      if (this.cancelRequested || this.outcome !== Outcome.Pending) token.cancel(this.signalReason());
+      else onTokenCancel(token, (reason) => this.abort(reason));
+    }
+    return this.#token;
+  }
+
+  get signal(): AbortSignal {
+    return this.token.signal;
+  }
+
+  get isFinished(): boolean {
+    return this.state === TaskState.Done;
+  }
+
+  /** The error a weft wait in this task rejects with once the task is aborted. */
+  cancelError(): CancelledError {
+    return (this.#cancelError ??= new CancelledError(
+      `task ${this.id}${this.name === undefined ? '' : ` (${this.name})`} was cancelled`,
+      this.abortReason === undefined ? undefined : { cause: this.abortReason },
+    ));
+  }
+
+  /** What the task's signal aborts with: the abort reason, or the task's CancelledError. */
+  signalReason(): unknown {
+    return this.abortReason === undefined ? this.cancelError() : this.abortReason;
+  }
+
+  /**
+   * Requests cancellation: the token and signal fire, then every weft wait the
+   * task is parked in rejects with `CancelledError`. A no-op once finished.
+   */
+  abort(reason?: unknown): void {
+    if (this.cancelRequested || this.state === TaskState.Done) return;
+    this.cancelRequested = true;
+    this.abortReason = reason;
+    this.#token?.cancel(this.signalReason());
+    const error = this.cancelError();
+    let w = this.waits;
+    while (w !== undefined) {
+      const next = w.tNext;
+      w.cancel(error);
+      w = next;
+    }
+  }
+
+  linkWait(w: Parked<any>): void {
+    w.task = this;
+    w.tPrev = undefined;
+    w.tNext = this.waits;
+    if (this.waits !== undefined) this.waits.tPrev = w;
+    this.waits = w;
+  }
+
+  unlinkWait(w: Parked<any>): void {
+    const { tPrev, tNext } = w;
+    if (tPrev === undefined) {
+      if (this.waits === w) this.waits = tNext;
+    } else tPrev.tNext = tNext;
+    if (tNext !== undefined) tNext.tPrev = tPrev;
+    w.task = w.tPrev = w.tNext = undefined;
+  }
+
+  /** Records how the body ended. A body that ends after an abort was cancelled, unless its cleanup threw something else. */
+  finish(threw: boolean, value: unknown): void {
+    if (this.state === TaskState.Done) return;
+    this.state = TaskState.Done;
+    this.body = undefined;
+    if (!threw) {
+      this.outcome = this.cancelRequested ? Outcome.Cancelled : Outcome.Ok;
+      this.result = this.cancelRequested ? undefined : value;
+    } else if (this.cancelRequested && this.isCancellation(value)) {
+      this.outcome = Outcome.Cancelled;
+    } else {
+      this.outcome = Outcome.Failed;
+      this.result = value;
+    }
+    this.#token?.cancel(this.signalReason()); // nothing may wait on a finished task's token
+    this.runtime.taskFinished(this);
+    this.owner?.taskDone(this);
+  }
+
+  isCancellation(err: unknown): boolean {
+    return (
+      err instanceof CancelledError ||
+      (this.abortReason !== undefined && err === this.abortReason) ||
+      (this.#token !== undefined && err === this.#token.reason)
+    );
+  }
+
+  /** The JoinError for a task that did not return a value. */
+  joinError(): JoinError {
+    return this.outcome === Outcome.Cancelled
+      ? new JoinError('ERR_TASK_CANCELLED', this.id, this.name, this.abortReason)
+      : new JoinError('ERR_TASK_FAILED', this.id, this.name, this.result);
+  }
+}

@@ -1,0 +1,173 @@
+import { performance } from 'node:perf_hooks';
+import { TimerHeap, type TimerEntry } from '../internal/timer-heap.js';
+import { scheduler } from '../runtime/scheduler.js';
+
+/**
+ * A runtime's clock and its timer driver: every weft timer (sleeps, intervals,
+ * timeouts) is an entry in one heap, and one Node timer at a time is armed for
+ * the earliest deadline. With no weft timer pending, no Node timer exists, so
+ * weft never keeps the process alive by itself.
+ *
+ * Paused, the clock stands still: it moves only through `advance()` or, when the
+ * program is idle (a whole macrotask turn passed with no weft activity) and a
+ * timer is pending, by jumping to the next deadline (auto-advance, as Tokio's
+ * paused clock does). Tests of hours of intervals then run in milliseconds and
+ * give the same result every run.
+ */
+export class Clock {
+  readonly timers = new TimerHeap();
+  #offset = 0;
+  #paused = false;
+  #frozenAt = 0;
+  #nodeTimer: NodeJS.Timeout | undefined = undefined;
+  #armedFor = Infinity;
+  #autoAdvance: NodeJS.Immediate | undefined = undefined;
+  #activityMark = 0;
+  #manualAdvance = 0;
+
+  /** Monotonic milliseconds (virtual while paused). */
+  now(): number {
+    return this.#paused ? this.#frozenAt : performance.now() + this.#offset;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  pause(): void {
+    if (this.#paused) throw new RangeError('pause(): the clock is already paused (pause() does not nest)');
+    this.#frozenAt = this.now();
+    this.#paused = true;
+    this.#disarm();
+    this.#schedule();
+  }
+
+  resume(): void {
+    if (!this.#paused) throw new RangeError('resume(): the clock is not paused');
+    this.#offset = this.#frozenAt - performance.now();
+    this.#paused = false;
+    this.#cancelAutoAdvance();
+    this.#schedule();
+  }
+
+  /**
+   * Moves a paused clock forward by `ms`, firing the timers due on the way in
+   * deadline order and letting woken tasks run (one macrotask turn) after each instant.
+   */
+  async advance(ms: number): Promise<void> {
+    if (!this.#paused) throw new RangeError('advance(): the clock is not paused (call pause() first)');
+    if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0 || ms === Infinity) {
+      throw new RangeError(`advance(): expected a finite duration >= 0 in ms, got ${String(ms)}`);
+    }
+    const target = this.#frozenAt + ms;
+    this.#manualAdvance++;
+    try {
+      for (;;) {
+        const next = this.timers.peek();
+        if (next === undefined || next.deadline > target) break;
+        this.#frozenAt = Math.max(this.#frozenAt, next.deadline);
+        this.#fireDue();
+        await turn();
+      }
+      this.#frozenAt = Math.max(this.#frozenAt, target);
+      await turn();
+    } finally {
+      this.#manualAdvance--;
+      this.#schedule();
+    }
+  }
+
+  /** Adds a timer. Its `fire()` runs once the clock reaches its deadline. */
+  add(entry: TimerEntry): void {
+    this.timers.push(entry);
+    if (entry.heapIndex === 0) this.#schedule();
+  }
+
+  /** Removes a timer that has not fired (no-op otherwise). */
+  remove(entry: TimerEntry): void {
+    this.timers.remove(entry);
+    if (this.timers.size === 0) {
+      this.#disarm();
+      this.#cancelAutoAdvance();
+    }
+  }
+
+  /** Stops driving timers (runtime shut down). Pending entries stay where they are. */
+  close(): void {
+    this.#disarm();
+    this.#cancelAutoAdvance();
+  }
+
+  #fireDue(): void {
+    const now = this.now();
+    for (;;) {
+      const top = this.timers.peek();
+      if (top === undefined || top.deadline > now) break;
+      this.timers.pop();
+      top.fire();
+    }
+  }
+
+  /** Arms whatever drives the next timer: a Node timer, or auto-advance while paused. */
+  #schedule(): void {
+    const top = this.timers.peek();
+    if (top === undefined) {
+      this.#disarm();
+      this.#cancelAutoAdvance();
+      return;
+    }
+    if (this.#paused) {
+      if (this.#autoAdvance === undefined && this.#manualAdvance === 0) {
+        this.#activityMark = scheduler.activity;
+        this.#autoAdvance = setImmediate(this.#onIdle);
+      }
+      return;
+    }
+    if (this.#nodeTimer !== undefined && this.#armedFor <= top.deadline) return;
+    this.#disarm();
+    this.#armedFor = top.deadline;
+    const delay = Math.max(0, Math.ceil(top.deadline - this.now()));
+    this.#nodeTimer = setTimeout(this.#onTimer, delay);
+  }
+
+  #disarm(): void {
+    if (this.#nodeTimer !== undefined) {
+      clearTimeout(this.#nodeTimer);
+      this.#nodeTimer = undefined;
+      this.#armedFor = Infinity;
+    }
+  }
+
+  #cancelAutoAdvance(): void {
+    if (this.#autoAdvance !== undefined) {
+      clearImmediate(this.#autoAdvance);
+      this.#autoAdvance = undefined;
+    }
+  }
+
+  #onTimer = (): void => {
+    this.#nodeTimer = undefined;
+    this.#armedFor = Infinity;
+    this.#fireDue();
+    this.#schedule();
+  };
+
+  #onIdle = (): void => {
+    this.#autoAdvance = undefined;
+    if (!this.#paused || this.#manualAdvance > 0) return;
+    const top = this.timers.peek();
+    if (top === undefined) return;
+    // Something ran during the last turn: the program is not idle yet.
+    if (scheduler.activity !== this.#activityMark) {
+      this.#schedule();
+      return;
+    }
+    this.#frozenAt = Math.max(this.#frozenAt, top.deadline);
+    this.#fireDue();
+    this.#schedule();
+  };
+}
+
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
