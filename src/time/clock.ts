@@ -36,7 +36,9 @@ export class Clock {
 
   pause(): void {
     if (this.#paused) throw new RangeError('pause(): the clock is already paused (pause() does not nest)');
-    this.#frozenAt = this.now();
+    // A whole number, so that whole-ms sleeps and advances add up exactly
+    // (fractional performance.now() values would drift: 0.1 + 0.2 !== 0.3).
+    this.#frozenAt = Math.ceil(this.now());
     this.#paused = true;
     this.#disarm();
     this.#schedule();
@@ -59,9 +61,11 @@ export class Clock {
     if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0 || ms === Infinity) {
       throw new RangeError(`advance(): expected a finite duration >= 0 in ms, got ${String(ms)}`);
     }
-    const target = this.#frozenAt + ms;
     this.#manualAdvance++;
     try {
+      // Let tasks that are ready (just spawned, just woken) run and set their timers first.
+      await turn();
+      const target = this.#frozenAt + ms;
       for (;;) {
         const next = this.timers.peek();
         if (next === undefined || next.deadline > target) break;
