@@ -23,3 +23,18 @@ export function currentFrame(): Frame | undefined {
 export function currentTaskRecord(): Task | undefined {
   return frames.getStore()?.task;
 }
+
+let enabled = false;
+
+/**
+ * Makes sure the AsyncLocalStorage is active before weft relies on entering a
+ * frame inside a microtask job. On Node 20 (async_hooks-based storage) a job
+ * whose promise was created before the storage was enabled runs on the
+ * top-level resource, and entering a frame there would leak into all code.
+ * Re-entering the current store enables it without changing anything.
+ */
+export function enableFrames(): void {
+  if (enabled) return;
+  enabled = true;
+  frames.enterWith(frames.getStore()!);
+}

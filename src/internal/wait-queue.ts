@@ -89,7 +89,7 @@ export class Parked<T = unknown> {
     if (this.settled) return;
     this.detach();
     this.unlinkAll();
-    this.onCancel();
+    this.onCancel(reason);
     this.reject!(reason);
   }
 
@@ -98,8 +98,8 @@ export class Parked<T = unknown> {
     this.queue?.remove(this);
   }
 
-  /** Hook: give back what was promised to this wait. Runs after it left its queue. */
-  protected onCancel(): void {}
+  /** Hook: give back what was promised to this wait. Runs after it left its queue, before the rejection. */
+  protected onCancel(_reason: unknown): void {}
 
   private unlinkAll(): void {
     if (this.resolve !== undefined) waitStats.parked--;

@@ -14,6 +14,9 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * failure (printed to stderr with its `cause` chain), 128+signal when stopped
  * by a signal. Never rejects.
  *
+ * @throws TypeError if `fn` is not a function or `options.runtime` not a
+ *   Runtime; RangeError for a negative or NaN `shutdownTimeout`
+ *
  * @example
  * ```ts
  * import { main, sleep } from 'weft';
@@ -22,16 +25,28 @@ const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * });
  * ```
  */
-export async function main<T>(
+export function main<T>(
   fn: (task: TaskContext) => T | PromiseLike<T>,
   options?: { runtime?: Runtime; shutdownTimeout?: number },
 ): Promise<void> {
+  // Not async: bad input throws synchronously, before any signal handler is installed.
   func(fn, 'main', 'fn');
-  const runtime = options?.runtime ?? new Runtime();
-  if (!(runtime instanceof Runtime)) throw new TypeError('main: options.runtime must be a Runtime');
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`main: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  if (options?.runtime !== undefined && !(options.runtime instanceof Runtime)) {
+    throw new TypeError('main: options.runtime must be a Runtime');
+  }
   const shutdownTimeout =
     options?.shutdownTimeout === undefined ? 10_000 : duration(options.shutdownTimeout, 'main', 'shutdownTimeout');
+  return runMain(fn, options?.runtime ?? new Runtime(), shutdownTimeout);
+}
 
+async function runMain<T>(
+  fn: (task: TaskContext) => T | PromiseLike<T>,
+  runtime: Runtime,
+  shutdownTimeout: number,
+): Promise<void> {
   let root: Task | undefined;
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -1,7 +1,7 @@
-import { frames, currentTaskRecord } from '../internal/context.js';
+import { frames, currentTaskRecord, enableFrames } from '../internal/context.js';
 import { func, duration } from '../internal/validate.js';
 import { scheduler } from './scheduler.js';
-import { RESOLVED } from '../internal/promise.js';
+import { RESOLVED, newPromise } from '../internal/promise.js';
 import { Clock } from '../time/clock.js';
 import { Task, TaskState, Outcome, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
 import { JoinHandle } from '../task/join-handle.js';
@@ -74,7 +74,12 @@ export class Runtime implements AsyncDisposable {
     // Tokio: a task spawned on a runtime that has shut down is cancelled at once.
     if (this.#closed) task.cancelRequested = true;
     this.#alive.add(task);
-    task.done = frames.run(task, runTask, task);
+    enableFrames();
+    task.done = newPromise<void>(task);
+    // A reaction job captures the spawner's async context (so other
+    // AsyncLocalStorage users propagate), and entering the task's frame
+    // inside that job costs one context frame, not the two of frames.run().
+    RESOLVED.then(() => startTask(task));
     return task;
   }
 
@@ -123,10 +128,21 @@ export class Runtime implements AsyncDisposable {
    * Aborts every task, waits for them to settle (at most `timeout` ms of real
    * time, default Infinity), stops the runtime's timers and worker threads.
    * Idempotent. Tasks spawned afterwards are cancelled at once.
+   * @throws RangeError for a negative or NaN `timeout`; TypeError for non-object options
    */
-  async shutdown(options?: { timeout?: number }): Promise<void> {
+  shutdown(options?: { timeout?: number }): Promise<void> {
+    // Not async: bad input throws synchronously.
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(
+        `Runtime.shutdown: options must be an object, got ${options === null ? 'null' : typeof options}`,
+      );
+    }
     const timeout =
       options?.timeout === undefined ? Infinity : duration(options.timeout, 'Runtime.shutdown', 'timeout');
+    return this.#shutdown(timeout);
+  }
+
+  async #shutdown(timeout: number): Promise<void> {
     this.#closed = true;
     await this.#abortAll(timeout);
     this.clock.close();
@@ -219,38 +235,64 @@ export class Runtime implements AsyncDisposable {
       void this.shutdown();
       return;
     }
-    try {
-      policy(error);
-    } catch (err) {
+    const handlerFailed = (err: unknown): void => {
       console.error(`weft: the onTaskError handler threw: ${formatCauseChain(err)}`);
+    };
+    try {
+      // An async handler's rejection is reported the same way, never left unhandled.
+      const result: unknown = policy(error);
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+        Promise.resolve(result).then(undefined, handlerFailed);
+      }
+    } catch (err) {
+      handlerFailed(err);
     }
   }
 }
 
 function spawnName(options: SpawnOptions | undefined): string | undefined {
   if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`spawn: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
   const name = options.name;
   if (name !== undefined && typeof name !== 'string') throw new TypeError('spawn: options.name must be a string');
   return name;
 }
 
-async function runTask(task: Task): Promise<void> {
-  // Never run the body synchronously; in seeded mode the start order is shuffled.
-  if (scheduler.seeded) await new Promise((resolve) => scheduler.resolve(resolve, undefined));
-  else await RESOLVED;
+/** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
+function startTask(task: Task): void {
+  frames.enterWith(task);
+  // In seeded mode the start order is shuffled (the reaction keeps the task's frame).
+  if (scheduler.seeded) new Promise((resolve) => scheduler.resolve(resolve, undefined)).then(() => runBody(task));
+  else runBody(task);
+}
+
+function runBody(task: Task): void {
   if (task.cancelRequested) {
     task.finish(true, task.cancelError());
     return;
   }
   task.state = TaskState.Running;
-  let value: unknown;
+  let result: unknown;
   try {
-    value = await task.body!(task);
+    result = task.body!(task);
   } catch (err) {
     task.finish(true, err);
     return;
   }
-  task.finish(false, value);
+  if (
+    result !== null &&
+    (typeof result === 'object' || typeof result === 'function') &&
+    typeof (result as PromiseLike<unknown>).then === 'function'
+  ) {
+    Promise.resolve(result).then(
+      (value) => task.finish(false, value),
+      (err: unknown) => task.finish(true, err),
+    );
+  } else {
+    task.finish(false, result);
+  }
 }
 
 let defaultRuntime: Runtime | undefined;

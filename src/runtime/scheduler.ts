@@ -1,3 +1,5 @@
+import { currentTaskRecord } from '../internal/context.js';
+
 /**
  * The one scheduler every weft primitive resumes waiters through.
  *
@@ -92,12 +94,19 @@ class Scheduler {
     return false;
   }
 
-  /** A promise that resolves in the next macrotask (after timers and I/O had their turn). */
+  /**
+   * A promise that resolves in the next macrotask (after timers and I/O had
+   * their turn). Called in a task that has been aborted by then, it rejects
+   * with the task's `CancelledError`: a loop of immediately-ready operations in
+   * an aborted task stops at its next hop, as at any wait that parks.
+   */
   hop(): Promise<void> {
-    return new Promise<void>((resolve) => {
+    const task = currentTaskRecord();
+    return new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.#spent = 0;
-        resolve();
+        if (task?.cancelRequested === true) reject(task.cancelError());
+        else resolve();
       });
     });
   }

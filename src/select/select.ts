@@ -2,6 +2,7 @@ import { Parked } from '../internal/wait-queue.js';
 import { kSelect, isSelectable } from '../internal/selectable.js';
 import { signalOf } from '../internal/validate.js';
 import { scheduler } from '../runtime/scheduler.js';
+import { silence } from '../internal/promise.js';
 import { CancellationToken } from '../sync/cancellation-token.js';
 import { CancelledError } from '../task/errors.js';
 
@@ -48,42 +49,52 @@ class Arm extends Parked<unknown> {
 
   override fail(reason: unknown): void {
     this.settled = true;
-    this.sel.lose(this, reason);
+    this.sel.lose(this, this.key, reason);
   }
 }
 
 class SelectWait extends Parked<{ key: string; value: unknown }> {
   arms: Arm[] = [];
+  /** Function branches' controllers, and the branch key of each. */
   controllers: AbortController[] = [];
+  controllerKeys: string[] = [];
 
   finish(winner: Arm | undefined, key: string, value: unknown): void {
     if (this.settled) return;
-    this.cleanup(winner);
+    this.cleanup(winner, key, undefined);
     this.complete({ key, value });
   }
 
-  lose(winner: Arm | undefined, reason: unknown): void {
+  lose(winner: Arm | undefined, key: string | undefined, reason: unknown): void {
     if (this.settled) return;
-    this.cleanup(winner);
+    this.cleanup(winner, key, undefined);
     this.fail(reason);
   }
 
-  /** Takes every losing arm out of its source and aborts the losing function branches. */
-  cleanup(winner: Arm | undefined): void {
+  /**
+   * Takes every losing arm out of its source and aborts the losing function
+   * branches. The branch that settled the select keeps its signal: a winner's
+   * value may still depend on it (a fetch response's body).
+   */
+  cleanup(winner: Arm | undefined, winnerKey: string | undefined, reason: unknown): void {
     for (const arm of this.arms) {
       if (arm !== winner && !arm.settled) {
         arm.settled = true;
         arm.queue?.remove(arm);
       }
     }
-    if (this.controllers.length > 0) {
-      const lost = new CancelledError('the select branch lost');
-      for (const c of this.controllers) c.abort(lost);
+    const controllers = this.controllers;
+    if (controllers.length > 0) {
+      const lost = reason ?? new CancelledError('the select branch lost');
+      for (let i = 0; i < controllers.length; i++) {
+        if (this.controllerKeys[i] !== winnerKey) controllers[i]!.abort(lost);
+      }
     }
   }
 
-  protected override onCancel(): void {
-    this.cleanup(undefined);
+  protected override onCancel(reason: unknown): void {
+    // The select itself was cancelled (its signal, or its task): every branch loses, with that reason.
+    this.cleanup(undefined, undefined, reason);
   }
 }
 
@@ -93,13 +104,16 @@ class SelectWait extends Parked<{ key: string; value: unknown }> {
  * random order (seeded under `Builder.seed`), so no branch starves.
  *
  * Receive branches are cancel-safe: a receiver that loses has consumed
- * nothing. Function branches that lose are aborted through their signal.
- * A branch that rejects makes `select` reject with that error.
+ * nothing. Function branches that lose are aborted through their signal
+ * (with a `CancelledError`); the winning branch's signal is left alone, since
+ * its value may depend on it. A branch that rejects makes `select` reject with
+ * that error.
  *
  * @throws TypeError for an empty record or a branch of another kind
  *
  * **Cancellation**: aborting `options.signal` or the calling task removes every
- * branch (nothing is received) and aborts the function branches.
+ * branch (nothing is received) and aborts the function branches with the
+ * abort reason (the task's `CancelledError`).
  *
  * @example
  * ```ts
@@ -134,11 +148,12 @@ export function select<B extends Record<string, Branch>>(
     } else if (typeof branch === 'function') {
       const controller = new AbortController();
       sel.controllers.push(controller);
+      sel.controllerKeys.push(key);
       let result: unknown;
       try {
         result = branch(controller.signal);
       } catch (err) {
-        sel.lose(undefined, err);
+        sel.lose(undefined, key, err);
         break;
       }
       race(sel, key, result);
@@ -146,13 +161,23 @@ export function select<B extends Record<string, Branch>>(
       race(sel, key, branch);
     }
   }
+  // Settled at once (a ready receiver, a cancelled token): that is an
+  // immediately-ready operation and spends the cooperative budget. The result
+  // has already left its source, so the hop only delays its delivery.
+  if (sel.settled && !scheduler.budget()) {
+    silence(promise);
+    return scheduler.hop().then(
+      () => promise,
+      () => promise,
+    ) as Promise<SelectResult<B>>;
+  }
   return promise as Promise<SelectResult<B>>;
 }
 
 function race(sel: SelectWait, key: string, value: unknown): void {
   Promise.resolve(value).then(
     (v) => sel.finish(undefined, key, v),
-    (err: unknown) => sel.lose(undefined, err),
+    (err: unknown) => sel.lose(undefined, key, err),
   );
 }
 

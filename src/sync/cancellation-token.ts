@@ -2,6 +2,8 @@ import { Parked, WaitQueue } from '../internal/wait-queue.js';
 import { kSelect, type Selectable } from '../internal/selectable.js';
 import { RESOLVED, silence } from '../internal/promise.js';
 import { CancelledError } from '../task/errors.js';
+import { signalOf } from '../internal/validate.js';
+import { scheduler } from '../runtime/scheduler.js';
 import { setMaxListeners } from 'node:events';
 
 const site = { kind: 'CancellationToken.cancelled' } as const;
@@ -79,9 +81,13 @@ export class CancellationToken implements Selectable<void> {
    * leaves nothing registered on the token.
    */
   cancelled(options?: { signal?: AbortSignal }): Promise<void> {
-    if (this.#cancelled) return RESOLVED;
+    const signal = signalOf(options, 'CancellationToken.cancelled');
+    if (this.#cancelled) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return scheduler.budget() ? RESOLVED : scheduler.hop();
+    }
     const w = new Parked<void>();
-    const promise = w.park(options?.signal, site);
+    const promise = w.park(signal, site);
     if (!w.settled) (this.#waiters ??= new WaitQueue()).push(w);
     return promise;
   }

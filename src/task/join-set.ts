@@ -35,7 +35,8 @@ export class JoinSet<T> implements AsyncDisposable, TaskOwner {
   #finished: Task[] = [];
   #head = 0;
   #waiters = new WaitQueue<JoinWait<T>>();
-  #idle: WaitQueue | undefined = undefined;
+  /** shutdown() calls waiting for the running tasks to finish. */
+  #idle: Array<() => void> | undefined = undefined;
 
   /** Tasks in the set: running, or finished and not yet joined. */
   get size(): number {
@@ -63,7 +64,13 @@ export class JoinSet<T> implements AsyncDisposable, TaskOwner {
     } else {
       this.#finished.push(task);
     }
-    if (this.#running === 0) this.#idle?.drain((w) => w.complete(undefined));
+    if (this.#running === 0) this.#wakeIdle();
+  }
+
+  #wakeIdle(): void {
+    const idle = this.#idle;
+    this.#idle = undefined;
+    if (idle !== undefined) for (const wake of idle) wake();
   }
 
   /**
@@ -125,16 +132,22 @@ export class JoinSet<T> implements AsyncDisposable, TaskOwner {
     this.#running = 0;
     this.#finished = [];
     this.#head = 0;
+    // The set is empty now: pending joinNext() calls get what an empty set gives.
+    this.#waiters.drain((w) => w.complete(undefined));
+    this.#wakeIdle();
   }
 
-  /** Aborts every task and waits until all have finished; the set is then empty. */
+  /**
+   * Aborts every task and waits until all have finished; the set is then empty.
+   *
+   * **Cancellation**: none. This is cleanup: it runs to the end even when
+   * called by an aborted task (`await using` in a task that is being aborted),
+   * so nothing in the set outlives it.
+   */
   async shutdown(): Promise<void> {
-    this.abortAll();
     while (this.#running > 0) {
-      const w = new Parked<void>();
-      const promise = w.park(undefined, site);
-      if (!w.settled) (this.#idle ??= new WaitQueue()).push(w);
-      await promise;
+      this.abortAll(); // again each round: a task's cleanup may spawn into the set
+      await new Promise<void>((resolve) => (this.#idle ??= []).push(resolve));
     }
     this.#tasks.clear();
     this.#finished = [];

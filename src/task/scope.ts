@@ -3,6 +3,7 @@ import { CancelHook } from '../internal/cancel-hook.js';
 import { signalOf, func } from '../internal/validate.js';
 import { currentRuntime, spawnName, type SpawnOptions } from '../runtime/runtime.js';
 import { CancellationToken } from '../sync/cancellation-token.js';
+import { CancelledError } from './errors.js';
 import { Outcome, type Task, type TaskBody, type TaskOwner } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
@@ -20,6 +21,8 @@ class ScopeGroup implements Scope, TaskOwner {
   #failed = false;
   #failure: unknown = undefined;
   #settle: (() => void) | undefined = undefined;
+  /** Every task of the scope has settled and scope() returned: nothing may start in it any more. */
+  #ended = false;
 
   get signal(): AbortSignal {
     return this.token.signal;
@@ -32,13 +35,18 @@ class ScopeGroup implements Scope, TaskOwner {
 
   start(fn: TaskBody<unknown>, name: string | undefined): Task {
     const task = currentRuntime().spawnTask(fn, name, this);
+    if (this.#ended) {
+      // Nothing spawned through a scope may outlive it: cancelled before it starts.
+      task.abort(new CancelledError('the scope has ended'));
+      return task;
+    }
     this.#live.add(task);
     if (this.token.isCancelled) task.abort(this.token.reason);
     return task;
   }
 
   taskDone(task: Task): void {
-    this.#live.delete(task);
+    if (!this.#live.delete(task)) return;
     if (task.outcome === Outcome.Failed) this.fail(task.result);
     if (this.#live.size === 0) this.#settle?.();
   }
@@ -59,7 +67,11 @@ class ScopeGroup implements Scope, TaskOwner {
   /** Resolves once no task of the scope is alive; then rejects with the first failure, if any. */
   settled(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#settle = () => (this.#failed ? reject(this.#failure) : resolve());
+      this.#settle = () => {
+        this.#ended = true;
+        if (this.#failed) reject(this.#failure);
+        else resolve();
+      };
       if (this.#live.size === 0) this.#settle();
     });
   }
@@ -71,6 +83,11 @@ class ScopeGroup implements Scope, TaskOwner {
  * (of a child or of the body) aborts the other children and the body, and
  * `scope` rejects with that failure (the thrown value itself, not a JoinError).
  * The body runs as a task of its own that sees the caller's task-local values.
+ *
+ * A child spawned through the `Scope` after `scope` returned is cancelled
+ * before it starts.
+ *
+ * @throws TypeError if `body` is not a function or `options.signal` is not an AbortSignal
  *
  * **Cancellation**: aborting `options.signal` or the calling task aborts the
  * body and every child; `scope` still waits for them to settle, then rejects
@@ -87,9 +104,12 @@ class ScopeGroup implements Scope, TaskOwner {
  * console.assert(total === 3);
  * ```
  */
-export async function scope<T>(body: (s: Scope) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T> {
+export function scope<T>(body: (s: Scope) => Promise<T>, options?: { signal?: AbortSignal }): Promise<T> {
   func(body, 'scope', 'body');
-  const signal = signalOf(options, 'scope');
+  return run(body, signalOf(options, 'scope'));
+}
+
+async function run<T>(body: (s: Scope) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   const group = new ScopeGroup();
   const hook = new CancelHook(signal, (reason) => group.fail(reason));
   const locals = currentFrame()?.locals;

@@ -61,6 +61,9 @@ export class Task implements Frame, TaskContext {
   owner: TaskOwner | undefined = undefined;
   /** Settles (never rejects) once the task has finished. */
   done!: Promise<void>;
+  /** Resolves `done` (filled by newPromise). */
+  resolve: ((value: void) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
   handle: JoinHandle<unknown> | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
   waits: Parked<any> | undefined = undefined;
@@ -119,12 +122,18 @@ export class Task implements Frame, TaskContext {
     this.abortReason = reason;
     this.#token?.cancel(this.signalReason());
     const error = this.cancelError();
-    let w = this.waits;
-    while (w !== undefined) {
-      const next = w.tNext;
-      w.cancel(error);
-      w = next;
+    // Cancelling one wait can settle others of this task (a join/select hook aborts
+    // its branches' signals), unlinking them and breaking a walk of the live list:
+    // take a snapshot first. Cancelling a settled wait is a no-op.
+    const head = this.waits;
+    if (head === undefined) return;
+    if (head.tNext === undefined) {
+      head.cancel(error);
+      return;
     }
+    const waits: Parked<any>[] = [];
+    for (let w: Parked<any> | undefined = head; w !== undefined; w = w.tNext) waits.push(w);
+    for (const w of waits) w.cancel(error);
   }
 
   linkWait(w: Parked<any>): void {
@@ -161,13 +170,22 @@ export class Task implements Frame, TaskContext {
     this.#token?.cancel(this.signalReason()); // nothing may wait on a finished task's token
     this.runtime.taskFinished(this);
     this.owner?.taskDone(this);
+    this.resolve!();
   }
 
   isCancellation(err: unknown): boolean {
+    if (err instanceof CancelledError || this.#isAbortReason(err)) return true;
+    // Node's own APIs (timers/promises, events.once, streams) reject an aborted
+    // call with an AbortError whose cause is the signal's reason.
+    return err instanceof Error && err.name === 'AbortError' && this.#isAbortReason(err.cause);
+  }
+
+  #isAbortReason(value: unknown): boolean {
     return (
-      err instanceof CancelledError ||
-      (this.abortReason !== undefined && err === this.abortReason) ||
-      (this.#token !== undefined && err === this.#token.reason)
+      value !== undefined &&
+      (value === this.abortReason ||
+        value === this.#cancelError ||
+        (this.#token !== undefined && value === this.#token.reason))
     );
   }
 

@@ -31,7 +31,8 @@ export function resume(): void {
 /**
  * Moves the paused clock forward by `ms`, firing due timers in order and
  * letting woken tasks run after each.
- * @throws RangeError if not paused, or for a negative, NaN or infinite `ms`
+ * @throws RangeError if not paused, or for a negative, NaN or infinite `ms`;
+ *   TypeError if `ms` is not a number
  */
 export function advance(ms: number): Promise<void> {
   return currentRuntime().clock.advance(ms);

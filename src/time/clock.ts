@@ -56,11 +56,17 @@ export class Clock {
    * Moves a paused clock forward by `ms`, firing the timers due on the way in
    * deadline order and letting woken tasks run (one macrotask turn) after each instant.
    */
-  async advance(ms: number): Promise<void> {
-    if (!this.#paused) throw new RangeError('advance(): the clock is not paused (call pause() first)');
-    if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0 || ms === Infinity) {
+  advance(ms: number): Promise<void> {
+    // Not async: bad input throws synchronously, as everywhere in weft.
+    if (typeof ms !== 'number') throw new TypeError(`advance(): ms must be a number of milliseconds, got ${typeof ms}`);
+    if (Number.isNaN(ms) || ms < 0 || ms === Infinity) {
       throw new RangeError(`advance(): expected a finite duration >= 0 in ms, got ${String(ms)}`);
     }
+    if (!this.#paused) throw new RangeError('advance(): the clock is not paused (call pause() first)');
+    return this.#advance(ms);
+  }
+
+  async #advance(ms: number): Promise<void> {
     this.#manualAdvance++;
     try {
       // Let tasks that are ready (just spawned, just woken) run and set their timers first.

@@ -157,7 +157,8 @@ function behavior(value: unknown): MissedTickBehavior {
  * caught up, 'delay' restarts the period from now, 'skip' jumps to the next
  * multiple of the period.
  *
- * @throws RangeError if `periodMs` is 0, negative, NaN or Infinity
+ * @throws RangeError if `periodMs` is 0, negative, NaN or Infinity, or `start` is NaN;
+ *   TypeError for a non-number or a bad `missedTickBehavior`
  *
  * **Cancellation**: `tick()` is cancel-safe: an aborted tick consumes no tick.
  *
@@ -177,6 +178,9 @@ export function interval(
   duration(periodMs, 'interval', 'periodMs');
   if (periodMs === 0 || periodMs === Infinity) {
     throw new RangeError(`interval: periodMs must be a finite duration > 0 ms, got ${String(periodMs)}`);
+  }
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`interval: options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
   const clock = currentRuntime().clock;
   const start = options?.start === undefined ? clock.now() : instant(options.start, 'interval');

@@ -35,9 +35,9 @@ class TimeoutWait<T> extends Parked<T> implements TimerEntry {
     this.clock.remove(this);
   }
 
-  protected override onCancel(): void {
+  protected override onCancel(reason: unknown): void {
     // The caller (or its task) gave up: the work is not wanted any more.
-    this.controller?.abort(this.task?.signalReason());
+    this.controller?.abort(reason);
   }
 
   settleWith(ok: boolean, value: unknown): void {

@@ -1,0 +1,257 @@
+import { Parked, WaitQueue } from '../internal/wait-queue.js';
+import { signalOf, duration, integer } from '../internal/validate.js';
+import { RESOLVED } from '../internal/promise.js';
+import { scheduler } from '../runtime/scheduler.js';
+import { currentRuntime } from '../runtime/runtime.js';
+import { timeout } from '../time/timeout.js';
+import { TimeoutError } from '../time/errors.js';
+import type { Clock } from '../time/clock.js';
+import { hasReadWithin, kReadWithin, type AsyncRead, type AsyncWrite } from '../net/io.js';
+import { ReadTimeoutError, UnexpectedEofError } from '../net/errors.js';
+import { BytesBuffer } from './bytes-buffer.js';
+import type { Codec } from './codec.js';
+
+const sendSite = { kind: 'Framed.send' } as const;
+
+/** What `Framed` reads from and writes to: a stream, a half, or any object with `read` and/or `writeAll`. */
+export type FramedIo = (AsyncRead | AsyncWrite) & {
+  close?(): unknown;
+  [Symbol.asyncDispose]?(): PromiseLike<void>;
+};
+
+/** Options of `Framed`. */
+export interface FramedOptions {
+  /** Bytes requested from the reader per read, 1 B to 16 MiB. Default 8 KiB. */
+  readSize?: number;
+  /**
+   * Once the first byte of a frame has arrived, the rest must arrive within
+   * this many ms, or `next()` rejects with `ReadTimeoutError` and the stream
+   * is closed: a peer that trickles a frame (slow loris) is cut off, while a
+   * connection idle between frames is left alone. Default Infinity.
+   */
+  frameTimeout?: number;
+}
+
+/**
+ * A stream of frames over a byte stream (tokio-util's `Framed`): `next()`
+ * reads until `codec` decodes a frame, `send()` encodes a frame and writes it.
+ * Iterate it with `for await` to receive every frame until end of stream.
+ *
+ * Memory stays bounded by the codec's limit plus one read: bytes are read only
+ * when no complete frame is buffered, and codecs check sizes as soon as they
+ * are known.
+ *
+ * @example
+ * ```ts
+ * import { TcpListener, TcpStream } from 'weft/net';
+ * import { Framed, LinesCodec } from 'weft/codec';
+ * await using listener = await TcpListener.bind('127.0.0.1:0');
+ * await using client = new Framed(await TcpStream.connect(listener.localAddr()), new LinesCodec());
+ * await using server = new Framed(await listener.accept(), new LinesCodec());
+ * await client.send('hello');
+ * const line = await server.next();
+ * await server.send(line!.toUpperCase());
+ * console.assert((await client.next()) === 'HELLO');
+ * ```
+ */
+export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable {
+  /** The codec in use. */
+  readonly codec: Codec<In, Out>;
+  readonly #io: FramedIo;
+  readonly #rbuf: BytesBuffer;
+  readonly #wbuf = new BytesBuffer(0);
+  readonly #readSize: number;
+  readonly #frameTimeout: number;
+  readonly #clock: Clock;
+  readonly #sendQueue = new WaitQueue();
+  #partialSince = NaN;
+  #eof = false;
+  #reading = false;
+  #sending = false;
+  #closed = false;
+
+  /**
+   * @param io what to read frames from and write frames to
+   * @param codec how frames are encoded
+   * @param options `readSize` (8 KiB), `frameTimeout` (ms, Infinity)
+   * @throws TypeError if `io` has neither `read` nor `writeAll`, or `codec` has no `decode`/`encode`;
+   *   RangeError for a bad option
+   */
+  constructor(io: FramedIo, codec: Codec<In, Out>, options?: FramedOptions) {
+    const r = io as Partial<AsyncRead & AsyncWrite> | null;
+    if (typeof r?.read !== 'function' && typeof r?.writeAll !== 'function') {
+      throw new TypeError('Framed: io must have a read(buf) and/or a writeAll(buf) method');
+    }
+    if (typeof codec?.decode !== 'function' || typeof codec.encode !== 'function') {
+      throw new TypeError('Framed: codec must have decode() and encode() methods');
+    }
+    this.#io = io;
+    this.codec = codec;
+    this.#readSize = options?.readSize === undefined ? 8192 : integer(options.readSize, 'Framed', 'readSize', 1, 2 ** 24);
+    this.#frameTimeout =
+      options?.frameTimeout === undefined ? Infinity : duration(options.frameTimeout, 'Framed', 'frameTimeout');
+    this.#rbuf = new BytesBuffer(this.#readSize);
+    this.#clock = currentRuntime().clock;
+  }
+
+  /** Bytes read and not decoded yet (a partial frame). */
+  get readBuffered(): number {
+    return this.#rbuf.length;
+  }
+
+  /**
+   * The next frame, reading as needed.
+   *
+   * @returns the frame, or undefined at end of stream (and on every call after)
+   * @throws TypeError if `io` cannot read
+   * @rejects the codec's errors (e.g. `FrameTooLargeError`); `UnexpectedEofError` if the stream ends
+   *   inside a frame; `ReadTimeoutError` when `frameTimeout` passes; the reader's errors; a TypeError if
+   *   another `next()` is pending
+   *
+   * **Cancellation**: cancel-safe (with a cancel-safe reader such as a weft
+   * stream). If aborted, no frame was lost: bytes of a partly received frame
+   * stay buffered and the next `next()` continues it.
+   */
+  next(options?: { signal?: AbortSignal }): Promise<In | undefined> {
+    const signal = signalOf(options, 'Framed.next');
+    if (typeof (this.#io as Partial<AsyncRead>).read !== 'function') {
+      throw new TypeError('Framed.next: io has no read(buf) method');
+    }
+    if (this.#reading) return Promise.reject(new TypeError('Framed.next: another next() is still pending'));
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (!scheduler.budget()) return scheduler.hop().then(() => this.next(options));
+    try {
+      const frame = this.#eof ? this.#decodeEof() : this.#decode();
+      if (frame !== undefined || this.#eof) return Promise.resolve(frame);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#nextSlow(signal);
+  }
+
+  /**
+   * Encodes `frame` and writes it. Concurrent sends are written one after
+   * another, in call order.
+   *
+   * @throws TypeError if `io` cannot write
+   * @rejects the codec's encode errors (nothing is written then); the writer's errors
+   *
+   * **Cancellation**: not cancel-safe once writing started: part of the frame
+   * may have been written. Aborted while waiting for an earlier send, nothing
+   * was written.
+   */
+  send(frame: Out, options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = signalOf(options, 'Framed.send');
+    if (typeof (this.#io as Partial<AsyncWrite>).writeAll !== 'function') {
+      throw new TypeError('Framed.send: io has no writeAll(buf) method');
+    }
+    if (!this.#sending) {
+      this.#sending = true;
+      return this.#sendNow(frame, signal);
+    }
+    const turn = new Parked<void>();
+    const promise = turn.park(signal, sendSite);
+    if (!turn.settled) this.#sendQueue.push(turn);
+    return promise.then(() => this.#sendNow(frame, signal));
+  }
+
+  /** Closes the underlying stream (its `[Symbol.asyncDispose]`, else `close()`). Idempotent. */
+  close(): Promise<void> {
+    if (this.#closed) return RESOLVED;
+    this.#closed = true;
+    const io = this.#io;
+    if (typeof io[Symbol.asyncDispose] === 'function') return Promise.resolve(io[Symbol.asyncDispose]!());
+    if (typeof io.close === 'function') return Promise.resolve(io.close()).then(noop);
+    return RESOLVED;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Frames until end of stream; a decode or read error ends the iteration with that error. */
+  async *[Symbol.asyncIterator](): AsyncIterator<In> {
+    for (let frame = await this.next(); frame !== undefined; frame = await this.next()) yield frame;
+  }
+
+  async #nextSlow(signal: AbortSignal | undefined): Promise<In | undefined> {
+    this.#reading = true;
+    try {
+      const buf = this.#rbuf;
+      for (;;) {
+        buf.reserve(this.#readSize);
+        const n = await this.#read(buf.spare(), signal);
+        if (n === 0) {
+          this.#eof = true;
+          return this.#decodeEof();
+        }
+        if (buf.length === 0 && this.#frameTimeout !== Infinity) this.#partialSince = this.#clock.now();
+        buf.commit(n);
+        const frame = this.#decode();
+        if (frame !== undefined) return frame;
+      }
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  #decode(): In | undefined {
+    const buf = this.#rbuf;
+    const frame = this.codec.decode(buf);
+    if (this.#frameTimeout !== Infinity) {
+      if (buf.length === 0) this.#partialSince = NaN;
+      else if (frame !== undefined) this.#partialSince = this.#clock.now();
+    }
+    return frame;
+  }
+
+  #decodeEof(): In | undefined {
+    const buf = this.#rbuf;
+    if (buf.length === 0) return undefined;
+    try {
+      if (this.codec.decodeEof !== undefined) return this.codec.decodeEof(buf);
+      const frame = this.codec.decode(buf);
+      if (frame !== undefined || buf.length === 0) return frame;
+      throw new UnexpectedEofError(
+        buf.length + 1,
+        buf.length,
+        `the stream ended inside a frame (${buf.length} bytes left over)`,
+      );
+    } catch (err) {
+      buf.clear();
+      throw err;
+    }
+  }
+
+  #read(into: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    const io = this.#io as AsyncRead;
+    const ms = this.#frameTimeout;
+    const deadline = Number.isNaN(this.#partialSince) ? Infinity : this.#partialSince + ms;
+    if (hasReadWithin(io)) return io[kReadWithin](into, signal, deadline, ms);
+    if (deadline === Infinity) return io.read(into, signal === undefined ? undefined : { signal });
+    // Any other reader: bound the read with timeout() and close the stream when it passes.
+    const left = Math.max(0, deadline - this.#clock.now());
+    return timeout(left, (s) => io.read(into, { signal: signal === undefined ? s : AbortSignal.any([signal, s]) })).catch(
+      (err: unknown) => {
+        if (!(err instanceof TimeoutError)) throw err;
+        void this.close();
+        throw new ReadTimeoutError(ms, 'frame');
+      },
+    );
+  }
+
+  async #sendNow(frame: Out, signal: AbortSignal | undefined): Promise<void> {
+    const wbuf = this.#wbuf;
+    try {
+      this.codec.encode(frame, wbuf);
+      await (this.#io as AsyncWrite).writeAll(wbuf.view(), signal === undefined ? undefined : { signal });
+    } finally {
+      wbuf.clear();
+      const next = this.#sendQueue.shift();
+      if (next !== undefined) next.complete(undefined);
+      else this.#sending = false;
+    }
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,37 @@
+/**
+ * Internal protocol: `stream[kReadWithin](buf, signal, deadline)` reads like
+ * `read()` but gives up (closing the stream with `ReadTimeoutError`) at
+ * `deadline` on the runtime clock. `Framed` uses it for `frameTimeout`.
+ */
+export const kReadWithin: unique symbol = Symbol('weft.readWithin');
+
+/** Something bytes can be read from: a weft stream, a `ReadHalf`, a `BufReader`, or your own. */
+export interface AsyncRead {
+  /**
+   * Reads at least one byte into `buf` (waiting until some arrive) and returns
+   * how many; 0 means end of stream (or an empty `buf`).
+   */
+  read(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<number>;
+}
+
+/** Something bytes can be written to. Once `writeAll` resolves, `buf` may be reused. */
+export interface AsyncWrite {
+  writeAll(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Internal: a reader that supports a deadline on the runtime clock. */
+export interface ReadWithin {
+  [kReadWithin](buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number>;
+}
+
+export function hasReadWithin(io: unknown): io is ReadWithin {
+  return typeof (io as Partial<ReadWithin> | null)?.[kReadWithin] === 'function';
+}
+
+/** Throws a TypeError unless `buf` is a Uint8Array (a Buffer is one). */
+export function bytesArg(buf: unknown, fn: string): Uint8Array {
+  if (!(buf instanceof Uint8Array)) {
+    throw new TypeError(`${fn}: buf must be a Uint8Array, got ${buf === null ? 'null' : typeof buf}`);
+  }
+  return buf;
+}

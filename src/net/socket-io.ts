@@ -1,0 +1,370 @@
+import type { Socket } from 'node:net';
+import { Parked, WaitQueue } from '../internal/wait-queue.js';
+import { RESOLVED } from '../internal/promise.js';
+import type { TimerEntry } from '../internal/timer-heap.js';
+import { scheduler } from '../runtime/scheduler.js';
+import { currentRuntime } from '../runtime/runtime.js';
+import type { Clock } from '../time/clock.js';
+import { ChunkQueue } from './ring.js';
+import { IoError, ReadTimeoutError, SocketClosedError, UnexpectedEofError, WriteAfterShutdownError } from './errors.js';
+
+const readSite = { kind: 'net.read' } as const;
+const writeSite = { kind: 'net.write' } as const;
+const shutdownSite = { kind: 'net.shutdown' } as const;
+
+/** The most one `write()` call takes: with the socket's high-water mark, the bound on unsent bytes per stream. */
+export const MAX_WRITE = 64 * 1024;
+/** How long `close()` lets Node flush bytes already accepted by `write()` before it drops them. */
+const LINGER_MS = 5_000;
+
+/** Options that shape a stream's buffering and timeouts. */
+export interface IoOptions {
+  readTimeout: number;
+  readHighWaterMark: number;
+}
+
+class ReadWait extends Parked<number> {
+  constructor(
+    readonly io: SocketIo,
+    readonly buf: Uint8Array,
+    readonly deadline: number,
+    readonly ms: number,
+    readonly what: string,
+  ) {
+    super();
+  }
+
+  protected override onCancel(): void {
+    this.io.rearm();
+  }
+}
+
+class WriteWait extends Parked<number> {
+  constructor(readonly buf: Uint8Array) {
+    super();
+  }
+}
+
+/**
+ * The engine under every weft stream socket (TCP, Unix): pull-based reading
+ * with bounded buffering, backpressured writes, and teardown.
+ *
+ * Reading: Node delivers chunks ('data'); a chunk goes straight into the buffer
+ * of a parked `read()` when there is one, else into a queue. Once the queue
+ * holds `readHighWaterMark` bytes the socket is paused (Node then stops reading
+ * from the kernel after its own small buffer fills, and TCP flow control slows
+ * the peer), and it is resumed when reads drain the queue below the mark.
+ *
+ * Writing: `write()` hands Node a copy of at most `MAX_WRITE` bytes while Node
+ * holds less than its high-water mark, and otherwise parks until 'drain'.
+ * Copying is what lets `write()` resolve at once with the caller's buffer free
+ * for reuse; bytes pending in the process stay below the high-water mark plus
+ * one write.
+ */
+export class SocketIo implements TimerEntry {
+  readonly socket: Socket;
+  // TimerEntry: the read deadline of the oldest parked read.
+  deadline = Infinity;
+  seq = 0;
+  heapIndex = -1;
+
+  readonly #clock: Clock;
+  readonly #readTimeout: number;
+  readonly #hwm: number;
+  readonly #chunks = new ChunkQueue();
+  readonly #readers = new WaitQueue<ReadWait>();
+  readonly #writers = new WaitQueue<WriteWait>();
+  #shutdowns: WaitQueue | undefined = undefined;
+  #eof = false;
+  #error: Error | undefined = undefined;
+  #closed = false;
+  #shutdown = false;
+  #finished = false;
+  #paused = false;
+
+  constructor(socket: Socket, options: IoOptions) {
+    this.socket = socket;
+    this.#clock = currentRuntime().clock;
+    this.#readTimeout = options.readTimeout;
+    this.#hwm = options.readHighWaterMark;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+    socket.on('drain', this.#onDrain);
+    socket.on('finish', this.#onFinish);
+    socket.resume();
+  }
+
+  /** Bytes received and not read yet. */
+  get readBuffered(): number {
+    return this.#chunks.bytes;
+  }
+
+  /** Bytes accepted by `write()` that Node has not handed to the kernel yet. */
+  get writeBuffered(): number {
+    return this.socket.writableLength;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  read(buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number> {
+    if (this.#chunks.bytes > 0 || buf.length === 0 || this.#eof || this.#error !== undefined || this.#closed) {
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.read(buf, signal, deadline, ms));
+      if (this.#closed) return Promise.reject(new SocketClosedError());
+      if (this.#chunks.bytes > 0) return Promise.resolve(this.#take(buf));
+      if (buf.length === 0) return Promise.resolve(0);
+      if (this.#error !== undefined) return Promise.reject(this.#error);
+      return Promise.resolve(0);
+    }
+    let what = 'frame';
+    const timeout = this.#readTimeout;
+    if (timeout !== Infinity) {
+      const idle = this.#clock.now() + timeout;
+      if (idle <= deadline) {
+        deadline = idle;
+        ms = timeout;
+        what = 'read';
+      }
+    }
+    const w = new ReadWait(this, buf, deadline, ms, what);
+    const promise = w.park(signal, readSite);
+    if (!w.settled) {
+      this.#readers.push(w);
+      if (deadline !== Infinity && this.#readers.head === w) this.rearm();
+    }
+    return promise;
+  }
+
+  write(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
+    if (this.#writers.isEmpty && !this.socket.writableNeedDrain) {
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const err = this.#writeError();
+      if (err !== undefined) return Promise.reject(err);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.write(buf, signal));
+      return Promise.resolve(this.#send(buf));
+    }
+    const err = this.#writeError();
+    if (err !== undefined) return signal?.aborted ? Promise.reject(signal.reason as Error) : Promise.reject(err);
+    const w = new WriteWait(buf);
+    const promise = w.park(signal, writeSite);
+    if (!w.settled) this.#writers.push(w);
+    return promise;
+  }
+
+  shutdown(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    if (this.#closed) return Promise.reject(new SocketClosedError());
+    if (this.#finished) return RESOLVED;
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (!this.#shutdown) {
+      this.#shutdown = true;
+      const err = new WriteAfterShutdownError('shutdown() was called while this write waited for the socket to drain');
+      this.#writers.drain((w) => w.fail(err));
+      this.socket.end();
+      if (this.#finished) return RESOLVED;
+    }
+    const w = new Parked<void>();
+    const promise = w.park(signal, shutdownSite);
+    if (!w.settled) (this.#shutdowns ??= new WaitQueue()).push(w);
+    return promise;
+  }
+
+  /**
+   * Closes at once: pending waits reject with `SocketClosedError`, unread
+   * bytes are dropped. Bytes already accepted by `write()` are still flushed
+   * (for at most 5 s) before the socket is destroyed. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chunks.clear();
+    this.#clock.remove(this);
+    const err = new SocketClosedError();
+    this.#readers.drain((w) => w.fail(err));
+    this.#writers.drain((w) => w.fail(err));
+    this.#shutdowns?.drain((w) => w.fail(err));
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (this.#error !== undefined || socket.writableLength === 0 || this.#finished) {
+      socket.destroy();
+      return;
+    }
+    // Let Node flush what write() already accepted, then close; never linger unbounded.
+    const timer = setTimeout(destroy, LINGER_MS, socket);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('finish', () => socket.destroy());
+    if (!this.#shutdown) socket.end();
+  }
+
+  /** Resolves once the socket's handle is closed. */
+  whenClosed(): Promise<void> {
+    if (this.socket.closed) return RESOLVED;
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
+  /** Arms the read timer for the oldest parked read (or disarms it). */
+  rearm(): void {
+    const head = this.#readers.head;
+    const deadline = head === undefined ? Infinity : head.deadline;
+    if (deadline === this.deadline && (this.heapIndex >= 0 || deadline === Infinity)) return;
+    this.#clock.remove(this);
+    this.deadline = deadline;
+    if (deadline !== Infinity) this.#clock.add(this);
+  }
+
+  /** TimerEntry: the oldest parked read waited too long. The stream is closed. */
+  fire(): void {
+    this.deadline = Infinity;
+    const head = this.#readers.head;
+    if (head === undefined || this.#closed) return;
+    this.#fail(new ReadTimeoutError(head.ms, head.what));
+    this.socket.destroy();
+  }
+
+  #take(buf: Uint8Array): number {
+    const n = this.#chunks.copyInto(buf, 0);
+    if (this.#paused && this.#chunks.bytes < this.#hwm) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return n;
+  }
+
+  #send(buf: Uint8Array): number {
+    const n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
+    if (n === 0) return 0;
+    this.socket.write(copyOut(buf, n));
+    return n;
+  }
+
+  #writeError(): Error | undefined {
+    if (this.#closed) return new SocketClosedError();
+    if (this.#shutdown) return new WriteAfterShutdownError();
+    if (this.#error !== undefined) return this.#error;
+    if (this.socket.destroyed || !this.socket.writable) return new SocketClosedError('the socket was closed by its peer');
+    return undefined;
+  }
+
+  #fail(err: Error): void {
+    if (this.#error === undefined) this.#error = err;
+    this.#chunks.clear();
+    this.#clock.remove(this);
+    this.deadline = Infinity;
+    this.#readers.drain((w) => w.fail(err));
+    this.#writers.drain((w) => w.fail(err));
+    this.#shutdowns?.drain((w) => w.fail(err));
+  }
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#closed || this.#error !== undefined) return;
+    const len = chunk.length;
+    let off = 0;
+    let w = this.#readers.head;
+    if (w !== undefined) {
+      do {
+        this.#readers.remove(w);
+        const n = Math.min(w.buf.length, len - off);
+        w.buf.set(off === 0 && n === len ? chunk : chunk.subarray(off, off + n));
+        off += n;
+        w.complete(n);
+        w = this.#readers.head;
+      } while (w !== undefined && off < len);
+      this.rearm();
+    }
+    if (off < len) {
+      this.#chunks.push(off === 0 ? chunk : chunk.subarray(off));
+      if (!this.#paused && this.#chunks.bytes >= this.#hwm) {
+        this.#paused = true;
+        this.socket.pause();
+      }
+    }
+  };
+
+  #onEnd = (): void => {
+    this.#eof = true;
+    this.#readers.drain((w) => w.complete(0));
+    this.rearm();
+  };
+
+  #onError = (err: Error): void => {
+    if (this.#closed) return;
+    this.#fail(IoError.from(err, 'socket error'));
+  };
+
+  #onClose = (): void => {
+    if (this.#closed) return;
+    if (!this.#eof && this.#error === undefined) this.#fail(new SocketClosedError('the socket was closed'));
+    else {
+      const err = this.#error ?? new SocketClosedError('the socket was closed');
+      this.#writers.drain((w) => w.fail(err));
+      this.#shutdowns?.drain((w) => (this.#finished ? w.complete(undefined) : w.fail(err)));
+    }
+  };
+
+  #onDrain = (): void => {
+    const writers = this.#writers;
+    while (!writers.isEmpty && !this.socket.writableNeedDrain) {
+      const w = writers.shift()!;
+      w.complete(this.#send(w.buf));
+    }
+  };
+
+  #onFinish = (): void => {
+    this.#finished = true;
+    this.#shutdowns?.drain((w) => w.complete(undefined));
+  };
+}
+
+/** Reads until `buf` is full; rejects with `UnexpectedEofError` if the stream ends first. */
+export async function readExactly(io: SocketIo, buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  let off = 0;
+  while (off < buf.length) {
+    const n = await io.read(off === 0 ? buf : buf.subarray(off), signal, Infinity, 0);
+    if (n === 0) throw new UnexpectedEofError(buf.length, off);
+    off += n;
+  }
+}
+
+/** Writes all of `buf`, one bounded `write()` at a time. */
+export async function writeFully(io: SocketIo, buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  let off = 0;
+  do {
+    off += await io.write(off === 0 ? buf : buf.subarray(off), signal);
+  } while (off < buf.length);
+}
+
+function destroy(socket: Socket): void {
+  socket.destroy();
+}
+
+/*
+ * Writes hand Node a copy: small ones carved from a shared slab (as Node's own
+ * Buffer pool does), large ones in their own allocation.
+ */
+const SLAB_SIZE = 128 * 1024;
+const SMALL = 16 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabUsed = 0;
+
+function copyOut(src: Uint8Array, n: number): Buffer {
+  const from = n === src.length ? src : src.subarray(0, n);
+  if (n > SMALL) {
+    const out = Buffer.allocUnsafeSlow(n);
+    out.set(from);
+    return out;
+  }
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed = (slabUsed + n + 7) & ~7;
+  out.set(from);
+  return out;
+}
+

@@ -1,0 +1,45 @@
+import { Parked } from '../internal/wait-queue.js';
+import { signalOf } from '../internal/validate.js';
+import { subscribe, unsubscribe, type SignalSubscriber } from './hub.js';
+
+const site = { kind: 'ctrlC' } as const;
+
+class CtrlCWait extends Parked<void> implements SignalSubscriber {
+  notify(): void {
+    unsubscribe('SIGINT', this);
+    this.complete(undefined);
+  }
+
+  protected override onCancel(): void {
+    unsubscribe('SIGINT', this);
+  }
+}
+
+/**
+ * Resolves on the next SIGINT (Ctrl-C) (Tokio's `signal::ctrl_c`). While it
+ * waits, SIGINT no longer ends the process; once it settles (or is aborted) the
+ * listener is removed again, so nothing is left registered.
+ *
+ * Typical use: race the server against it, then shut down gracefully (or use
+ * `main()` from `weft`, which cancels the root task on SIGINT/SIGTERM).
+ *
+ * **Cancellation**: aborting `options.signal` or the calling task removes the
+ * listener; a SIGINT arriving afterwards has its default effect again.
+ *
+ * @example
+ * ```ts
+ * import { ctrlC } from 'weft/signal';
+ * const stop = new AbortController();
+ * const waiting = ctrlC({ signal: stop.signal });
+ * process.kill(process.pid, 'SIGINT'); // what Ctrl-C in a terminal sends
+ * await waiting;
+ * console.assert(process.listenerCount('SIGINT') === 0);
+ * ```
+ */
+export function ctrlC(options?: { signal?: AbortSignal }): Promise<void> {
+  const signal = signalOf(options, 'ctrlC');
+  const w = new CtrlCWait();
+  const promise = w.park(signal, site);
+  if (!w.settled) subscribe('SIGINT', w);
+  return promise;
+}

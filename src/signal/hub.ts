@@ -1,0 +1,54 @@
+import { constants } from 'node:os';
+
+/** Something told about each delivery of a process signal. */
+export interface SignalSubscriber {
+  notify(): void;
+}
+
+const subscribers = new Map<string, Set<SignalSubscriber>>();
+const handlers = new Map<string, () => void>();
+
+/**
+ * Adds `sub` for signal `name`. One process listener per signal name, added
+ * with the first subscriber and removed with the last, so weft never leaves a
+ * listener behind (and while none is installed, the signal keeps its default
+ * behaviour: SIGINT still ends the process).
+ */
+export function subscribe(name: string, sub: SignalSubscriber): void {
+  let set = subscribers.get(name);
+  if (set === undefined) {
+    set = new Set();
+    subscribers.set(name, set);
+    const handler = (): void => dispatch(name);
+    handlers.set(name, handler);
+    process.on(name as NodeJS.Signals, handler);
+  }
+  set.add(sub);
+}
+
+export function unsubscribe(name: string, sub: SignalSubscriber): void {
+  const set = subscribers.get(name);
+  if (set === undefined || !set.delete(sub) || set.size > 0) return;
+  subscribers.delete(name);
+  const handler = handlers.get(name)!;
+  handlers.delete(name);
+  process.off(name as NodeJS.Signals, handler);
+}
+
+function dispatch(name: string): void {
+  const set = subscribers.get(name);
+  if (set === undefined) return;
+  for (const sub of [...set]) sub.notify();
+}
+
+const UNLISTENABLE = new Set(['SIGKILL', 'SIGSTOP']);
+
+/** Checks a signal name: a string Node knows, that a process can listen for. */
+export function signalName(name: unknown, fn: string): NodeJS.Signals {
+  if (typeof name !== 'string') throw new TypeError(`${fn}: the signal name must be a string, got ${typeof name}`);
+  if (!Object.hasOwn(constants.signals, name)) {
+    throw new RangeError(`${fn}: unknown signal ${JSON.stringify(name)} (expected e.g. 'SIGINT', 'SIGTERM', 'SIGHUP')`);
+  }
+  if (UNLISTENABLE.has(name)) throw new RangeError(`${fn}: ${name} cannot be caught`);
+  return name as NodeJS.Signals;
+}

@@ -1,0 +1,335 @@
+import { RESOLVED } from '../../internal/promise.js';
+import { signalOf, integer } from '../../internal/validate.js';
+import { scheduler } from '../../runtime/scheduler.js';
+import { ClosedError, SendError } from '../errors.js';
+import { Chan, MAX_CAPACITY, SendWait } from './chan.js';
+import { Receiver } from './receiver.js';
+
+const sendSite = { kind: 'mpsc.Sender.send' } as const;
+const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
+const closedSite = { kind: 'mpsc.Sender.closed' } as const;
+
+function noUndefined(value: unknown, fn: string): void {
+  if (value === undefined)
+    throw new TypeError(`${fn}: undefined is not a valid message (it means "closed" to the receiver)`);
+}
+
+/**
+ * One slot of a bounded channel's capacity, held by `reserve()`: sending
+ * through it cannot wait or fail. Send it or release it; until then the slot
+ * counts against the channel's capacity.
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from 'weft/sync';
+ * const [tx, rx] = mpsc.channel<string>(1);
+ * const permit = await tx.reserve();
+ * console.assert(tx.capacity === 0);
+ * permit.send('held slot');
+ * console.assert((await rx.recv()) === 'held slot');
+ * ```
+ */
+export class Permit<T> implements Disposable {
+  #chan: Chan<T> | undefined;
+
+  /** Internal: obtained from `Sender.reserve()` / `tryReserve()`. */
+  constructor(chan: Chan<T>) {
+    this.#chan = chan;
+  }
+
+  /**
+   * Sends `value` in the reserved slot. Never waits; succeeds even if the
+   * receiver was closed after the permit was granted (the receiver can still
+   * drain it).
+   *
+   * @throws TypeError if `value` is undefined, or if the permit was already
+   *   sent or released
+   */
+  send(value: T): void {
+    const chan = this.#chan;
+    if (chan === undefined) throw new TypeError('Permit.send: this permit was already sent or released');
+    noUndefined(value, 'Permit.send');
+    this.#chan = undefined;
+    chan.permitDone(value, true);
+  }
+
+  /** Gives the slot back unused. Idempotent (a no-op after `send`). */
+  release(): void {
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    chan.permitDone(undefined, false);
+  }
+
+  /** Same as `release()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+function makePermit<T>(chan: Chan<T>): Permit<T> {
+  return new Permit(chan);
+}
+
+/**
+ * The sending half of a bounded mpsc channel. Clone it for each producer;
+ * the channel closes for the receiver when every clone is closed.
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from 'weft/sync';
+ * const [tx, rx] = mpsc.channel<number>(2);
+ * const tx2 = tx.clone();
+ * await tx.send(1);
+ * await tx2.send(2);
+ * tx.close();
+ * tx2.close();
+ * console.assert((await rx.recv()) === 1 && (await rx.recv()) === 2 && (await rx.recv()) === undefined);
+ * ```
+ */
+export class Sender<T> implements Disposable {
+  readonly #chan: Chan<T>;
+  #closed = false;
+
+  /** Internal: use `mpsc.channel()`. */
+  constructor(chan: Chan<T>) {
+    this.#chan = chan;
+  }
+
+  /**
+   * Sends `value`, waiting for capacity while the channel is full. Waiting
+   * sends are served strictly in arrival order: a freed slot goes to the
+   * longest-waiting send (or reserve).
+   *
+   * @throws TypeError synchronously if `value` is undefined or options are bad
+   * @returns a promise that resolves once the value is in the channel, or
+   *   rejects with `SendError` (holding the value in `.value`) if the receiver
+   *   is closed or this handle was closed
+   *
+   * **Cancellation**: if `options.signal` or the calling task aborts while
+   * waiting, the value was not sent, took no capacity, and the wait left the
+   * queue (the next sender is served). The value is still the caller's.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.channel<number>(1);
+   * await tx.send(1);
+   * const second = tx.send(2); // waits: the channel is full
+   * console.assert((await rx.recv()) === 1);
+   * await second;
+   * console.assert((await rx.recv()) === 2);
+   * ```
+   */
+  send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
+    noUndefined(value, 'Sender.send');
+    const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
+    const chan = this.#chan;
+    if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(value));
+    if (chan.buffer.length + chan.permits < chan.max && chan.sendWaiters.head === undefined) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.send(value, options));
+      chan.deliver(value);
+      return RESOLVED;
+    }
+    const w = new SendWait<T>(value, false, this);
+    const promise = w.park(signal, sendSite) as Promise<void>;
+    if (!w.settled) chan.sendWaiters.push(w);
+    return promise;
+  }
+
+  /**
+   * Sends `value` if capacity is free right now.
+   *
+   * @returns true if sent; false if the channel is full (or senders are
+   *   already waiting for capacity: they come first)
+   * @throws SendError (with `.value`) if the receiver or this handle is closed;
+   *   closed wins over full. TypeError if `value` is undefined.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx] = mpsc.channel<number>(1);
+   * console.assert(tx.trySend(1) === true);
+   * console.assert(tx.trySend(2) === false);
+   * ```
+   */
+  trySend(value: T): boolean {
+    noUndefined(value, 'Sender.trySend');
+    const chan = this.#chan;
+    if (this.#closed || chan.rxClosed) throw new SendError(value);
+    if (chan.buffer.length + chan.permits >= chan.max || chan.sendWaiters.head !== undefined) return false;
+    chan.deliver(value);
+    return true;
+  }
+
+  /**
+   * Reserves one slot of capacity, waiting (in the same FIFO as `send`) while
+   * the channel is full. Sending through the permit then cannot wait or fail.
+   *
+   * @returns a `Permit`; rejects with `SendError` if the receiver or this
+   *   handle is closed
+   *
+   * **Cancellation**: if aborted while waiting, no capacity was taken and the
+   * next waiting sender is served.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.channel<number>(1);
+   * using permit = await tx.reserve();
+   * permit.send(42);
+   * console.assert((await rx.recv()) === 42);
+   * ```
+   */
+  reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
+    const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
+    const chan = this.#chan;
+    if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(undefined));
+    if (chan.buffer.length + chan.permits < chan.max && chan.sendWaiters.head === undefined) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.reserve(options));
+      chan.permits++;
+      return Promise.resolve(new Permit(chan));
+    }
+    const w = new SendWait<T>(undefined, true, this);
+    const promise = w.park(signal, reserveSite) as Promise<Permit<T>>;
+    if (!w.settled) chan.sendWaiters.push(w);
+    return promise;
+  }
+
+  /**
+   * Reserves a slot if one is free right now.
+   *
+   * @returns a `Permit`, or undefined when the channel is full
+   * @throws SendError if the receiver or this handle is closed (closed wins over full)
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx] = mpsc.channel<number>(1);
+   * const p = tx.tryReserve();
+   * console.assert(p !== undefined && tx.tryReserve() === undefined);
+   * p.release();
+   * ```
+   */
+  tryReserve(): Permit<T> | undefined {
+    const chan = this.#chan;
+    if (this.#closed || chan.rxClosed) throw new SendError(undefined);
+    if (chan.buffer.length + chan.permits >= chan.max || chan.sendWaiters.head !== undefined) return undefined;
+    chan.permits++;
+    return new Permit(chan);
+  }
+
+  /**
+   * A new handle to the same channel; the channel stays open for the receiver
+   * until every handle is closed.
+   *
+   * @throws ClosedError if this handle is closed
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.channel<number>(1);
+   * const tx2 = tx.clone();
+   * tx.close();
+   * console.assert(!rx.isClosed);
+   * tx2.close();
+   * console.assert(rx.isClosed);
+   * ```
+   */
+  clone(): Sender<T> {
+    if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
+    this.#chan.senders++;
+    return new Sender(this.#chan);
+  }
+
+  /**
+   * Closes this handle. When every handle is closed, the receiver drains
+   * what is buffered and then receives `undefined`. Sends already waiting on
+   * this handle still complete (abort them through their signal if needed).
+   * Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chan.senderClosed(this);
+  }
+
+  /** Same as `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Resolves once sending is no longer possible: the receiver was closed (or
+   * this handle was). Useful to stop producing when nobody listens.
+   *
+   * **Cancellation**: aborting leaves nothing registered on the channel.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.channel<number>(1);
+   * setTimeout(() => rx.close(), 1);
+   * await tx.closed();
+   * console.assert(tx.isClosed);
+   * ```
+   */
+  closed(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options === undefined ? undefined : signalOf(options, 'Sender.closed');
+    const chan = this.#chan;
+    if (this.#closed || chan.rxClosed) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      return RESOLVED;
+    }
+    return chan.waitClosed(this, signal, closedSite);
+  }
+
+  /** True once the receiver was closed, or this handle was. */
+  get isClosed(): boolean {
+    return this.#closed || this.#chan.rxClosed;
+  }
+
+  /** Capacity free right now: `maxCapacity - buffered - outstanding permits`. */
+  get capacity(): number {
+    return this.#chan.available;
+  }
+
+  /** The capacity the channel was created with. */
+  get maxCapacity(): number {
+    return this.#chan.max;
+  }
+}
+
+/**
+ * Creates a bounded multi-producer, single-consumer channel holding at most
+ * `capacity` values. Senders wait (FIFO) while it is full: this is how a
+ * pipeline applies backpressure.
+ *
+ * @param capacity an integer from 1 to `mpsc.MAX_CAPACITY` (2^30)
+ * @returns `[sender, receiver]`
+ * @throws RangeError for 0, negative, NaN, fractional or too large a
+ *   capacity; TypeError for a non-number
+ *
+ * @example
+ * ```ts
+ * import { spawn } from 'weft';
+ * import { mpsc } from 'weft/sync';
+ * const [tx, rx] = mpsc.channel<number>(16);
+ * const producer = spawn(async () => {
+ *   for (let i = 1; i <= 3; i++) await tx.send(i);
+ *   tx.close();
+ * });
+ * let sum = 0;
+ * for await (const v of rx) sum += v;
+ * await producer;
+ * console.assert(sum === 6);
+ * ```
+ */
+export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
+  integer(capacity, 'mpsc.channel', 'capacity', 1, MAX_CAPACITY);
+  const chan = new Chan<T>(capacity);
+  chan.makePermit = makePermit;
+  return [new Sender(chan), new Receiver(chan)];
+}

@@ -1,0 +1,127 @@
+import { RESOLVED } from '../../internal/promise.js';
+import { signalOf } from '../../internal/validate.js';
+import { ClosedError, SendError } from '../errors.js';
+import { Chan } from './chan.js';
+import { Receiver } from './receiver.js';
+
+const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
+
+/**
+ * The sending half of an unbounded mpsc channel: `send` never waits, so
+ * nothing pushes back on a fast producer. Prefer `mpsc.channel(capacity)`
+ * unless the producer is bounded some other way.
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from 'weft/sync';
+ * const [tx, rx] = mpsc.unboundedChannel<string>();
+ * tx.send('no waiting');
+ * console.assert((await rx.recv()) === 'no waiting');
+ * ```
+ */
+export class UnboundedSender<T> implements Disposable {
+  readonly #chan: Chan<T>;
+  #closed = false;
+
+  /** Internal: use `mpsc.unboundedChannel()`. */
+  constructor(chan: Chan<T>) {
+    this.#chan = chan;
+  }
+
+  /**
+   * Sends `value` at once (never waits).
+   *
+   * @throws SendError (with `.value`) if the receiver or this handle is
+   *   closed; TypeError if `value` is undefined
+   *
+   * @example
+   * ```ts
+   * import { mpsc, SendError } from 'weft/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<number>();
+   * rx.close();
+   * try { tx.send(1); } catch (e) { console.assert(e instanceof SendError && e.value === 1); }
+   * ```
+   */
+  send(value: T): void {
+    if (value === undefined)
+      throw new TypeError('UnboundedSender.send: undefined is not a valid message (it means "closed" to the receiver)');
+    if (this.#closed || this.#chan.rxClosed) throw new SendError(value);
+    this.#chan.deliver(value);
+  }
+
+  /**
+   * A new handle to the same channel; the channel stays open for the
+   * receiver until every handle is closed.
+   *
+   * @throws ClosedError if this handle is closed
+   */
+  clone(): UnboundedSender<T> {
+    if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
+    this.#chan.senders++;
+    return new UnboundedSender(this.#chan);
+  }
+
+  /** Closes this handle; when every handle is closed the receiver drains, then gets `undefined`. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chan.senderClosed(this);
+  }
+
+  /** Same as `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Resolves once sending is no longer possible: the receiver was closed (or
+   * this handle was).
+   *
+   * **Cancellation**: aborting leaves nothing registered on the channel.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<number>();
+   * rx.close();
+   * await tx.closed();
+   * console.assert(tx.isClosed);
+   * ```
+   */
+  closed(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options === undefined ? undefined : signalOf(options, 'UnboundedSender.closed');
+    if (this.#closed || this.#chan.rxClosed) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      return RESOLVED;
+    }
+    return this.#chan.waitClosed(this, signal, closedSite);
+  }
+
+  /** True once the receiver was closed, or this handle was. */
+  get isClosed(): boolean {
+    return this.#closed || this.#chan.rxClosed;
+  }
+}
+
+/**
+ * Creates an unbounded multi-producer, single-consumer channel. `send` never
+ * waits; memory is the only limit, so use it only where the producer is
+ * bounded some other way.
+ *
+ * @returns `[sender, receiver]`
+ *
+ * @example
+ * ```ts
+ * import { mpsc } from 'weft/sync';
+ * const [tx, rx] = mpsc.unboundedChannel<number>();
+ * for (let i = 0; i < 1000; i++) tx.send(i);
+ * tx.close();
+ * const all: number[] = [];
+ * while ((await rx.recvMany(all, 256)) > 0);
+ * console.assert(all.length === 1000);
+ * ```
+ */
+export function unboundedChannel<T>(): [UnboundedSender<T>, Receiver<T>] {
+  const chan = new Chan<T>(Infinity);
+  return [new UnboundedSender(chan), new Receiver(chan)];
+}

@@ -1,0 +1,62 @@
+import { currentTaskRecord } from '../internal/context.js';
+import type { Task } from '../task/task.js';
+
+/**
+ * Abort flags in shared memory: on a worker or blocking thread, the calling
+ * thread sets a job's flag when it aborts the job, before the abort message
+ * (which a thread busy in synchronous code would read only when it is done).
+ */
+let flags: Int32Array | undefined;
+const words = new WeakMap<Task, number>();
+
+/** Worker side: where this thread's abort flags live. */
+export function useAbortFlags(array: Int32Array): void {
+  flags = array;
+}
+
+/** Worker side: `task`'s abort flag is word `word` of the flags. */
+export function linkAbortFlag(task: Task, word: number): void {
+  words.set(task, word);
+}
+
+/** True if `task` was aborted, here or (through its flag) by the thread that spawned it. Aborts it locally then. */
+export function isAborted(task: Task): boolean {
+  if (task.cancelRequested) return true;
+  if (flags === undefined) return false;
+  const word = words.get(task);
+  if (word === undefined || Atomics.load(flags, word) === 0) return false;
+  task.abort();
+  return true;
+}
+
+/**
+ * Throws the current task's `CancelledError` if the task has been aborted.
+ * Meant for long synchronous loops in worker and blocking tasks, which never
+ * reach a weft wait and whose event loop is not free to receive the abort
+ * message: there the abort is seen through shared memory, the moment the
+ * caller calls `handle.abort()`. Anywhere else it checks the calling weft
+ * task; outside any task it does nothing.
+ *
+ * @throws CancelledError (the task's) once the task has been aborted
+ *
+ * **Cancellation**: this is a cancellation point: once it throws, the task
+ * ends as cancelled (unless the code catches the error).
+ *
+ * @example
+ * ```ts
+ * import { spawn } from 'weft';
+ * import { throwIfCancelled } from 'weft/worker';
+ * const handle = spawn(async () => {
+ *   for (let i = 0; ; i++) {
+ *     if (i % 1024 === 0) throwIfCancelled(); // what a CPU-bound loop on a worker would do
+ *     await new Promise((resolve) => setImmediate(resolve));
+ *   }
+ * });
+ * handle.abort();
+ * await handle.catch((e: { isCancelled(): boolean }) => console.assert(e.isCancelled()));
+ * ```
+ */
+export function throwIfCancelled(): void {
+  const task = currentTaskRecord();
+  if (task !== undefined && isAborted(task)) throw task.cancelError();
+}

@@ -1,0 +1,86 @@
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ThreadMetricsSource } from '../runtime/metrics.js';
+import { BlockingPool } from './blocking-pool.js';
+import { WorkerPool } from './pool.js';
+import { RuntimeFlavorError } from './errors.js';
+import type { ThreadSettings } from './threads.js';
+
+/**
+ * A runtime's threads: its blocking pool and (multi-thread flavor) its worker
+ * pool, both started on first use. Registered once with the runtime, which
+ * reads its counters for `metrics()` and calls `shutdown()` when it shuts down.
+ */
+export class ThreadHub implements ThreadMetricsSource {
+  readonly settings: ThreadSettings = { resourceLimits: undefined };
+  #blocking: BlockingPool | undefined = undefined;
+  #pool: WorkerPool | undefined = undefined;
+
+  constructor(readonly runtime: Runtime) {}
+
+  get blockingThreads(): number {
+    return this.#blocking?.threads ?? 0;
+  }
+
+  get idleBlockingThreads(): number {
+    return this.#blocking?.idleThreads ?? 0;
+  }
+
+  get blockingQueueDepth(): number {
+    return this.#blocking?.queueDepth ?? 0;
+  }
+
+  get blockingPool(): BlockingPool | undefined {
+    return this.#blocking;
+  }
+
+  get workerPool(): WorkerPool | undefined {
+    return this.#pool;
+  }
+
+  blocking(): BlockingPool {
+    const o = this.runtime.options;
+    return (this.#blocking ??= new BlockingPool({
+      max: o.maxBlockingThreads,
+      keepAlive: o.threadKeepAlive,
+      prefix: o.threadName,
+      settings: this.settings,
+    }));
+  }
+
+  /** The worker pool; throws `RuntimeFlavorError` (on behalf of `fn`) on a current-thread runtime. */
+  pool(fn: string): WorkerPool {
+    if (this.#pool !== undefined) return this.#pool;
+    const o = this.runtime.options;
+    if (o.flavor !== 'multi-thread') throw new RuntimeFlavorError(fn);
+    return (this.#pool = new WorkerPool(o.workerThreads, o.threadName, this.settings));
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([this.#blocking?.close(), this.#pool?.close()]);
+  }
+}
+
+const hubs = new WeakMap<Runtime, ThreadHub>();
+
+/** The hub of `runtime`, created (and attached to it) on first use. */
+export function hubFor(runtime: Runtime): ThreadHub {
+  let hub = hubs.get(runtime);
+  if (hub === undefined) {
+    const created = new ThreadHub(runtime);
+    hubs.set(runtime, created);
+    runtime.attachThreads(created, () => created.shutdown());
+    hub = created;
+  }
+  return hub;
+}
+
+/** The hub of `runtime` if it has one. */
+export function existingHub(runtime: Runtime): ThreadHub | undefined {
+  return hubs.get(runtime);
+}
+
+/** Sets the V8 resource limits of threads the runtime starts from now on. */
+export function setResourceLimits(runtime: Runtime, limits: ResourceLimits | undefined): void {
+  (hubFor(runtime).settings as { resourceLimits: ResourceLimits | undefined }).resourceLimits = limits;
+}

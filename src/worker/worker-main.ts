@@ -1,0 +1,363 @@
+/**
+ * The entry of every weft thread. Each thread runs a weft current-thread
+ * runtime; every call it runs is a weft task there, so the task's signal fires
+ * and its weft waits reject when the caller aborts it.
+ *
+ * - `pool` mode (multi-thread flavor): claims jobs from its own run queue in
+ *   shared memory, then steals from the others'; runs many async tasks at once;
+ *   claims in slices so its event loop stays responsive, and so that jobs it
+ *   has not started remain stealable; spins briefly when out of work, then
+ *   parks with `Atomics.waitAsync` (its event loop keeps running).
+ * - `blocking` mode: one call at a time, sent by message.
+ *
+ * Results go back in batches: one message per turn of the thread's event loop.
+ */
+import { workerData, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { deserialize } from 'node:v8';
+import { currentRuntime } from '../runtime/runtime.js';
+import { RESOLVED } from '../internal/promise.js';
+import { scheduler } from '../runtime/scheduler.js';
+import { Outcome, type Task, type TaskOwner } from '../task/task.js';
+import { resolveTask, type AnyTaskFn } from './define-task.js';
+import { encodeThrown } from './error-codec.js';
+import { takeTransfer } from './transfer.js';
+import { isAborted, linkAbortFlag, useAbortFlags } from './cancel-probe.js';
+import {
+  PoolMemory,
+  JOB_CAP,
+  POOL_STATE,
+  W_STATE,
+  W_BELL,
+  W_RUN,
+  W_STOLEN,
+  W_ACTIVE,
+  RUNNING,
+  SPINNING,
+  PARKED,
+  J_GEN,
+  J_TASK,
+  J_OFF,
+  J_LEN,
+  J_KIND,
+  J_ABORT,
+  KIND_MAP,
+  type SharedPool,
+} from './steal-queue.js';
+
+/** `Atomics.waitAsync` (ES2024; typed here because the project's lib is ES2023). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
+}).waitAsync;
+
+const OK = 1;
+const FAILED = 2;
+const CANCELLED = 3;
+
+/** Most jobs claimed in one turn of the event loop. */
+const BATCH = 256;
+/** Stop claiming for this turn once this many ms went by (a CPU-bound job ends the turn). */
+const SLICE_MS = 1;
+/** How long an idle worker watches the queues before it parks. */
+const SPIN_MS = Number(process.env["WEFT_SPIN"] ?? 0.05);
+
+const data = workerData as {
+  mode: 'pool' | 'blocking';
+  port: MessagePort;
+  index: number;
+  shared: SharedPool;
+  flags: Int32Array;
+  threadName: string;
+};
+const port = data.port;
+const rt = currentRuntime();
+
+// ---- results, batched per turn -------------------------------------------------
+
+let out: unknown[] = [];
+let outLists: (TransferListItem[] | undefined)[] = [];
+let anyList = false;
+let flushQueued = false;
+
+function report(j: number, gen: number, status: number, value: unknown, list: TransferListItem[] | undefined): void {
+  out.push(j, gen, status, value);
+  outLists.push(list);
+  if (list !== undefined) anyList = true;
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+function flush(): void {
+  flushQueued = false;
+  if (out.length === 0) return;
+  const batch = out;
+  const lists = outLists;
+  const hasLists = anyList;
+  out = [];
+  outLists = [];
+  anyList = false;
+  try {
+    port.postMessage(batch, hasLists ? lists.flatMap((l) => l ?? []) : undefined);
+    return;
+  } catch {
+    // Something in the batch cannot be cloned: send one by one, and turn what fails into an error.
+  }
+  for (let i = 0; i < batch.length; i += 4) {
+    const item = batch.slice(i, i + 4);
+    try {
+      port.postMessage(item, lists[i / 4]);
+    } catch (err) {
+      const error =
+        item[2] === FAILED ? err : new TypeError('the task returned a value that cannot be sent across threads', { cause: err });
+      item[2] = FAILED;
+      item[3] = encodeThrown(error, true);
+      port.postMessage(item);
+    }
+  }
+}
+
+function reportTask(j: number, gen: number, task: Task): void {
+  if (task.outcome === Outcome.Ok) {
+    const value = task.result;
+    report(j, gen, OK, value, takeTransfer(value));
+  } else if (task.outcome === Outcome.Cancelled) {
+    report(j, gen, CANCELLED, undefined, undefined);
+  } else {
+    report(j, gen, FAILED, encodeThrown(task.result), undefined);
+  }
+}
+
+// ---- running calls ----------------------------------------------------------------
+
+const running = new Map<number, Task>();
+/** Abort reasons that arrived before their job's task started. */
+const earlyAborts = new Map<number, unknown>();
+const jobOf = new WeakMap<Task, number>();
+const runningGen = new Int32Array(data.mode === 'pool' ? JOB_CAP : 1);
+let onDone: (j: number) => void = () => {};
+
+/** Told synchronously when a call's task finishes: the result goes out with this turn's batch. */
+const owner: TaskOwner = {
+  taskDone(task: Task): void {
+    const j = jobOf.get(task)!;
+    running.delete(j);
+    onDone(j);
+    reportTask(j, runningGen[data.mode === 'pool' ? j : 0]!, task);
+  },
+};
+
+/** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
+function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
+  const body = kind === KIND_MAP ? mapBody(fn, args[0] as unknown[]) : () => fn(...args);
+  const task = rt.spawnTask(body, name, owner);
+  linkAbortFlag(task, flag);
+  jobOf.set(task, j);
+  running.set(j, task);
+  runningGen[data.mode === 'pool' ? j : 0] = gen;
+  // Aborted while its module was loading: it ends cancelled without running.
+  const early = earlyAborts.get(j);
+  earlyAborts.delete(j);
+  if (isAborted(task)) task.abort(early);
+}
+
+function mapBody(fn: AnyTaskFn, items: unknown[]): (task: unknown) => Promise<unknown[]> {
+  return async (ctx) => {
+    const task = ctx as Task;
+    const results = new Array<unknown>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      if ((i & 63) === 0 && isAborted(task)) throw task.cancelError();
+      let value = fn(items[i]);
+      if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+        value = await value;
+      }
+      results[i] = value;
+    }
+    return results;
+  };
+}
+
+/** Runs a job once its function is known; a job whose module failed to load fails with that error. */
+function start(
+  j: number,
+  gen: number,
+  url: string,
+  name: string,
+  kind: number,
+  args: unknown[],
+  flag: number,
+  cached: AnyTaskFn | undefined,
+  remember: (fn: AnyTaskFn) => void,
+): Promise<void> | undefined {
+  const found = cached ?? resolveTask(url, name);
+  if (typeof found === 'function') {
+    run(j, gen, found, kind, args, name, flag);
+    return undefined;
+  }
+  return found.then(
+    (fn) => {
+      remember(fn);
+      run(j, gen, fn, kind, args, name, flag);
+    },
+    (err: unknown) => {
+      earlyAborts.delete(j);
+      onDone(j);
+      report(j, gen, FAILED, encodeThrown(err), undefined);
+    },
+  );
+}
+
+function onAbort(message: { j: number; gen: number; reason: unknown }): void {
+  const task = running.get(message.j);
+  if (task === undefined) earlyAborts.set(message.j, message.reason);
+  else if (runningGen[data.mode === 'pool' ? message.j : 0] === message.gen) task.abort(message.reason);
+}
+
+// ---- pool mode ------------------------------------------------------------------------
+
+function poolMode(): void {
+  const mem = new PoolMemory(data.shared);
+  const i32 = mem.i32;
+  const me = data.index;
+  const n = mem.workers;
+  const stateWord = mem.w(me, W_STATE);
+  const bellWord = mem.w(me, W_BELL);
+  const activeWord = mem.w(me, W_ACTIVE);
+  const runWord = mem.w(me, W_RUN);
+  const stolenWord = mem.w(me, W_STOLEN);
+  const fns: (AnyTaskFn | undefined)[] = [];
+  const names: ([string, string] | undefined)[] = [];
+  useAbortFlags(i32);
+  onDone = () => {
+    Atomics.sub(i32, activeWord, 1);
+    Atomics.add(i32, runWord, 1);
+  };
+
+  const hasWork = (): boolean => {
+    for (let w = 0; w < n; w++) if (mem.depth(w) > 0) return true;
+    return false;
+  };
+
+  const spin = (): boolean => {
+    const until = performance.now() + SPIN_MS;
+    do {
+      for (let k = 0; k < 32; k++) if (hasWork()) return true;
+    } while (performance.now() < until);
+    return false;
+  };
+
+  let victim = (me + 1) % n;
+  const steal = (): number => {
+    for (let k = 1; k < n; k++) {
+      const w = (victim + k - 1) % n;
+      if (w === me) continue;
+      const j = mem.claim(w, me);
+      if (j >= 0) {
+        victim = w;
+        return j;
+      }
+    }
+    return -1;
+  };
+
+  const startClaimed = (j: number): Promise<void> | undefined => {
+    Atomics.add(i32, activeWord, 1);
+    const taskIndex = i32[mem.j(j, J_TASK)]!;
+    const gen = i32[mem.j(j, J_GEN)]!;
+    const off = i32[mem.j(j, J_OFF)]!;
+    const len = i32[mem.j(j, J_LEN)]!;
+    const kind = i32[mem.j(j, J_KIND)]!;
+    const [url, name] = (names[taskIndex] ??= mem.readName(taskIndex));
+    let args: unknown[];
+    try {
+      args = deserialize(mem.arena.slice(off, off + len)) as unknown[];
+    } catch (err) {
+      onDone(j);
+      report(j, gen, FAILED, encodeThrown(err), undefined);
+      return undefined;
+    }
+    const flag = mem.j(j, J_ABORT);
+    return start(j, gen, url, name, kind, args, flag, fns[taskIndex], (fn) => (fns[taskIndex] = fn));
+  };
+
+  port.on('message', (message: { t: string; j: number; gen: number; task: number; kind: number; args: unknown[]; reason: unknown }) => {
+    if (message.t === 'abort') {
+      onAbort(message);
+      return;
+    }
+    // A pinned job, sent to this worker by message (transferred arguments).
+    Atomics.add(i32, activeWord, 1);
+    const [url, name] = (names[message.task] ??= mem.readName(message.task));
+    const flag = mem.j(message.j, J_ABORT);
+    void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
+      fns[message.task] = fn;
+    });
+  });
+
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      if (Atomics.load(i32, POOL_STATE) !== 0) return;
+      let ran = 0;
+      let full = false;
+      const began = performance.now();
+      for (;;) {
+        let j = mem.claim(me, me);
+        if (j < 0) {
+          j = steal();
+          if (j < 0) break;
+          Atomics.add(i32, stolenWord, 1);
+        }
+        const loading = startClaimed(j);
+        if (loading !== undefined) await loading;
+        await RESOLVED; // the job's body runs its synchronous part now
+        if (++ran >= BATCH || performance.now() - began >= SLICE_MS) {
+          full = true;
+          break;
+        }
+      }
+      if (full) {
+        // A full slice: let timers, I/O, abort messages and the result flush have their turn.
+        await scheduler.hop();
+        continue;
+      }
+      // Out of work: send finished results now, then watch the queues a moment, then park.
+      if (flushQueued) flush();
+      Atomics.store(i32, stateWord, SPINNING);
+      if (spin()) {
+        Atomics.store(i32, stateWord, RUNNING);
+        continue;
+      }
+      const bell = Atomics.load(i32, bellWord);
+      Atomics.store(i32, stateWord, PARKED);
+      if (hasWork() || Atomics.load(i32, POOL_STATE) !== 0) {
+        Atomics.store(i32, stateWord, RUNNING);
+        continue;
+      }
+      const wait = waitAsync(i32, bellWord, bell);
+      if (wait.async) await wait.value;
+      Atomics.store(i32, stateWord, RUNNING);
+    }
+  };
+  port.postMessage({ t: 'ready' });
+  void loop();
+}
+
+// ---- blocking mode ----------------------------------------------------------------
+
+function blockingMode(): void {
+  useAbortFlags(data.flags);
+  port.on(
+    'message',
+    (message: { t: string; j: number; gen: number; url: string; name: string; kind: number; args: unknown[]; reason: unknown }) => {
+      if (message.t === 'abort') {
+        onAbort(message);
+        return;
+      }
+      void start(message.j, message.gen, message.url, message.name, message.kind, message.args, 0, undefined, () => {});
+    },
+  );
+  port.postMessage({ t: 'ready' });
+}
+
+if (data.mode === 'pool') poolMode();
+else blockingMode();
