@@ -272,13 +272,13 @@ async function main(): Promise<void> {
     'spawn, context switch, yield, AsyncLocalStorage',
     [
       `spawn: ${SPAWN_N} tasks spawned, then each awaited; µs per task. Each contender runs in fresh child`,
-      `processes, contenders alternating, ${pick(5, 3)} rounds; figure = median of the processes' medians.`,
+      `processes, contenders alternating, ${pick(4, 1)} round(s); figure = median of the processes' medians.`,
       `ALS: fan-out = ${SPAWN_N} raw async fns + Promise.all (per fn), chain = ${CHAIN_N} sequential awaits (per await),`,
       `in processes where ALS was never enabled (pristine), enabled but no store active, or inside als.run().`,
     ].join('\n'),
   );
   const samples = pick(21, 7);
-  const c = inChildren(Object.keys(CHILD_MEASURES) as ChildMeasure[], pick(5, 3));
+  const c = inChildren(Object.keys(CHILD_MEASURES) as ChildMeasure[], pick(4, 1));
 
   const rounds = pick(20_000, 10_000);
   const [swWeft, swTask, swRaw] = await measureInterleaved(

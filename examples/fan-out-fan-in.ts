@@ -87,7 +87,7 @@ const results = await scope(async (s) => {
     },
     { name: 'producer' },
   );
-  const seven = s.spawn(async () => await answer, { name: 'caller of job 7' });
+  const seven = s.spawn(async () => answer, { name: 'caller of job 7' });
 
   // fan-in: collect every result
   const all: Result[] = [];

@@ -39,7 +39,7 @@ const total = await scope(async (s) => {
   const [squares, squaresRx] = mpsc.channel<number>(2);
   s.spawn(() => generate(numbers, n), { name: 'generate' });
   s.spawn(() => square(numbersRx, squares), { name: 'square' });
-  return await s.spawn(() => print(squaresRx), { name: 'print' });
+  return s.spawn(() => print(squaresRx), { name: 'print' });
 });
 const expected = (n * (n + 1) * (2 * n + 1)) / 6;
 console.log(`sum of squares 1..${n} = ${total}${total === expected ? '' : ` (expected ${expected}!)`}`);

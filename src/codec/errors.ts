@@ -11,7 +11,9 @@ export class FrameTooLargeError extends Error {
   /** The limit it exceeded. */
   readonly maxLength: number;
   constructor(length: number, maxLength: number, what = 'frame') {
-    super(`${what} of ${length >= Number.MAX_SAFE_INTEGER ? 'more than 2^53' : String(length)} bytes exceeds the limit of ${maxLength} bytes`);
+    super(
+      `${what} of ${length >= Number.MAX_SAFE_INTEGER ? 'more than 2^53' : String(length)} bytes exceeds the limit of ${maxLength} bytes`,
+    );
     this.length = length;
     this.maxLength = maxLength;
   }

@@ -21,7 +21,10 @@ export type FramedIo = (AsyncRead | AsyncWrite) & {
 
 /** Options of `Framed`. */
 export interface FramedOptions {
-  /** Bytes requested from the reader per read, 1 B to 16 MiB. Default 8 KiB. */
+  /**
+   * Bytes requested from the reader per read, 1 B to 16 MiB (more while a frame
+   * larger than this is arriving: up to what is already buffered). Default 8 KiB.
+   */
   readSize?: number;
   /**
    * Once the first byte of a frame has arrived, the rest must arrive within
@@ -87,7 +90,8 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     }
     this.#io = io;
     this.codec = codec;
-    this.#readSize = options?.readSize === undefined ? 8192 : integer(options.readSize, 'Framed', 'readSize', 1, 2 ** 24);
+    this.#readSize =
+      options?.readSize === undefined ? 8192 : integer(options.readSize, 'Framed', 'readSize', 1, 2 ** 24);
     this.#frameTimeout =
       options?.frameTimeout === undefined ? Infinity : duration(options.frameTimeout, 'Framed', 'frameTimeout');
     this.#rbuf = new BytesBuffer(this.#readSize);
@@ -179,8 +183,12 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     try {
       const buf = this.#rbuf;
       for (;;) {
-        buf.reserve(this.#readSize);
-        const n = await this.#read(buf.spare(), signal);
+        // Read at most readSize, or as much as is buffered for a large frame in progress:
+        // the buffer stays within twice the codec's limit plus one read.
+        const want = Math.max(this.#readSize, buf.length);
+        buf.reserve(want);
+        const spare = buf.spare();
+        const n = await this.#read(spare.length > want ? spare.subarray(0, want) : spare, signal);
         if (n === 0) {
           this.#eof = true;
           return this.#decodeEof();
@@ -231,13 +239,13 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     if (deadline === Infinity) return io.read(into, signal === undefined ? undefined : { signal });
     // Any other reader: bound the read with timeout() and close the stream when it passes.
     const left = Math.max(0, deadline - this.#clock.now());
-    return timeout(left, (s) => io.read(into, { signal: signal === undefined ? s : AbortSignal.any([signal, s]) })).catch(
-      (err: unknown) => {
-        if (!(err instanceof TimeoutError)) throw err;
-        void this.close();
-        throw new ReadTimeoutError(ms, 'frame');
-      },
-    );
+    return timeout(left, (s) =>
+      io.read(into, { signal: signal === undefined ? s : AbortSignal.any([signal, s]) }),
+    ).catch((err: unknown) => {
+      if (!(err instanceof TimeoutError)) throw err;
+      void this.close();
+      throw new ReadTimeoutError(ms, 'frame');
+    });
   }
 
   async #sendNow(frame: Out, signal: AbortSignal | undefined): Promise<void> {

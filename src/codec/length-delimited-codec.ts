@@ -80,7 +80,11 @@ export class LengthDelimitedCodec implements Codec<Uint8Array, Uint8Array> {
     if (frame !== undefined || buf.length === 0) return frame;
     const field = this.lengthFieldLength;
     const expected = buf.length < field ? field : field + buf.readUint(0, field);
-    throw new UnexpectedEofError(expected, buf.length, `the stream ended inside a frame (${buf.length} of ${expected} bytes)`);
+    throw new UnexpectedEofError(
+      expected,
+      buf.length,
+      `the stream ended inside a frame (${buf.length} of ${expected} bytes)`,
+    );
   }
 
   /**

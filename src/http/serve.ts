@@ -234,7 +234,9 @@ class WeftHttpServer implements HttpServer {
 }
 
 function defaultOnError(err: unknown, req: IncomingMessage): void {
-  process.stderr.write(`weft/http: ${req.method ?? '?'} ${req.url ?? '?'} failed: ${formatCauseChain(err)}\n${inspect(err)}\n`);
+  process.stderr.write(
+    `weft/http: ${req.method ?? '?'} ${req.url ?? '?'} failed: ${formatCauseChain(err)}\n${inspect(err)}\n`,
+  );
 }
 
 /**
@@ -281,7 +283,7 @@ function defaultOnError(err: unknown, req: IncomingMessage): void {
  * console.assert(body === 'hello /x');
  * ```
  */
-export async function serve(handler: Handler, options: ServeOptions): Promise<HttpServer> {
+export function serve(handler: Handler, options: ServeOptions): Promise<HttpServer> {
   const fn = 'serve';
   func(handler, fn, 'handler');
   if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options ({ port }) are required`);
@@ -297,7 +299,9 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Ht
       ? Math.min(60_000, requestTimeout)
       : duration(options.headersTimeout, fn, 'headersTimeout');
   if (headersTimeout > requestTimeout) {
-    throw new RangeError(`${fn}: headersTimeout (${headersTimeout} ms) must not exceed requestTimeout (${requestTimeout} ms)`);
+    throw new RangeError(
+      `${fn}: headersTimeout (${headersTimeout} ms) must not exceed requestTimeout (${requestTimeout} ms)`,
+    );
   }
   const maxConnections =
     options.maxConnections === undefined || options.maxConnections === Infinity
@@ -310,11 +314,12 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Ht
     requestTimeout: finite(requestTimeout),
     headersTimeout: finite(headersTimeout),
     // How often Node checks those two timeouts (its default is every 30 s).
-    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(Math.min(headersTimeout, requestTimeout) / 4))),
+    connectionsCheckingInterval: Math.min(
+      30_000,
+      Math.max(50, Math.floor(Math.min(headersTimeout, requestTimeout) / 4)),
+    ),
   });
   if (maxConnections !== Infinity) server.maxConnections = maxConnections;
   const weft = new WeftHttpServer(server, handler, requestTimeout, onError);
-  await listening(server, () => server.listen({ host, port }), signal);
-  return weft;
+  return listening(server, () => server.listen({ host, port }), signal).then(() => weft);
 }
-

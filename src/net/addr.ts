@@ -26,7 +26,8 @@ export interface HostPort {
   port: number;
 }
 
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 function port(value: unknown, fn: string, input: string): number {
   if (typeof value !== 'number') throw new AddrParseError(input, `${fn}: the port must be a number`);
@@ -83,7 +84,9 @@ export function parseAddr(input: unknown, fn: string): HostPort {
     if (typeof h !== 'string') throw new AddrParseError(text, `${fn}: host must be a string`);
     return { host: host(h, fn, text), port: p };
   }
-  throw new TypeError(`${fn}: address must be a port number, a 'host:port' string or { host, port }, got ${input === null ? 'null' : typeof input}`);
+  throw new TypeError(
+    `${fn}: address must be a port number, a 'host:port' string or { host, port }, got ${input === null ? 'null' : typeof input}`,
+  );
 }
 
 function safeJson(value: unknown): string {
@@ -103,11 +106,16 @@ export function unixPath(path: unknown, fn: string): string {
   if (path.length === 0) throw new AddrParseError(path, `${fn}: the path is empty`);
   if (path.includes('\0')) throw new AddrParseError(path, `${fn}: the path contains a NUL byte`);
   const bytes = Buffer.byteLength(path);
-  if (bytes > MAX_PATH) throw new RangeError(`${fn}: a Unix socket path may have at most ${MAX_PATH} bytes, got ${bytes}`);
+  if (bytes > MAX_PATH)
+    throw new RangeError(`${fn}: a Unix socket path may have at most ${MAX_PATH} bytes, got ${bytes}`);
   return path;
 }
 
 /** A `SocketAddr` from Node's address fields, with empty values when the socket is gone. */
-export function socketAddr(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddr {
+export function socketAddr(
+  address: string | undefined,
+  port: number | undefined,
+  family: string | undefined,
+): SocketAddr {
   return { address: address ?? '', port: port ?? 0, family: family ?? '' };
 }

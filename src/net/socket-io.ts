@@ -246,7 +246,8 @@ export class SocketIo implements TimerEntry {
     if (this.#closed) return new SocketClosedError();
     if (this.#shutdown) return new WriteAfterShutdownError();
     if (this.#error !== undefined) return this.#error;
-    if (this.socket.destroyed || !this.socket.writable) return new SocketClosedError('the socket was closed by its peer');
+    if (this.socket.destroyed || !this.socket.writable)
+      return new SocketClosedError('the socket was closed by its peer');
     return undefined;
   }
 
@@ -367,4 +368,3 @@ function copyOut(src: Uint8Array, n: number): Buffer {
   out.set(from);
   return out;
 }
-

@@ -67,7 +67,7 @@ export class TcpListener implements AsyncIterable<TcpStream>, AsyncDisposable {
    *
    * **Cancellation**: aborting closes the socket; nothing is left listening.
    */
-  static async bind(addr: AddrInput, options?: TcpBindOptions): Promise<TcpListener> {
+  static bind(addr: AddrInput, options?: TcpBindOptions): Promise<TcpListener> {
     const fn = 'TcpListener.bind';
     const { host, port } = parseAddr(addr, fn);
     const signal = signalOf(options, fn);
@@ -77,8 +77,7 @@ export class TcpListener implements AsyncIterable<TcpStream>, AsyncDisposable {
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay });
     const wrap = (socket: Socket): TcpStream => new TcpStream(socket, io, noDelay);
     const core = new ListenerCore(server, wrap, acceptSite, maxPending);
-    await listening(server, () => server.listen({ host, port, backlog }), signal);
-    return new TcpListener(core);
+    return listening(server, () => server.listen({ host, port, backlog }), signal).then(() => new TcpListener(core));
   }
 
   /**
@@ -102,6 +101,11 @@ export class TcpListener implements AsyncIterable<TcpStream>, AsyncDisposable {
   /** Listener-level errors survived (e.g. `EMFILE` when the process ran out of file descriptors). */
   get acceptErrors(): number {
     return this.#core.acceptErrors;
+  }
+
+  /** Connections closed on arrival because `maxPending` connections were already waiting for `accept()`. */
+  get dropped(): number {
+    return this.#core.dropped;
   }
 
   /**

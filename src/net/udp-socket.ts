@@ -126,20 +126,19 @@ export class UdpSocket implements AsyncDisposable {
    *
    * **Cancellation**: aborting closes the socket.
    */
-  static async bind(addr: AddrInput, options?: UdpBindOptions): Promise<UdpSocket> {
+  static bind(addr: AddrInput, options?: UdpBindOptions): Promise<UdpSocket> {
     const fn = 'UdpSocket.bind';
     const { host, port } = parseAddr(addr, fn);
     const signal = signalOf(options, fn);
     const capacity =
       options?.recvQueue === undefined ? 1024 : integer(options.recvQueue, fn, 'recvQueue', 1, 1_000_000);
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const v6 = host !== undefined && isIPv6(host);
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
     const w = new BindWait(socket);
     const bound = w.park(signal, bindSite);
     if (!w.settled) socket.bind({ port, address: host ?? '0.0.0.0', exclusive: true });
-    await bound;
-    return new UdpSocket(socket, v6, capacity);
+    return bound.then(() => new UdpSocket(socket, v6, capacity));
   }
 
   /**

@@ -49,7 +49,7 @@ export class UnixListener implements AsyncIterable<UnixStream>, AsyncDisposable 
    *
    * **Cancellation**: aborting closes the socket.
    */
-  static async bind(path: string, options?: UnixBindOptions): Promise<UnixListener> {
+  static bind(path: string, options?: UnixBindOptions): Promise<UnixListener> {
     const fn = 'UnixListener.bind';
     unixPath(path, fn);
     const signal = signalOf(options, fn);
@@ -58,8 +58,7 @@ export class UnixListener implements AsyncIterable<UnixStream>, AsyncDisposable 
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
     const wrap = (socket: Socket): UnixStream => new UnixStream(socket, io, path);
     const core = new ListenerCore(server, wrap, acceptSite, maxPending);
-    await listening(server, () => server.listen({ path, backlog }), signal);
-    return new UnixListener(core, path);
+    return listening(server, () => server.listen({ path, backlog }), signal).then(() => new UnixListener(core, path));
   }
 
   /**

@@ -79,7 +79,7 @@ export class Runtime implements AsyncDisposable {
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
     // inside that job costs one context frame, not the two of frames.run().
-    RESOLVED.then(() => startTask(task));
+    void RESOLVED.then(() => startTask(task));
     return task;
   }
 
@@ -264,7 +264,7 @@ function spawnName(options: SpawnOptions | undefined): string | undefined {
 function startTask(task: Task): void {
   frames.enterWith(task);
   // In seeded mode the start order is shuffled (the reaction keeps the task's frame).
-  if (scheduler.seeded) new Promise((resolve) => scheduler.resolve(resolve, undefined)).then(() => runBody(task));
+  if (scheduler.seeded) void new Promise((resolve) => scheduler.resolve(resolve, undefined)).then(() => runBody(task));
   else runBody(task);
 }
 

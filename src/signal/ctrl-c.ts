@@ -1,24 +1,40 @@
 import { Parked } from '../internal/wait-queue.js';
 import { signalOf } from '../internal/validate.js';
-import { subscribe, unsubscribe, type SignalSubscriber } from './hub.js';
+import { subscribe, unsubscribe, hold, release, type SignalSubscriber } from './hub.js';
 
 const site = { kind: 'ctrlC' } as const;
 
 class CtrlCWait extends Parked<void> implements SignalSubscriber {
+  #held = false;
+
+  start(): void {
+    subscribe('SIGINT', this);
+    hold();
+    this.#held = true;
+  }
+
   notify(): void {
-    unsubscribe('SIGINT', this);
+    this.#stop();
     this.complete(undefined);
   }
 
   protected override onCancel(): void {
+    this.#stop();
+  }
+
+  #stop(): void {
+    if (!this.#held) return;
+    this.#held = false;
     unsubscribe('SIGINT', this);
+    release();
   }
 }
 
 /**
  * Resolves on the next SIGINT (Ctrl-C) (Tokio's `signal::ctrl_c`). While it
- * waits, SIGINT no longer ends the process; once it settles (or is aborted) the
- * listener is removed again, so nothing is left registered.
+ * waits, SIGINT no longer ends the process and the process stays alive (even
+ * with nothing else to do); once it settles (or is aborted) the listener is
+ * removed again, so nothing is left registered.
  *
  * Typical use: race the server against it, then shut down gracefully (or use
  * `main()` from `weft`, which cancels the root task on SIGINT/SIGTERM).
@@ -40,6 +56,6 @@ export function ctrlC(options?: { signal?: AbortSignal }): Promise<void> {
   const signal = signalOf(options, 'ctrlC');
   const w = new CtrlCWait();
   const promise = w.park(signal, site);
-  if (!w.settled) subscribe('SIGINT', w);
+  if (!w.settled) w.start();
   return promise;
 }

@@ -41,6 +41,29 @@ function dispatch(name: string): void {
   for (const sub of [...set]) sub.notify();
 }
 
+/*
+ * Node's signal handles do not keep the process alive. A pending wait for a
+ * signal should (a program whose last job is `await ctrlC()` must not just
+ * exit), so while any such wait is pending one ref'd timer holds the loop open.
+ */
+let holders = 0;
+let keepAlive: NodeJS.Timeout | undefined;
+
+function noop(): void {}
+
+/** A wait for a signal started: keep the process alive. */
+export function hold(): void {
+  if (holders++ === 0) keepAlive = setInterval(noop, 2 ** 30);
+}
+
+/** A wait for a signal ended. */
+export function release(): void {
+  if (--holders === 0) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
 const UNLISTENABLE = new Set(['SIGKILL', 'SIGSTOP']);
 
 /** Checks a signal name: a string Node knows, that a process can listen for. */

@@ -1,17 +1,43 @@
 import { Parked, WaitQueue } from '../internal/wait-queue.js';
 import { signalOf } from '../internal/validate.js';
 import { scheduler } from '../runtime/scheduler.js';
-import { subscribe, unsubscribe, signalName, type SignalSubscriber } from './hub.js';
+import { subscribe, unsubscribe, signalName, hold, release, type SignalSubscriber } from './hub.js';
 
 const site = { kind: 'SignalStream.recv' } as const;
+/** A pending recv(): keeps the process alive while it waits. */
+class RecvWait extends Parked<boolean> {
+  #held = false;
+
+  start(): void {
+    hold();
+    this.#held = true;
+  }
+
+  end(received: boolean): void {
+    this.#stop();
+    this.complete(received);
+  }
+
+  protected override onCancel(): void {
+    this.#stop(); // also runs when cancelled inside park(), before start()
+  }
+
+  #stop(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    release();
+  }
+}
+
 const TRUE = Promise.resolve(true);
 const FALSE = Promise.resolve(false);
 
 /** Deliveries of one process signal, as an async iterable (Tokio's `signal::unix::Signal`). */
 export interface SignalStream extends AsyncIterable<void>, Disposable {
   /**
-   * Waits for the next delivery. Deliveries that arrive while nobody waits are
-   * coalesced into one (as Tokio does): `recv()` then resolves at once.
+   * Waits for the next delivery (keeping the process alive meanwhile).
+   * Deliveries that arrive while nobody waits are coalesced into one (as Tokio
+   * does): `recv()` then resolves at once.
    *
    * @returns true for a delivery, false once the stream is closed
    *
@@ -26,7 +52,7 @@ export interface SignalStream extends AsyncIterable<void>, Disposable {
 
 class SignalStreamImpl implements SignalStream, SignalSubscriber {
   readonly name: NodeJS.Signals;
-  readonly #waiters = new WaitQueue();
+  readonly #waiters = new WaitQueue<RecvWait>();
   #pending = false;
   #closed = false;
 
@@ -37,7 +63,7 @@ class SignalStreamImpl implements SignalStream, SignalSubscriber {
 
   notify(): void {
     if (this.#waiters.isEmpty) this.#pending = true;
-    else this.#waiters.drain((w) => w.complete(true));
+    else this.#waiters.drain((w) => w.end(true));
   }
 
   recv(options?: { signal?: AbortSignal }): Promise<boolean> {
@@ -49,9 +75,12 @@ class SignalStreamImpl implements SignalStream, SignalSubscriber {
       this.#pending = false;
       return TRUE;
     }
-    const w = new Parked<boolean>();
+    const w = new RecvWait();
     const promise = w.park(signal, site);
-    if (!w.settled) this.#waiters.push(w);
+    if (!w.settled) {
+      w.start();
+      this.#waiters.push(w);
+    }
     return promise;
   }
 
@@ -60,7 +89,7 @@ class SignalStreamImpl implements SignalStream, SignalSubscriber {
     this.#closed = true;
     this.#pending = false;
     unsubscribe(this.name, this);
-    this.#waiters.drain((w) => w.complete(false));
+    this.#waiters.drain((w) => w.end(false));
   }
 
   [Symbol.dispose](): void {

@@ -113,6 +113,16 @@ export class BroadcastSender<T> implements Disposable {
    * A new receiver that sees every value sent from now on.
    *
    * @throws ClosedError if this handle is closed
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from 'weft/sync';
+   * const [tx, rx] = broadcast<number>(4);
+   * tx.send(1);
+   * const late = tx.subscribe();
+   * tx.send(2);
+   * console.assert((await rx.recv()) === 1 && (await late.recv()) === 2);
+   * ```
    */
   subscribe(): BroadcastReceiver<T> {
     if (this.#closed) throw new ClosedError('BroadcastSender.subscribe: this sender handle is closed');
@@ -128,6 +138,17 @@ export class BroadcastSender<T> implements Disposable {
    * A new sending handle; receivers see the channel closed once every handle is closed.
    *
    * @throws ClosedError if this handle is closed
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from 'weft/sync';
+   * const [tx, rx] = broadcast<string>(4);
+   * const tx2 = tx.clone();
+   * tx.close();
+   * tx2.send('still open');
+   * tx2.close();
+   * console.assert((await rx.recv()) === 'still open' && (await rx.recv()) === undefined);
+   * ```
    */
   clone(): BroadcastSender<T> {
     if (this.#closed) throw new ClosedError('BroadcastSender.clone: this sender handle is closed');
@@ -256,14 +277,36 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable, Selec
     return shared.senders === 0 ? CLOSED : EMPTY;
   }
 
-  /** A new receiver on the same channel that starts at the tail: it sees only values sent from now on. */
+  /**
+   * A new receiver on the same channel that starts at the tail: it sees only
+   * values sent from now on (not the ones this receiver has yet to read).
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from 'weft/sync';
+   * const [tx, rx] = broadcast<number>(4);
+   * tx.send(1);
+   * const fresh = rx.resubscribe();
+   * console.assert(fresh.length === 0 && rx.length === 1);
+   * ```
+   */
   resubscribe(): BroadcastReceiver<T> {
     return new BroadcastReceiver(this.#shared, this.#shared.tail);
   }
 
   /**
-   * Unsubscribes: the channel stops keeping values for this receiver, and
-   * receives on it resolve `undefined`. Idempotent.
+   * Unsubscribes: the channel stops counting this receiver, and receives on
+   * it (pending or later) resolve `undefined`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { broadcast } from 'weft/sync';
+   * const [tx, rx] = broadcast<number>(4);
+   * const other = tx.subscribe();
+   * rx.close();
+   * console.assert(tx.receiverCount === 1 && tx.send(1) === 1);
+   * other.close();
+   * ```
    */
   close(): void {
     if (this.#closed) return;

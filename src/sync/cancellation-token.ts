@@ -14,6 +14,14 @@ const site = { kind: 'CancellationToken.cancelled' } as const;
  */
 export let onTokenCancel: (token: CancellationToken, hook: (reason: unknown) => void) => void;
 
+/** runUntilCancelled()'s wait: if the calling task is aborted, the work's signal aborts too. */
+class RunWait extends Parked<void> {
+  readonly local = new AbortController();
+  protected override onCancel(reason: unknown): void {
+    if (reason !== undefined) this.local.abort(reason);
+  }
+}
+
 /**
  * A cancellation signal that can be passed around, forked into children and
  * awaited, in the manner of tokio-util's `CancellationToken`. Cancelling a
@@ -158,12 +166,21 @@ export class CancellationToken implements Selectable<void> {
   runUntilCancelled<T>(fn: (signal: AbortSignal) => PromiseLike<T>): Promise<T | undefined> {
     if (typeof fn !== 'function') throw new TypeError('runUntilCancelled expects a function');
     if (this.#cancelled) return Promise.resolve(undefined);
-    const work = Promise.resolve(fn(this.signal));
-    silence(work);
-    if (this.#cancelled) return Promise.resolve(undefined);
-    const w = new Parked<void>();
+    // The wait for cancellation is linked to the calling task: if that task is
+    // aborted, the call rejects and the work's signal aborts too.
+    const w = new RunWait();
     const cancelled = w.park(undefined, site);
-    if (!w.settled) (this.#waiters ??= new WaitQueue()).push(w);
+    if (w.settled) return cancelled as Promise<undefined>;
+    (this.#waiters ??= new WaitQueue()).push(w);
+    let work: Promise<T>;
+    try {
+      work = Promise.resolve(fn(w.task === undefined ? this.signal : AbortSignal.any([this.signal, w.local.signal])));
+    } catch (err) {
+      w.cancel(undefined);
+      silence(cancelled);
+      return Promise.reject(err);
+    }
+    silence(work);
     // Leave nothing registered on a long-lived token once the work wins.
     return (Promise.race([cancelled, work]) as Promise<T | undefined>).finally(() => w.cancel(undefined));
   }

@@ -119,6 +119,14 @@ export class OneshotSender<T> implements Disposable {
   /**
    * Closes the sender without sending: a waiting or later receive rejects
    * with `RecvError`. A no-op after `send`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { oneshot, RecvError } from 'weft/sync';
+   * const [tx, rx] = oneshot<number>();
+   * tx.close();
+   * await rx.recv().catch((e) => console.assert(e instanceof RecvError));
+   * ```
    */
   close(): void {
     const inner = this.#inner;
@@ -271,6 +279,14 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable, Selectabl
    * Closes the receiver: a later `send` returns false and the sender's
    * `closed()` resolves. A value sent before the close can still be received.
    * Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { oneshot } from 'weft/sync';
+   * const [tx, rx] = oneshot<number>();
+   * rx.close();
+   * console.assert(tx.isClosed && tx.send(1) === false);
+   * ```
    */
   close(): void {
     const inner = this.#inner;

@@ -76,6 +76,14 @@ export class WatchSender<T> implements Disposable {
    * @throws SendError (with `.value`) if no receiver is open (the value is
    *   not stored, as in Tokio; use `sendReplace` to store regardless) or the
    *   sender is closed
+   *
+   * @example
+   * ```ts
+   * import { watch } from 'weft/sync';
+   * const [tx, rx] = watch('v1');
+   * tx.send('v2');
+   * console.assert(rx.hasChanged() && rx.borrowAndUpdate() === 'v2');
+   * ```
    */
   send(value: T): void {
     const shared = this.#shared;
@@ -162,7 +170,17 @@ export class WatchSender<T> implements Disposable {
     return this.#shared.value;
   }
 
-  /** A new receiver; the current value counts as seen by it. */
+  /**
+   * A new receiver; the current value counts as seen by it.
+   *
+   * @example
+   * ```ts
+   * import { watch } from 'weft/sync';
+   * const [tx] = watch(1);
+   * const rx = tx.subscribe();
+   * console.assert(rx.borrow() === 1 && !rx.hasChanged() && tx.receiverCount === 2);
+   * ```
+   */
   subscribe(): WatchReceiver<T> {
     return new WatchReceiver(this.#shared, this.#shared.version);
   }
@@ -175,6 +193,15 @@ export class WatchSender<T> implements Disposable {
   /**
    * Closes the sender: receivers still get one `changed()` for a value they
    * have not seen, then `changed()` rejects with `RecvError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { watch, RecvError } from 'weft/sync';
+   * const [tx, rx] = watch(0);
+   * const waiting = rx.changed();
+   * tx.close();
+   * await waiting.catch((e) => console.assert(e instanceof RecvError));
+   * ```
    */
   close(): void {
     if (this.#closed) return;
@@ -343,7 +370,19 @@ export class WatchReceiver<T> implements Disposable {
     return value;
   }
 
-  /** A new receiver with the same seen state as this one. */
+  /**
+   * A new receiver with the same seen state as this one.
+   *
+   * @example
+   * ```ts
+   * import { watch } from 'weft/sync';
+   * const [tx, rx] = watch(0);
+   * tx.send(1);
+   * console.assert(rx.clone().hasChanged());
+   * rx.markUnchanged();
+   * console.assert(!rx.clone().hasChanged());
+   * ```
+   */
   clone(): WatchReceiver<T> {
     return new WatchReceiver(this.#shared, this.#seen);
   }

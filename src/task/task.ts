@@ -85,7 +85,7 @@ export class Task implements Frame, TaskContext {
     if (this.#token === undefined) {
       const token = new CancellationToken();
       this.#token = token;
-      if (this.cancelRequested || this.outcome !== Outcome.Pending) token.cancel(this.signalReason());
+      if (this.cancelRequested) token.cancel(this.signalReason());
       else onTokenCancel(token, (reason) => this.abort(reason));
     }
     return this.#token;
@@ -167,7 +167,6 @@ export class Task implements Frame, TaskContext {
       this.outcome = Outcome.Failed;
       this.result = value;
     }
-    this.#token?.cancel(this.signalReason()); // nothing may wait on a finished task's token
     this.runtime.taskFinished(this);
     this.owner?.taskDone(this);
     this.resolve!();

@@ -52,10 +52,11 @@ test('a write aborted while waiting for drain wrote nothing (cancel-safe)', asyn
   }
   ac.abort(new Error('give up'));
   await assert.rejects(pending!, /give up/);
-  await p.client.shutdown();
+  const shutdown = p.client.shutdown(); // completes once the peer has read what was written
   const buf = new Uint8Array(MAX_WRITE);
   let total = 0;
-  for (let n; (n = await p.server.read(buf)) > 0; ) total += n;
+  for (let n; (n = await p.server.read(buf)) > 0;) total += n;
+  await shutdown;
   assert.equal(total, written, 'exactly the bytes of the writes that resolved arrived');
 });
 

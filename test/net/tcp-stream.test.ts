@@ -18,7 +18,7 @@ test('bytes written by one side are read by the other, and read() returns 0 at e
   await p.client.shutdown();
   const buf = new Uint8Array(64);
   let n = 0;
-  for (let k; (k = await p.server.read(buf.subarray(n))) > 0; ) n += k;
+  for (let k; (k = await p.server.read(buf.subarray(n))) > 0;) n += k;
   assert.equal(str(buf.subarray(0, n)), 'hello world');
   assert.equal(await p.server.read(buf), 0, 'end of stream stays at 0');
 });
@@ -124,7 +124,7 @@ test('bytes accepted by writeAll() before close() still reach the peer', async (
   const reading = (async () => {
     const buf = new Uint8Array(65536);
     let total = 0;
-    for (let n; (n = await p.server.read(buf)) > 0; ) total += n;
+    for (let n; (n = await p.server.read(buf)) > 0;) total += n;
     received.push(total);
   })();
   await writing;
@@ -193,7 +193,7 @@ test('split() halves work from different tasks, and the stream closes once both 
   const [reader, writer] = p.server.split();
   const echo = spawn(async () => {
     const buf = new Uint8Array(1024);
-    for (let n; (n = await reader.read(buf)) > 0; ) await writer.writeAll(buf.subarray(0, n));
+    for (let n; (n = await reader.read(buf)) > 0;) await writer.writeAll(buf.subarray(0, n));
     writer.close(); // FIN back
     reader.close();
   });

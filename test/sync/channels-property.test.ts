@@ -168,8 +168,14 @@ async function drain(s: fc.Scheduler): Promise<void> {
   }
 }
 
+/** Runs per property; a failure is replayed with WEFT_PROPERTY_SEED and WEFT_PROPERTY_PATH from its report. */
 function params(runs = PROPERTY_RUNS): fc.Parameters<unknown> {
-  return { numRuns: runs };
+  const p: fc.Parameters<unknown> = { numRuns: runs };
+  const seed = process.env['WEFT_PROPERTY_SEED'];
+  const path = process.env['WEFT_PROPERTY_PATH'];
+  if (seed !== undefined && seed !== '') p.seed = Number(seed);
+  if (path !== undefined && path !== '') p.path = path;
+  return p;
 }
 
 /** A receive that ignores its signal (the wait stays queued) and just rejects: takes a value nobody gets. */

@@ -55,6 +55,23 @@ void test('waiting senders are served in arrival order, and a freed slot goes to
   assert.equal(await rx.recv(), 'late');
 });
 
+void test('waiting senders resolve in arrival order even when the freed slot feeds a waiting recvMany', async () => {
+  // found by the property test: serving a batched receive used to grant the next
+  // sender re-entrantly, resolving it before the sender whose value went first
+  const [tx, rx] = mpsc.channel<string>(1);
+  const permit = tx.tryReserve()!;
+  const into: string[] = [];
+  const many = rx.recvMany(into, 1);
+  const order: string[] = [];
+  const a = tx.send('a').then(() => order.push('a'));
+  const b = tx.send('b').then(() => order.push('b'));
+  permit.release();
+  await Promise.all([a, b, many]);
+  assert.deepEqual(order, ['a', 'b']);
+  assert.deepEqual(into, ['a']);
+  assert.equal(await rx.recv(), 'b');
+});
+
 void test('trySend() returns false when the channel is full', () => {
   const [tx, rx] = mpsc.channel<number>(2);
   assert.equal(tx.trySend(1), true);

@@ -53,7 +53,18 @@ export class Permit<T> implements Disposable {
     chan.permitDone(value, true);
   }
 
-  /** Gives the slot back unused. Idempotent (a no-op after `send`). */
+  /**
+   * Gives the slot back unused. Idempotent (a no-op after `send`).
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx] = mpsc.channel<number>(1);
+   * const permit = await tx.reserve();
+   * permit.release();
+   * console.assert(tx.capacity === 1);
+   * ```
+   */
   release(): void {
     const chan = this.#chan;
     if (chan === undefined) return;
@@ -210,7 +221,7 @@ export class Sender<T> implements Disposable {
    * const [tx] = mpsc.channel<number>(1);
    * const p = tx.tryReserve();
    * console.assert(p !== undefined && tx.tryReserve() === undefined);
-   * p.release();
+   * p?.release();
    * ```
    */
   tryReserve(): Permit<T> | undefined {
@@ -249,6 +260,16 @@ export class Sender<T> implements Disposable {
    * what is buffered and then receives `undefined`. Sends already waiting on
    * this handle still complete (abort them through their signal if needed).
    * Idempotent.
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.channel<number>(2);
+   * tx.trySend(1);
+   * tx.close();
+   * tx.close();
+   * console.assert((await rx.recv()) === 1 && (await rx.recv()) === undefined);
+   * ```
    */
   close(): void {
     if (this.#closed) return;

@@ -159,8 +159,10 @@ export class Chan<T> {
         this.permits++;
         w.complete(this.makePermit!(this));
       } else {
-        this.deliver(w.value as T);
+        // resolve before delivering: delivering can serve a batched receive, which
+        // grants the next slots re-entrantly, and this sender must resolve first
         w.complete(undefined);
+        this.deliver(w.value as T);
       }
     }
   }

@@ -82,6 +82,13 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable, Selectable<T |
    * Receives up to `limit` values at once, appending them to `into`; waits
    * while the channel is empty. Much cheaper per value than `recv` under load.
    *
+   * Values already buffered are taken at once. When it has to wait, it is
+   * woken with a batch: values sent during the rest of the current
+   * event-loop turn collect first, unless `limit` values are buffered, the
+   * channel is full or it closes, which wake it at once. (A fast producer
+   * thus fills batches instead of waking the consumer for every value; `recv`
+   * is the lower-latency call.)
+   *
    * @param into the array values are appended to (it is not cleared)
    * @param limit the most values to take; 0 resolves 0 at once
    * @returns how many values were appended; 0 once the channel is closed,

@@ -54,6 +54,17 @@ export class UnboundedSender<T> implements Disposable {
    * receiver until every handle is closed.
    *
    * @throws ClosedError if this handle is closed
+   *
+   * @example
+   * ```ts
+   * import { mpsc } from 'weft/sync';
+   * const [tx, rx] = mpsc.unboundedChannel<number>();
+   * const tx2 = tx.clone();
+   * tx.close();
+   * tx2.send(2);
+   * tx2.close();
+   * console.assert((await rx.recv()) === 2 && (await rx.recv()) === undefined);
+   * ```
    */
   clone(): UnboundedSender<T> {
     if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
