@@ -10,6 +10,9 @@
  *   showing what the task context (AsyncLocalStorage) costs on this Node;
  * - raw: a minimal promise hand-off (a one-slot mailbox: `recv` returns a new
  *   promise that the next `send` resolves), two plain async functions;
+ * - raw, awaited send: the same mailbox with the channel's shape, where each
+ *   `send` returns a resolved promise that is awaited (as `await tx.send(v)`
+ *   must be): shown for information, the target is against plain raw;
  * - Effect: two `Queue.bounded(1)`, the second party a forked fiber;
  * - Effection: two `createChannel()` with subscriptions, the second party a
  *   spawned operation.
@@ -49,6 +52,28 @@ class RawMailbox<T> {
     }
     return new Promise<T>((resolve) => (this.#waiter = resolve));
   }
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
+/** The raw mailbox with the channel's call shape: `send` returns a promise that is awaited. */
+export async function rawAwaitedPingPong(n: number): Promise<number> {
+  const ping = new RawMailbox<number>();
+  const pong = new RawMailbox<number>();
+  const send = (box: RawMailbox<number>, v: number): Promise<void> => {
+    box.send(v);
+    return DONE;
+  };
+  const ponger = (async () => {
+    for (let i = 0; i < n; i++) await send(pong, (await ping.recv()) + 1);
+  })();
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    await send(ping, i);
+    sum += await pong.recv();
+  }
+  await ponger;
+  return sum;
 }
 
 export async function rawPingPong(n: number): Promise<number> {
@@ -149,11 +174,12 @@ export async function pingpongRows(): Promise<Row[]> {
     const sum = await fn(n);
     if (sum !== expected) throw new Error(`ping-pong returned ${sum}, expected ${expected}`);
   };
-  const [weft, weftNoTask, raw, effect, effection] = await measureInterleaved(
+  const [weft, weftNoTask, raw, rawAwaited, effect, effection] = await measureInterleaved(
     [
       { name: 'weft', fn: check(weftPingPong) },
       { name: 'weft (no task)', fn: check(weftPingPongNoTask) },
       { name: 'raw', fn: check(rawPingPong) },
+      { name: 'raw, awaited send', fn: check(rawAwaitedPingPong) },
       { name: 'effect', fn: check(effectPingPong) },
       { name: 'effection', fn: check(effectionPingPong) },
     ],
@@ -163,6 +189,7 @@ export async function pingpongRows(): Promise<Row[]> {
   return [
     ratioRow(`ping-pong mpsc.channel(1), tasks vs raw hand-off (${label})`, weft!, raw!, { max: 2 }),
     ratioRow(`ping-pong mpsc.channel(1), no task vs raw hand-off`, weftNoTask!, raw!, { max: 2 }),
+    ratioRow(`ping-pong mpsc.channel(1), tasks vs raw with awaited send (same call shape)`, weft!, rawAwaited!),
     ratioRow(`Effect Queue.bounded(1) is Nx slower than weft`, weft!, effect!, { min: 3 }, { invert: true }),
     ratioRow(`Effection channel is Nx slower than weft`, weft!, effection!, { min: 3 }, { invert: true }),
   ];

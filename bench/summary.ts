@@ -43,7 +43,10 @@ export async function runSummary(): Promise<string[]> {
     { per: yields, unit: 'µs', warmup: 1, samples: 5 },
   );
   const ds = delays(5000, 50);
-  const rawSleeps = await sleepRound(ds, (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const rawSleeper = (ms: number): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  await sleepRound(delays(500, 5), rawSleeper); // warm-up
+  await sleepRound(delays(500, 5), (ms) => sleep(ms));
+  const rawSleeps = await sleepRound(ds, rawSleeper);
   const weftSleeps = await sleepRound(ds, (ms) => sleep(ms));
   const p99 = (r: typeof rawSleeps): number => quantile(r.latenessAfterSetup, 0.99);
 

@@ -3,6 +3,8 @@
  * one measures weft against raw promises on this machine.
  */
 import { Runtime, spawn, sleep, select, timeout, JoinSet, scope, CancellationToken, TimeoutError, now } from 'weft';
+import { mpsc, oneshot, Semaphore } from 'weft/sync';
+import { runSummary } from '../bench/summary.js';
 
 const line = (s = ''): void => console.log(s);
 const section = (title: string): void => line(`\n== ${title}`);
@@ -52,6 +54,49 @@ async function selectAndTimeout(): Promise<void> {
   line(`  timeout(25 ms, a 5 s sleep) -> ${err instanceof TimeoutError ? `${err.name} (${err.code})` : String(err)}`);
 }
 
+async function channels(): Promise<void> {
+  section('channels: a CSP pipeline with backpressure, select over receivers');
+  const sum = await scope(async (s) => {
+    const [numbers, numbersRx] = mpsc.channel<number>(4);
+    const [squares, squaresRx] = mpsc.channel<number>(4);
+    s.spawn(async () => {
+      using tx = numbers;
+      for (let i = 1; i <= 1_000; i++) await tx.send(i); // waits whenever the next stage is 4 behind
+    });
+    s.spawn(async () => {
+      using tx = squares;
+      for await (const v of numbersRx) await tx.send(v * v);
+    });
+    let total = 0;
+    for await (const v of squaresRx) total += v;
+    return total;
+  });
+  line(`  generate -> square -> sum over channel(4)s: sum of squares 1..1000 = ${sum}`);
+
+  const [tx, rx] = mpsc.channel<string>(8);
+  const [replyTx, replyRx] = oneshot<string>();
+  setTimeout(() => replyTx.send('reply'), 5);
+  setTimeout(() => void tx.send('message'), 15);
+  const first = await select({ rx, replyRx }, { biased: true });
+  const second = await select({ rx, replyRx: sleep(100).then(() => 'none') });
+  line(`  select over a oneshot and an mpsc: '${String(first.value)}', then '${String(second.value)}' — nothing lost`);
+  tx.close();
+
+  const limit = new Semaphore(3);
+  let running = 0;
+  let peak = 0;
+  await Promise.all(
+    Array.from({ length: 12 }, () =>
+      limit.withPermit(async () => {
+        peak = Math.max(peak, ++running);
+        await sleep(2);
+        running--;
+      }),
+    ),
+  );
+  line(`  Semaphore(3) over 12 jobs: at most ${peak} ran at once`);
+}
+
 async function gracefulShutdown(): Promise<void> {
   section('graceful shutdown');
   const rt = Runtime.builder().build();
@@ -74,6 +119,13 @@ async function gracefulShutdown(): Promise<void> {
   line(`  metrics: spawned ${m.spawnedTasks}, completed ${m.completedTasks}, cancelled ${m.cancelledTasks}`);
 }
 
+async function figures(): Promise<void> {
+  section('figures: weft against raw promises on this machine (bench/summary.ts; full runs: npm run bench)');
+  for (const l of await runSummary()) line(`  ${l}`);
+}
+
 await tasks();
 await selectAndTimeout();
+await channels();
 await gracefulShutdown();
+await figures();

@@ -1,7 +1,7 @@
 import { signalOf } from '../internal/validate.js';
 import { silence } from '../internal/promise.js';
 import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from './io.js';
-import { readExactly, writeFully, type SocketIo } from './socket-io.js';
+import type { SocketIo } from './socket-io.js';
 import { SocketClosedError } from './errors.js';
 
 /** @internal What a half tells when it is closed. */
@@ -61,7 +61,7 @@ export class ReadHalf implements AsyncRead, ReadWithin, Disposable {
     bytesArg(buf, 'ReadHalf.readExact');
     const signal = signalOf(options, 'ReadHalf.readExact');
     if (this.#owner === undefined) return Promise.reject(new SocketClosedError('this read half is closed'));
-    return readExactly(this.#io, buf, signal);
+    return this.#io.readExact(buf, signal);
   }
 
   /** Releases this half; the stream closes once both halves are closed. Idempotent. */
@@ -135,7 +135,7 @@ export class WriteHalf implements AsyncWrite, Disposable {
     bytesArg(buf, 'WriteHalf.writeAll');
     const signal = signalOf(options, 'WriteHalf.writeAll');
     if (this.#owner === undefined) return Promise.reject(new SocketClosedError('this write half is closed'));
-    return writeFully(this.#io, buf, signal);
+    return this.#io.writeAll(buf, signal);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { signalOf } from '../internal/validate.js';
 import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from './io.js';
-import { SocketIo, MAX_WRITE, readExactly, writeFully, type IoOptions } from './socket-io.js';
+import { SocketIo, type IoOptions } from './socket-io.js';
 import { ReadHalf, WriteHalf, type HalfOwner } from './halves.js';
 
 /**
@@ -64,7 +64,7 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, ReadWithin, As
    */
   readExact(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<void> {
     bytesArg(buf, 'readExact');
-    return readExactly(this.io, buf, signalOf(options, 'readExact'));
+    return this.io.readExact(buf, signalOf(options, 'readExact'));
   }
 
   /**
@@ -98,8 +98,7 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, ReadWithin, As
   writeAll(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<void> {
     bytesArg(buf, 'writeAll');
     const signal = signalOf(options, 'writeAll');
-    if (buf.length <= MAX_WRITE) return this.io.write(buf, signal).then(done);
-    return writeFully(this.io, buf, signal);
+    return this.io.writeAll(buf, signal);
   }
 
   /**
@@ -157,4 +156,3 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, ReadWithin, As
   }
 }
 
-function done(): void {}

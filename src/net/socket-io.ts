@@ -23,13 +23,20 @@ export interface IoOptions {
   readHighWaterMark: number;
 }
 
-class ReadWait extends Parked<number> {
+/**
+ * One parked read. A `read()` completes with the first bytes (`min` 1); a
+ * `readExact()` is one wait that fills its buffer chunk by chunk (`min` =
+ * its length) and completes once full.
+ */
+class ReadWait extends Parked<number | undefined> {
+  filled = 0;
   constructor(
     readonly io: SocketIo,
     readonly buf: Uint8Array,
-    readonly deadline: number,
+    public deadline: number,
     readonly ms: number,
     readonly what: string,
+    readonly min: number,
   ) {
     super();
   }
@@ -115,7 +122,7 @@ export class SocketIo implements TimerEntry {
       if (signal?.aborted) return Promise.reject(signal.reason as Error);
       if (!scheduler.budget()) return scheduler.hop().then(() => this.read(buf, signal, deadline, ms));
       if (this.#closed) return Promise.reject(new SocketClosedError());
-      if (this.#chunks.bytes > 0) return Promise.resolve(this.#take(buf));
+      if (this.#chunks.bytes > 0) return Promise.resolve(this.#take(buf, 0));
       if (buf.length === 0) return Promise.resolve(0);
       if (this.#error !== undefined) return Promise.reject(this.#error);
       return Promise.resolve(0);
@@ -130,13 +137,52 @@ export class SocketIo implements TimerEntry {
         what = 'read';
       }
     }
-    const w = new ReadWait(this, buf, deadline, ms, what);
-    const promise = w.park(signal, readSite);
+    const w = new ReadWait(this, buf, deadline, ms, what, 1);
+    const promise = w.park(signal, readSite) as Promise<number>;
     if (!w.settled) {
       this.#readers.push(w);
       if (deadline !== Infinity && this.#readers.head === w) this.rearm();
     }
     return promise;
+  }
+
+  /** Fills `buf` completely: one wait for the whole buffer (not cancel-safe: bytes taken stay taken). */
+  readExact(buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    const len = buf.length;
+    if (this.#chunks.bytes >= len || this.#eof || this.#error !== undefined || this.#closed) {
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.readExact(buf, signal));
+      if (this.#closed) return Promise.reject(new SocketClosedError());
+      if (this.#chunks.bytes >= len) {
+        this.#take(buf, 0);
+        return RESOLVED;
+      }
+      if (this.#error !== undefined) return Promise.reject(this.#error);
+      return Promise.reject(new UnexpectedEofError(len, this.#take(buf, 0)));
+    }
+    const timeout = this.#readTimeout;
+    const deadline = timeout === Infinity ? Infinity : this.#clock.now() + timeout;
+    const w = new ReadWait(this, buf, deadline, timeout, 'read', len);
+    const promise = w.park(signal, readSite) as Promise<unknown> as Promise<void>;
+    if (!w.settled) {
+      if (this.#chunks.bytes > 0) w.filled = this.#take(buf, 0);
+      this.#readers.push(w);
+      if (deadline !== Infinity && this.#readers.head === w) this.rearm();
+    }
+    return promise;
+  }
+
+  /** Writes all of `buf`: at once when it fits in one write and the socket has room. */
+  writeAll(buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+    if (buf.length <= MAX_WRITE && this.#writers.isEmpty && !this.socket.writableNeedDrain) {
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const err = this.#writeError();
+      if (err !== undefined) return Promise.reject(err);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.writeAll(buf, signal));
+      this.#send(buf);
+      return RESOLVED;
+    }
+    return writeFully(this, buf, signal);
   }
 
   write(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
@@ -226,8 +272,8 @@ export class SocketIo implements TimerEntry {
     this.socket.destroy();
   }
 
-  #take(buf: Uint8Array): number {
-    const n = this.#chunks.copyInto(buf, 0);
+  #take(buf: Uint8Array, offset: number): number {
+    const n = this.#chunks.copyInto(buf, offset);
     if (this.#paused && this.#chunks.bytes < this.#hwm) {
       this.#paused = false;
       this.socket.resume();
@@ -268,11 +314,17 @@ export class SocketIo implements TimerEntry {
     let w = this.#readers.head;
     if (w !== undefined) {
       do {
-        this.#readers.remove(w);
-        const n = Math.min(w.buf.length, len - off);
-        w.buf.set(off === 0 && n === len ? chunk : chunk.subarray(off, off + n));
+        const n = Math.min(w.buf.length - w.filled, len - off);
+        w.buf.set(off === 0 && n === len ? chunk : chunk.subarray(off, off + n), w.filled);
         off += n;
-        w.complete(n);
+        w.filled += n;
+        if (w.filled < w.min) {
+          // A readExact still filling: it received something, so its idle deadline starts over.
+          if (w.deadline !== Infinity) w.deadline = this.#clock.now() + w.ms;
+          break;
+        }
+        this.#readers.remove(w);
+        w.complete(w.min === 1 ? w.filled : undefined);
         w = this.#readers.head;
       } while (w !== undefined && off < len);
       this.rearm();
@@ -288,7 +340,9 @@ export class SocketIo implements TimerEntry {
 
   #onEnd = (): void => {
     this.#eof = true;
-    this.#readers.drain((w) => w.complete(0));
+    this.#readers.drain((w) =>
+      w.min === 1 ? w.complete(0) : w.fail(new UnexpectedEofError(w.buf.length, w.filled)),
+    );
     this.rearm();
   };
 
@@ -319,16 +373,6 @@ export class SocketIo implements TimerEntry {
     this.#finished = true;
     this.#shutdowns?.drain((w) => w.complete(undefined));
   };
-}
-
-/** Reads until `buf` is full; rejects with `UnexpectedEofError` if the stream ends first. */
-export async function readExactly(io: SocketIo, buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const n = await io.read(off === 0 ? buf : buf.subarray(off), signal, Infinity, 0);
-    if (n === 0) throw new UnexpectedEofError(buf.length, off);
-    off += n;
-  }
 }
 
 /** Writes all of `buf`, one bounded `write()` at a time. */

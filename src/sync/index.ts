@@ -13,10 +13,5 @@ export { OnceCell } from './once-cell.js';
 export * as mpsc from './mpsc/index.js';
 export type { Sender, UnboundedSender, Receiver, Permit, TryRecvResult } from './mpsc/index.js';
 export { oneshot, type OneshotSender, type OneshotReceiver, type OneshotTryRecvResult } from './oneshot.js';
-export {
-  broadcast,
-  type BroadcastSender,
-  type BroadcastReceiver,
-  type BroadcastTryRecvResult,
-} from './broadcast.js';
+export { broadcast, type BroadcastSender, type BroadcastReceiver, type BroadcastTryRecvResult } from './broadcast.js';
 export { watch, type WatchSender, type WatchReceiver } from './watch.js';

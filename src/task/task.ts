@@ -65,6 +65,10 @@ export class Task implements Frame, TaskContext {
   resolve: ((value: void) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
   handle: JoinHandle<unknown> | undefined = undefined;
+  /** Neighbours in the runtime's list of alive tasks. */
+  rtPrev: Task | undefined = undefined;
+  rtNext: Task | undefined = undefined;
+  #joinError: JoinError | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
   waits: Parked<any> | undefined = undefined;
   #token: CancellationToken | undefined = undefined;
@@ -190,8 +194,10 @@ export class Task implements Frame, TaskContext {
 
   /** The JoinError for a task that did not return a value. */
   joinError(): JoinError {
-    return this.outcome === Outcome.Cancelled
-      ? new JoinError('ERR_TASK_CANCELLED', this.id, this.name, this.abortReason)
-      : new JoinError('ERR_TASK_FAILED', this.id, this.name, this.result);
+    // One error per task, however many times the handle is awaited.
+    return (this.#joinError ??=
+      this.outcome === Outcome.Cancelled
+        ? new JoinError('ERR_TASK_CANCELLED', this.id, this.name, this.abortReason)
+        : new JoinError('ERR_TASK_FAILED', this.id, this.name, this.result));
   }
 }

@@ -179,7 +179,15 @@ export class BlockingPool implements JobHost {
 
   #dispatch(thread: Thread, job: RemoteJob): void {
     const id = this.#nextId;
-    const message = { t: 'job', j: id, gen: 0, url: job.def.moduleUrl, name: job.def.name, kind: job.kind, args: job.args };
+    const message = {
+      t: 'job',
+      j: id,
+      gen: 0,
+      url: job.def.moduleUrl,
+      name: job.def.name,
+      kind: job.kind,
+      args: job.args,
+    };
     Atomics.store(thread.flags, 0, 0);
     try {
       thread.port.postMessage(message, job.transferList ?? []);
@@ -288,4 +296,3 @@ function busyOf(worker: Worker): number {
     return 0;
   }
 }
-

@@ -9,17 +9,19 @@
  */
 import { CancelledError, JoinError, RuntimeShutdownError, TaskLocalError } from '../task/errors.js';
 import { TimeoutError } from '../time/errors.js';
-import {
-  BlockingQueueFullError,
-  RuntimeFlavorError,
-  TaskNotFoundError,
-  WorkerCrashedError,
-} from './errors.js';
+import { BlockingQueueFullError, RuntimeFlavorError, TaskNotFoundError, WorkerCrashedError } from './errors.js';
 
 /** A thrown value as it travels. */
 export type EncodedThrown =
-  | { e: 1; name: string; message: string; stack: string | undefined; props: Record<string, unknown> | undefined;
-      cause?: EncodedThrown; errors?: EncodedThrown[] }
+  | {
+      e: 1;
+      name: string;
+      message: string;
+      stack: string | undefined;
+      props: Record<string, unknown> | undefined;
+      cause?: EncodedThrown;
+      errors?: EncodedThrown[];
+    }
   | { e: 0; value: unknown };
 
 const builtins: Record<string, ErrorConstructor> = {

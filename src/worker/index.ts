@@ -12,4 +12,10 @@ export { throwIfCancelled } from './cancel-probe.js';
 export { workerMetrics, threadResourceLimits, type WorkerMetrics } from './metrics.js';
 export type { WorkerStats } from './pool.js';
 export { BLOCKING_QUEUE_CAPACITY, ABORT_GRACE_MS, type BlockingStats } from './blocking-pool.js';
-export { WorkerCrashedError, BlockingQueueFullError, RuntimeFlavorError, TaskNotFoundError, type CrashInfo } from './errors.js';
+export {
+  WorkerCrashedError,
+  BlockingQueueFullError,
+  RuntimeFlavorError,
+  TaskNotFoundError,
+  type CrashInfo,
+} from './errors.js';

@@ -48,7 +48,11 @@ const CHUNKS_PER_WORKER = 8;
  * }
  * ```
  */
-export function parMap<T, R>(items: Iterable<T>, task: TaskDef<[T], R>, options?: { chunkSize?: number }): Promise<R[]> {
+export function parMap<T, R>(
+  items: Iterable<T>,
+  task: TaskDef<[T], R>,
+  options?: { chunkSize?: number },
+): Promise<R[]> {
   const def = taskDefArg(task, 'parMap');
   if (items === null || items === undefined || typeof (items as Iterable<T>)[Symbol.iterator] !== 'function') {
     throw new TypeError('parMap: items must be iterable');

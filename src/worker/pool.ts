@@ -17,8 +17,8 @@
  * others steal from it) and a replacement starts on the same queue.
  */
 import { receiveMessageOnPort, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import { DefaultSerializer } from 'node:v8';
 import { Arena, MAX_BLOCK } from './arena.js';
+import { fastBound, serializeArgs, writeFast } from './args-codec.js';
 import {
   PoolMemory,
   JOB_CAP,
@@ -41,7 +41,6 @@ import {
   J_KIND,
   J_ABORT,
   FREE,
-  QUEUED,
   OWNED,
 } from './steal-queue.js';
 import { FAILED, CANCELLED, type RemoteJob, type JobHost } from './remote-job.js';
@@ -84,15 +83,22 @@ class Slot {
   failedStarts = 0;
   busyBefore = 0;
   readonly name: string;
-  constructor(readonly index: number, prefix: string) {
+  constructor(
+    readonly index: number,
+    prefix: string,
+  ) {
     this.name = `${prefix}-${index}`;
   }
 }
 
+export const TRACE = new Float64Array(new SharedArrayBuffer(128));
+const tnow = () => performance.timeOrigin + performance.now();
 export class WorkerPool implements JobHost {
   readonly size: number;
   readonly mem: PoolMemory;
   readonly #arena = new Arena(ARENA_BYTES);
+  /** The arena as a Buffer (for writing strings and numbers into it). */
+  readonly #bytes: Buffer;
   readonly #slots: Slot[] = [];
   readonly #settings: ThreadSettings;
   readonly #jobs: (RemoteJob | undefined)[] = new Array<RemoteJob | undefined>(JOB_CAP).fill(undefined);
@@ -112,16 +118,19 @@ export class WorkerPool implements JobHost {
   readonly #depth: Int32Array;
   readonly #state: Int32Array;
   readonly #pushed: Int32Array;
+  readonly #room: Int32Array;
 
   constructor(size: number, threadName: string, settings: ThreadSettings) {
     this.size = size;
     this.#settings = settings;
     this.mem = new PoolMemory({ workers: size, arenaBytes: ARENA_BYTES });
+    this.#bytes = Buffer.from(this.mem.arena.buffer, this.mem.arena.byteOffset, this.mem.arena.byteLength);
     for (let i = 0; i < JOB_CAP; i++) this.#freeIdx[i] = JOB_CAP - 1 - i;
     for (let i = 0; i < size; i++) this.#slots.push(new Slot(i, threadName));
     this.#depth = new Int32Array(size);
     this.#state = new Int32Array(size);
     this.#pushed = new Int32Array(size);
+    this.#room = new Int32Array(size);
   }
 
   /** Calls submitted and not yet settled. */
@@ -136,25 +145,32 @@ export class WorkerPool implements JobHost {
    */
   prepare(job: RemoteJob): void {
     const args = job.args!;
-    let payload: Uint8Array | undefined;
+    const index = this.#taskIndex(job.def);
     if (job.transferList === undefined) {
+      const bound = fastBound(args);
+      if (bound >= 0 && bound <= MAX_BLOCK) {
+        job.size = bound; // primitives: written into shared memory at the flush
+        return;
+      }
+      let payload: Uint8Array | undefined;
       try {
-        payload = serialize(args);
+        payload = serializeArgs(args);
       } catch {
         payload = undefined; // not for shared memory: send it by message
       }
-    }
-    const index = this.#taskIndex(job.def);
-    if (payload !== undefined && payload.length <= MAX_BLOCK) {
-      job.payload = payload;
-      job.args = undefined;
-      return;
+      if (payload !== undefined && payload.length <= MAX_BLOCK) {
+        job.payload = payload;
+        job.size = payload.length;
+        job.args = undefined;
+        return;
+      }
     }
     this.#sendPinned(job, index);
   }
 
   /** Takes a prepared job whose proxy task is attached. */
   submit(job: RemoteJob): void {
+    if (TRACE[3]! > 0) { TRACE[10] += tnow() - TRACE[3]!; TRACE[11]++; }
     job.host = this;
     this.#outstanding++;
     if (!this.#refed) this.#ref(true);
@@ -180,14 +196,13 @@ export class WorkerPool implements JobHost {
       return;
     }
     const i32 = this.mem.i32;
-    const state = Atomics.compareExchange(i32, this.mem.j(index, J_STATE), QUEUED, FREE);
-    if (state === QUEUED) {
+    if (this.mem.unqueue(index)) {
       this.#release(job);
       this.#settle(job, CANCELLED, undefined);
       return;
     }
     Atomics.store(i32, this.mem.j(index, J_ABORT), 1);
-    const slot = this.#slots[state - OWNED];
+    const slot = this.#slots[Atomics.load(i32, this.mem.j(index, J_STATE)) - OWNED];
     const reason = job.proxy.abortReason;
     const message = { t: 'abort', j: index, gen: job.gen, reason };
     try {
@@ -205,7 +220,7 @@ export class WorkerPool implements JobHost {
       index: slot.index,
       threadName: slot.name,
       alive: slot.worker !== undefined,
-      queueDepth: Math.max(0, this.mem.depth(slot.index)),
+      queueDepth: this.mem.queued(slot.index),
       running: Atomics.load(i32, this.mem.w(slot.index, W_ACTIVE)),
       tasksRun: Atomics.load(i32, this.mem.w(slot.index, W_RUN)) >>> 0,
       tasksStolen: Atomics.load(i32, this.mem.w(slot.index, W_STOLEN)) >>> 0,
@@ -281,9 +296,8 @@ export class WorkerPool implements JobHost {
   #release(job: RemoteJob): void {
     const index = job.index;
     if (index < 0) return;
-    if (job.off >= 0) this.#arena.free(job.off, job.payload!.length);
+    if (job.off >= 0) this.#arena.free(job.off, job.size);
     job.off = -1;
-    job.payload = undefined;
     Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), FREE);
     this.#jobs[index] = undefined;
     this.#freeIdx[this.#freeTop++] = index;
@@ -323,7 +337,7 @@ export class WorkerPool implements JobHost {
     let bestScore = Infinity;
     for (let k = 0; k < this.size; k++) {
       const w = (this.#rr + k) % this.size;
-      const score = Math.max(0, this.mem.depth(w)) * 3 + rank(Atomics.load(i32, this.mem.w(w, W_STATE)));
+      const score = this.mem.queued(w) * 3 + rank(Atomics.load(i32, this.mem.w(w, W_STATE)));
       if (score < bestScore) {
         best = w;
         bestScore = score;
@@ -343,8 +357,10 @@ export class WorkerPool implements JobHost {
     const depth = this.#depth;
     const state = this.#state;
     const pushed = this.#pushed;
+    const room = this.#room;
     for (let w = 0; w < n; w++) {
-      depth[w] = Math.max(0, mem.depth(w));
+      depth[w] = mem.queued(w);
+      room[w] = RING_CAP - mem.depth(w);
       state[w] = rank(Atomics.load(i32, mem.w(w, W_STATE)));
       pushed[w] = 0;
     }
@@ -354,35 +370,41 @@ export class WorkerPool implements JobHost {
         job = job.link;
         continue;
       }
-      const payload = job.payload!;
       // The worker with the shortest queue (that has room); ties go round the workers.
       let w = -1;
       let score = Infinity;
       for (let k = 0; k < n; k++) {
         const c = (this.#rr + k) % n;
         const sc = depth[c]! * 3 + state[c]!;
-        if (sc < score && depth[c]! < RING_CAP) {
+        if (sc < score && room[c]! > 0) {
           w = c;
           score = sc;
         }
       }
       if (w < 0 || this.#freeTop === 0) break;
-      const off = this.#arena.alloc(payload.length);
+      const off = this.#arena.alloc(job.size);
       if (off < 0) break;
       const index = this.#allocIndex(job);
       this.#rr = (w + 1) % n;
-      mem.arena.set(payload, off);
+      let len: number;
+      const payload = job.payload;
+      if (payload === undefined) {
+        len = writeFast(job.args!, this.#bytes, off);
+        job.args = undefined;
+      } else {
+        mem.arena.set(payload, off);
+        len = payload.length;
+        job.payload = undefined;
+      }
       job.off = off;
       i32[mem.j(index, J_TASK)] = this.#defs.get(job.def)!;
       i32[mem.j(index, J_OFF)] = off;
-      i32[mem.j(index, J_LEN)] = payload.length;
+      i32[mem.j(index, J_LEN)] = len;
       i32[mem.j(index, J_KIND)] = job.kind;
       i32[mem.j(index, J_ABORT)] = 0;
-      // Publish the job, then its queue slot: a consumer that sees the slot sees the job queued.
-      // The queue has room (only this thread pushes; consumers only make more).
-      Atomics.store(i32, mem.j(index, J_STATE), QUEUED);
-      mem.push(w, index);
+      TRACE[0] = tnow(); mem.push(w, index); // the ring has room: only this thread pushes
       depth[w]!++;
+      room[w]!--;
       pushed[w]!++;
       this.#backlog--;
       job = job.link;
@@ -430,7 +452,7 @@ export class WorkerPool implements JobHost {
     Atomics.store(i32, this.mem.w(slot.index, W_ACTIVE), 0);
     const worker = startThread(
       slot.name,
-      { mode: 'pool', index: slot.index, shared: this.mem.shared, port: port2 },
+      { mode: 'pool', index: slot.index, shared: this.mem.shared, port: port2, trace: TRACE },
       [port2],
       this.#settings,
     );
@@ -448,6 +470,7 @@ export class WorkerPool implements JobHost {
   }
 
   #onMessage(slot: Slot, message: unknown): void {
+    if (Array.isArray(message)) { TRACE[3] = tnow(); TRACE[4] += TRACE[1] - TRACE[0]; TRACE[5] += TRACE[2] - TRACE[1]; TRACE[6] += TRACE[3] - TRACE[2]; TRACE[7]++; TRACE[9] += TRACE[8]; }
     if (!Array.isArray(message)) {
       if ((message as { t?: string }).t === 'ready') slot.ready = true;
       return;
@@ -536,30 +559,6 @@ function rank(state: number): number {
   return state === SPINNING ? 0 : state === PARKED ? 1 : state === RUNNING ? 2 : 1000;
 }
 
-/**
- * v8's serializer (structured clone into bytes), except that memory meant to
- * be shared (a view of a SharedArrayBuffer) makes it throw: such calls go by
- * message, which shares it, instead of copying it.
- */
-const writeHostObject = (DefaultSerializer.prototype as unknown as { _writeHostObject(object: object): void })
-  ._writeHostObject;
-
-class Serializer extends DefaultSerializer {
-  _writeHostObject(object: object): void {
-    if (ArrayBuffer.isView(object) && !(object.buffer instanceof ArrayBuffer)) {
-      throw new TypeError('shared memory');
-    }
-    writeHostObject.call(this, object);
-  }
-}
-
-function serialize(value: unknown): Buffer {
-  const serializer = new Serializer();
-  serializer.writeHeader();
-  serializer.writeValue(value);
-  return serializer.releaseBuffer();
-}
-
 function busyOf(worker: Worker | undefined): number {
   if (worker === undefined) return 0;
   try {
@@ -568,4 +567,3 @@ function busyOf(worker: Worker | undefined): number {
     return 0;
   }
 }
-

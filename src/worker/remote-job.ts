@@ -33,8 +33,10 @@ export class RemoteJob extends Parked<RemoteJob> {
   readonly kind: number;
   /** The arguments, when they travel by `postMessage` (blocking pool, pinned jobs). */
   args: unknown[] | undefined;
-  /** The arguments serialized (the shared-queue path). */
+  /** The arguments serialized (the shared-queue path, when they are not all primitives). */
   payload: Uint8Array | undefined = undefined;
+  /** Bytes to allocate for the arguments in the arena. */
+  size = 0;
   transferList: TransferListItem[] | undefined;
   host: JobHost | undefined = undefined;
   /** The pool's bookkeeping: job-table index, generation, arena block, owning worker or thread. */
@@ -51,7 +53,12 @@ export class RemoteJob extends Parked<RemoteJob> {
   aborting = false;
   #promise!: Promise<RemoteJob>;
 
-  constructor(def: TaskDef<any, any>, kind: number, args: unknown[] | undefined, transferList: TransferListItem[] | undefined) {
+  constructor(
+    def: TaskDef<any, any>,
+    kind: number,
+    args: unknown[] | undefined,
+    transferList: TransferListItem[] | undefined,
+  ) {
     super();
     this.def = def;
     this.kind = kind;
@@ -73,7 +80,8 @@ export class RemoteJob extends Parked<RemoteJob> {
   override cancel(_reason: unknown): void {
     if (this.settled || this.aborting) return;
     this.aborting = true;
-    if (this.host === undefined) this.cancelled(); // never submitted
+    if (this.host === undefined)
+      this.cancelled(); // never submitted
     else this.host.abort(this);
   }
 

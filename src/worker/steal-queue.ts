@@ -38,6 +38,8 @@ export const W_BELL = 3;
 export const W_RUN = 4;
 export const W_STOLEN = 5;
 export const W_ACTIVE = 6;
+/** Live calls queued on this worker's ring (cancelled or claimed ones are not counted, even before the head passes them). */
+const W_QUEUED = 7;
 const W_WORDS = 8;
 
 /** Worker states (`W_STATE`). */
@@ -55,6 +57,8 @@ export const J_OFF = 3;
 export const J_LEN = 4;
 export const J_KIND = 5;
 export const J_ABORT = 6;
+/** The ring the job was pushed to (whose queued count it is in). */
+const J_RING = 7;
 const J_WORDS = 8;
 
 /** Job states (`J_STATE`); `OWNED + w` is owned by worker `w`. */
@@ -98,7 +102,11 @@ export class PoolMemory {
   }
 
   get shared(): SharedPool {
-    return { ctrl: this.i32.buffer as SharedArrayBuffer, arena: this.arena.buffer as SharedArrayBuffer, workers: this.workers };
+    return {
+      ctrl: this.i32.buffer as SharedArrayBuffer,
+      arena: this.arena.buffer as SharedArrayBuffer,
+      workers: this.workers,
+    };
   }
 
   /** Index of word `field` of worker `w`. */
@@ -118,14 +126,34 @@ export class PoolMemory {
     return (Atomics.load(i32, base + W_TAIL) - Atomics.load(i32, base + W_HEAD)) | 0;
   }
 
-  /** Main thread only: appends job `j` to worker `w`'s queue; false when the ring is full. */
-  push(w: number, j: number): boolean {
+  /** Live calls queued for worker `w`. */
+  queued(w: number): number {
+    return Atomics.load(this.i32, this.#wBase + w * W_WORDS + W_QUEUED);
+  }
+
+  /**
+   * Main thread only: publishes job `j` (its words already written) as queued
+   * and appends it to worker `w`'s queue. The caller has checked that the ring
+   * has room (`depth(w) < RING_CAP`; only the main thread pushes).
+   */
+  push(w: number, j: number): void {
     const i32 = this.i32;
     const base = this.#wBase + w * W_WORDS;
     const t = Atomics.load(i32, base + W_TAIL);
-    if (((t - Atomics.load(i32, base + W_HEAD)) | 0) >= RING_CAP) return false;
+    Atomics.store(i32, this.#jobBase + j * J_WORDS + J_RING, w);
+    Atomics.add(i32, base + W_QUEUED, 1);
+    // The job is queued before its slot is visible: a consumer that sees the slot can claim it.
+    Atomics.store(i32, this.#jobBase + j * J_WORDS + J_STATE, QUEUED);
     Atomics.store(i32, this.#ringBase + w * RING_CAP + (t & RING_MASK), j);
     Atomics.store(i32, base + W_TAIL, (t + 1) | 0);
+  }
+
+  /** Main thread only: takes back queued job `j` (cancelled). False if a worker claimed it first. */
+  unqueue(j: number): boolean {
+    const i32 = this.i32;
+    const state = this.#jobBase + j * J_WORDS + J_STATE;
+    if (Atomics.compareExchange(i32, state, QUEUED, FREE) !== QUEUED) return false;
+    Atomics.sub(i32, this.#wBase + i32[this.#jobBase + j * J_WORDS + J_RING]! * W_WORDS + W_QUEUED, 1);
     return true;
   }
 
@@ -148,7 +176,11 @@ export class PoolMemory {
       const got = Atomics.compareExchange(i32, state, QUEUED, owned) === QUEUED;
       // Move the head past the slot whether or not we won it (whoever is first).
       Atomics.compareExchange(i32, head, h, (h + 1) | 0);
-      if (got) return j;
+      if (got) {
+        const ring = Atomics.load(i32, this.#jobBase + j * J_WORDS + J_RING);
+        Atomics.sub(i32, this.#wBase + ring * W_WORDS + W_QUEUED, 1);
+        return j;
+      }
     }
   }
 

@@ -13,13 +13,13 @@
  * Results go back in batches: one message per turn of the thread's event loop.
  */
 import { workerData, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { deserialize } from 'node:v8';
 import { currentRuntime } from '../runtime/runtime.js';
 import { RESOLVED } from '../internal/promise.js';
 import { scheduler } from '../runtime/scheduler.js';
 import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
 import { encodeThrown } from './error-codec.js';
+import { readArgs } from './args-codec.js';
 import { takeTransfer } from './transfer.js';
 import { isAborted, linkAbortFlag, useAbortFlags } from './cancel-probe.js';
 import {
@@ -45,9 +45,11 @@ import {
 } from './steal-queue.js';
 
 /** `Atomics.waitAsync` (ES2024; typed here because the project's lib is ES2023). */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
-}).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync;
 
 const OK = 1;
 const FAILED = 2;
@@ -58,7 +60,7 @@ const BATCH = 256;
 /** Stop claiming for this turn once this many ms went by (a CPU-bound job ends the turn). */
 const SLICE_MS = 1;
 /** How long an idle worker watches the queues before it parks. */
-const SPIN_MS = Number(process.env["WEFT_SPIN"] ?? 0.05);
+const SPIN_MS = Number(process.env['WEFT_SPIN'] ?? 0.05);
 
 const data = workerData as {
   mode: 'pool' | 'blocking';
@@ -69,7 +71,9 @@ const data = workerData as {
   threadName: string;
 };
 const port = data.port;
+const TR = (data as any).trace as Float64Array;
 const rt = currentRuntime();
+let wasParked = 0;
 
 // ---- results, batched per turn -------------------------------------------------
 
@@ -91,6 +95,7 @@ function report(j: number, gen: number, status: number, value: unknown, list: Tr
 function flush(): void {
   flushQueued = false;
   if (out.length === 0) return;
+  TR[2] = performance.timeOrigin + performance.now();
   const batch = out;
   const lists = outLists;
   const hasLists = anyList;
@@ -109,7 +114,9 @@ function flush(): void {
       port.postMessage(item, lists[i / 4]);
     } catch (err) {
       const error =
-        item[2] === FAILED ? err : new TypeError('the task returned a value that cannot be sent across threads', { cause: err });
+        item[2] === FAILED
+          ? err
+          : new TypeError('the task returned a value that cannot be sent across threads', { cause: err });
       item[2] = FAILED;
       item[3] = encodeThrown(error, true);
       port.postMessage(item);
@@ -169,7 +176,7 @@ function mapBody(fn: AnyTaskFn, items: unknown[]): (task: unknown) => Promise<un
       if ((i & 63) === 0 && isAborted(task)) throw task.cancelError();
       let value = fn(items[i]);
       if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
-        value = await value;
+        value = await (value as PromiseLike<unknown>);
       }
       results[i] = value;
     }
@@ -218,6 +225,7 @@ function onAbort(message: { j: number; gen: number; reason: unknown }): void {
 function poolMode(): void {
   const mem = new PoolMemory(data.shared);
   const i32 = mem.i32;
+  const bytes = Buffer.from(mem.arena.buffer, mem.arena.byteOffset, mem.arena.byteLength);
   const me = data.index;
   const n = mem.workers;
   const stateWord = mem.w(me, W_STATE);
@@ -270,7 +278,7 @@ function poolMode(): void {
     const [url, name] = (names[taskIndex] ??= mem.readName(taskIndex));
     let args: unknown[];
     try {
-      args = deserialize(mem.arena.slice(off, off + len)) as unknown[];
+      args = readArgs(bytes, off, len);
     } catch (err) {
       onDone(j);
       report(j, gen, FAILED, encodeThrown(err), undefined);
@@ -280,19 +288,22 @@ function poolMode(): void {
     return start(j, gen, url, name, kind, args, flag, fns[taskIndex], (fn) => (fns[taskIndex] = fn));
   };
 
-  port.on('message', (message: { t: string; j: number; gen: number; task: number; kind: number; args: unknown[]; reason: unknown }) => {
-    if (message.t === 'abort') {
-      onAbort(message);
-      return;
-    }
-    // A pinned job, sent to this worker by message (transferred arguments).
-    Atomics.add(i32, activeWord, 1);
-    const [url, name] = (names[message.task] ??= mem.readName(message.task));
-    const flag = mem.j(message.j, J_ABORT);
-    void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
-      fns[message.task] = fn;
-    });
-  });
+  port.on(
+    'message',
+    (message: { t: string; j: number; gen: number; task: number; kind: number; args: unknown[]; reason: unknown }) => {
+      if (message.t === 'abort') {
+        onAbort(message);
+        return;
+      }
+      // A pinned job, sent to this worker by message (transferred arguments).
+      Atomics.add(i32, activeWord, 1);
+      const [url, name] = (names[message.task] ??= mem.readName(message.task));
+      const flag = mem.j(message.j, J_ABORT);
+      void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
+        fns[message.task] = fn;
+      });
+    },
+  );
 
   const loop = async (): Promise<void> => {
     for (;;) {
@@ -307,6 +318,7 @@ function poolMode(): void {
           if (j < 0) break;
           Atomics.add(i32, stolenWord, 1);
         }
+        TR[1] = performance.timeOrigin + performance.now(); TR[8] = wasParked;
         const loading = startClaimed(j);
         if (loading !== undefined) await loading;
         await RESOLVED; // the job's body runs its synchronous part now
@@ -323,6 +335,7 @@ function poolMode(): void {
       // Out of work: send finished results now, then watch the queues a moment, then park.
       if (flushQueued) flush();
       Atomics.store(i32, stateWord, SPINNING);
+      wasParked = 0;
       if (spin()) {
         Atomics.store(i32, stateWord, RUNNING);
         continue;
@@ -333,6 +346,7 @@ function poolMode(): void {
         Atomics.store(i32, stateWord, RUNNING);
         continue;
       }
+      wasParked = 1;
       const wait = waitAsync(i32, bellWord, bell);
       if (wait.async) await wait.value;
       Atomics.store(i32, stateWord, RUNNING);
@@ -348,7 +362,16 @@ function blockingMode(): void {
   useAbortFlags(data.flags);
   port.on(
     'message',
-    (message: { t: string; j: number; gen: number; url: string; name: string; kind: number; args: unknown[]; reason: unknown }) => {
+    (message: {
+      t: string;
+      j: number;
+      gen: number;
+      url: string;
+      name: string;
+      kind: number;
+      args: unknown[];
+      reason: unknown;
+    }) => {
       if (message.t === 'abort') {
         onAbort(message);
         return;

@@ -171,12 +171,15 @@ describe('blocking pool life cycle', () => {
       const queued: JoinHandle<number>[] = [];
       for (let i = 0; i < BLOCKING_QUEUE_CAPACITY; i++) queued.push(spawnBlocking(tasks.nothing));
       assert.equal(rt.metrics().blockingQueueDepth, BLOCKING_QUEUE_CAPACITY);
-      assert.throws(() => spawnBlocking(tasks.nothing), (e: unknown) => {
-        assert.ok(e instanceof BlockingQueueFullError);
-        assert.equal(e.code, 'ERR_BLOCKING_QUEUE_FULL');
-        assert.equal(e.capacity, BLOCKING_QUEUE_CAPACITY);
-        return true;
-      });
+      assert.throws(
+        () => spawnBlocking(tasks.nothing),
+        (e: unknown) => {
+          assert.ok(e instanceof BlockingQueueFullError);
+          assert.equal(e.code, 'ERR_BLOCKING_QUEUE_FULL');
+          assert.equal(e.capacity, BLOCKING_QUEUE_CAPACITY);
+          return true;
+        },
+      );
       for (const h of queued) h.abort();
       await first;
       await Promise.allSettled(queued);

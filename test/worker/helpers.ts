@@ -1,6 +1,6 @@
 /** Shared by the weft/worker tests. */
 import assert from 'node:assert/strict';
-import { JoinError } from 'weft';
+import { JoinError, type Runtime } from 'weft';
 import { workerMetrics } from 'weft/worker';
 
 /** Waits (real time) until `check()` holds, failing after `ms`. */
@@ -15,6 +15,16 @@ export async function eventually(check: () => boolean, ms = 5000, what = 'condit
 /** Asserts that every weft thread of the process has exited. */
 export async function noThreadsLeft(): Promise<void> {
   await eventually(() => workerMetrics().liveThreads === 0, 5000, 'every weft thread to exit');
+}
+
+/** Runs `body` with `rt`, then shuts `rt` down and checks that no weft thread is left, even if `body` failed. */
+export async function using<T>(rt: Runtime, body: (rt: Runtime) => Promise<T>): Promise<T> {
+  try {
+    return await body(rt);
+  } finally {
+    await rt.shutdown();
+    await noThreadsLeft();
+  }
 }
 
 /** What an awaited handle rejected with. */

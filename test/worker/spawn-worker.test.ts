@@ -11,11 +11,14 @@ const sleepReal = (ms: number): Promise<void> => new Promise((resolve) => setTim
 test('spawnWorker on a current-thread runtime throws RuntimeFlavorError', async () => {
   const rt = Runtime.builder().currentThread().build();
   await rt.run(() => {
-    assert.throws(() => spawnWorker(tasks.add, 1, 2), (e: unknown) => {
-      assert.ok(e instanceof RuntimeFlavorError);
-      assert.equal(e.code, 'ERR_NOT_MULTI_THREAD');
-      return true;
-    });
+    assert.throws(
+      () => spawnWorker(tasks.add, 1, 2),
+      (e: unknown) => {
+        assert.ok(e instanceof RuntimeFlavorError);
+        assert.equal(e.code, 'ERR_NOT_MULTI_THREAD');
+        return true;
+      },
+    );
   });
   assert.throws(() => spawnWorker(tasks.add, 1, 2), RuntimeFlavorError, 'the default runtime is current-thread');
   assert.throws(() => spawnWorker({} as never), TypeError);
@@ -48,7 +51,10 @@ describe('spawnWorker on a multi-thread runtime', () => {
     await rt.run(async () => {
       const t0 = Date.now();
       const values = await Promise.all(Array.from({ length: 100 }, (_, i) => spawnWorker(tasks.slowAdd, i, 1, 100)));
-      assert.deepEqual(values, Array.from({ length: 100 }, (_, i) => i + 1));
+      assert.deepEqual(
+        values,
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      );
       assert.ok(Date.now() - t0 < 2000, 'the sleeps overlapped');
       assert.equal(await spawnWorker(tasks.fanOut, 10, 5), 45);
     });

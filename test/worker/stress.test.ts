@@ -5,7 +5,7 @@ import { JoinError, Runtime, type JoinHandle } from 'weft';
 import { WorkerCrashedError, spawnBlocking, spawnWorker, workerMetrics } from 'weft/worker';
 import { existingHub } from '../../src/worker/hub.js';
 import * as tasks from '../fixtures/worker-tasks.js';
-import { noThreadsLeft } from './helpers.js';
+import { using } from './helpers.js';
 
 const sleepReal = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,109 +61,114 @@ class Tally {
 }
 
 test('fault injection: 10,000 tasks while workers are killed at random; every task settles exactly once', async () => {
-  const rt = Runtime.builder().multiThread().workerThreads(3).build();
-  const pool = () => existingHub(rt)!.workerPool!;
-  const N = 10_000;
-  let kills = 0;
-  const counts = await rt.run(async () => {
-    await Promise.all([0, 1, 2].map(() => spawnWorker(tasks.add, 0, 0)));
-    const tally = new Tally();
-    let stop = false;
-    const killer = (async () => {
-      while (!stop && kills < 12) {
-        await sleepReal(15 + Math.random() * 40);
-        const w = pool().threadAt(Math.floor(Math.random() * 3));
-        if (w !== undefined) {
-          kills++;
-          void w.terminate();
+  await using(Runtime.builder().multiThread().workerThreads(3).build(), async (rt) => {
+    const pool = () => existingHub(rt)!.workerPool!;
+    const N = 10_000;
+    let kills = 0;
+    const counts = await rt.run(async () => {
+      await Promise.all([0, 1, 2].map(() => spawnWorker(tasks.add, 0, 0)));
+      const tally = new Tally();
+      let stop = false;
+      const killer = (async () => {
+        while (!stop && kills < 12) {
+          await sleepReal(15 + Math.random() * 40);
+          const w = pool().threadAt(Math.floor(Math.random() * 3));
+          if (w !== undefined) {
+            kills++;
+            void w.terminate();
+          }
         }
+      })();
+      for (let i = 0; i < N; i++) {
+        const r = Math.random();
+        tally.add<unknown>(
+          r < 0.01
+            ? spawnWorker(tasks.slowAdd, i, 0, 5)
+            : r < 0.02
+              ? spawnWorker(tasks.spin, 1)
+              : spawnWorker(tasks.add, i, 1),
+        );
+        if (i % 500 === 0) await sleepReal(5);
       }
-    })();
-    for (let i = 0; i < N; i++) {
-      const r = Math.random();
-      tally.add<unknown>(
-        r < 0.01 ? spawnWorker(tasks.slowAdd, i, 0, 5) : r < 0.02 ? spawnWorker(tasks.spin, 1) : spawnWorker(tasks.add, i, 1),
-      );
-      if (i % 500 === 0) await sleepReal(5);
-    }
-    const result = await tally.done(60_000);
-    stop = true;
-    await killer;
-    return result;
+      const result = await tally.done(60_000);
+      stop = true;
+      await killer;
+      return result;
+    });
+    assert.equal(counts.ok + counts.crashed, N);
+    assert.equal(counts.cancelled, 0);
+    assert.ok(kills > 0);
+    assert.equal(pool().outstanding, 0);
+    const ran = workerMetrics(rt).workers.reduce((s, w) => s + w.tasksRun, 0);
+    assert.ok(ran >= counts.ok, 'every task that succeeded was counted as run');
   });
-  assert.equal(counts.ok + counts.crashed, N);
-  assert.equal(counts.cancelled, 0);
-  assert.ok(kills > 0);
-  assert.equal(pool().outstanding, 0);
-  const ran = workerMetrics(rt).workers.reduce((s, w) => s + w.tasksRun, 0);
-  assert.ok(ran >= counts.ok, 'every task that succeeded was counted as run');
-  await rt.shutdown();
-  await noThreadsLeft();
 });
 
 test('abort storm on worker tasks: queued and running tasks aborted at random; no hang, no leaked thread', async () => {
-  const rt = Runtime.builder().multiThread().workerThreads(2).build();
-  const counts = await rt.run(async () => {
-    const tally = new Tally();
-    const handles: JoinHandle<unknown>[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const r = Math.random();
-      const h =
-        r < 0.3
-          ? spawnWorker(tasks.slowAdd, i, 0, Math.random() * 20)
-          : r < 0.4
-            ? spawnWorker(tasks.cooperativeLoop, Math.random() * 5)
-            : r < 0.45
-              ? spawnWorker(tasks.waitForAbort)
-              : spawnWorker(tasks.add, i, 0);
-      handles.push(tally.add<unknown>(h));
-      if (Math.random() < 0.5) {
-        const victim = handles[Math.floor(Math.random() * handles.length)]!;
-        if (Math.random() < 0.5) victim.abort();
-        else setTimeout(() => victim.abort(), Math.random() * 30);
+  await using(Runtime.builder().multiThread().workerThreads(2).build(), async (rt) => {
+    const counts = await rt.run(async () => {
+      await Promise.all([spawnWorker(tasks.add, 0, 0), spawnWorker(tasks.add, 0, 0)]); // workers up
+      const tally = new Tally();
+      const handles: JoinHandle<unknown>[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const r = Math.random();
+        const h =
+          r < 0.3
+            ? spawnWorker(tasks.slowAdd, i, 0, Math.random() * 20)
+            : r < 0.4
+              ? spawnWorker(tasks.cooperativeLoop, Math.random() * 5)
+              : r < 0.45
+                ? spawnWorker(tasks.waitForAbort)
+                : spawnWorker(tasks.add, i, 0);
+        handles.push(tally.add<unknown>(h));
+        if (Math.random() < 0.5) {
+          const victim = handles[Math.floor(Math.random() * handles.length)]!;
+          if (Math.random() < 0.5) victim.abort();
+          else setTimeout(() => victim.abort(), Math.random() * 30);
+        }
+        if (i % 200 === 0) await sleepReal(2);
       }
-      if (i % 200 === 0) await sleepReal(2);
-    }
-    // waitForAbort never ends by itself: abort what is left.
-    setTimeout(() => handles.forEach((h) => h.abort()), 200);
-    return tally.done(30_000);
+      // waitForAbort never ends by itself: abort what is left.
+      setTimeout(() => handles.forEach((h) => h.abort()), 200);
+      return tally.done(30_000);
+    });
+    assert.equal(counts.crashed, 0);
+    assert.equal(counts.ok + counts.cancelled, 2000);
+    assert.ok(counts.ok > 0 && counts.cancelled > 0, JSON.stringify(counts));
+    assert.equal(existingHub(rt)!.workerPool!.outstanding, 0);
+    assert.ok(workerMetrics(rt).workers.every((w) => w.running === 0 && w.queueDepth === 0));
   });
-  assert.equal(counts.crashed, 0);
-  assert.equal(counts.ok + counts.cancelled, 2000);
-  assert.equal(existingHub(rt)!.workerPool!.outstanding, 0);
-  assert.ok(workerMetrics(rt).workers.every((w) => w.running === 0 && w.queueDepth === 0));
-  await rt.shutdown();
-  await noThreadsLeft();
 });
 
 test('abort storm on blocking calls: no hang, no leaked thread', async () => {
-  const rt = Runtime.builder().maxBlockingThreads(3).build();
-  const counts = await rt.run(async () => {
-    const tally = new Tally();
-    const handles: JoinHandle<unknown>[] = [];
-    for (let i = 0; i < 300; i++) {
-      const r = Math.random();
-      const h =
-        r < 0.3
-          ? spawnBlocking(tasks.slowAdd, i, 0, Math.random() * 10)
-          : r < 0.6
-            ? spawnBlocking(tasks.cooperativeLoop, Math.random() * 5)
-            : r < 0.65
-              ? spawnBlocking(tasks.waitForAbort)
-              : spawnBlocking(tasks.spin, Math.random() * 2);
-      handles.push(tally.add<unknown>(h));
-      if (Math.random() < 0.5) {
-        const victim = handles[Math.floor(Math.random() * handles.length)]!;
-        if (Math.random() < 0.5) victim.abort();
-        else setTimeout(() => victim.abort(), Math.random() * 20);
+  await using(Runtime.builder().maxBlockingThreads(3).build(), async (rt) => {
+    const counts = await rt.run(async () => {
+      await Promise.all([1, 2, 3].map(() => spawnBlocking(tasks.spin, 30))); // threads up
+      const tally = new Tally();
+      const handles: JoinHandle<unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        const r = Math.random();
+        const h =
+          r < 0.3
+            ? spawnBlocking(tasks.slowAdd, i, 0, Math.random() * 10)
+            : r < 0.6
+              ? spawnBlocking(tasks.cooperativeLoop, Math.random() * 5)
+              : r < 0.65
+                ? spawnBlocking(tasks.waitForAbort)
+                : spawnBlocking(tasks.spin, Math.random() * 2);
+        handles.push(tally.add<unknown>(h));
+        if (Math.random() < 0.5) {
+          const victim = handles[Math.floor(Math.random() * handles.length)]!;
+          if (Math.random() < 0.5) victim.abort();
+          else setTimeout(() => victim.abort(), Math.random() * 20);
+        }
       }
-    }
-    setTimeout(() => handles.forEach((h) => h.abort()), 300);
-    return tally.done(30_000);
+      setTimeout(() => handles.forEach((h) => h.abort()), 300);
+      return tally.done(30_000);
+    });
+    assert.equal(counts.crashed, 0);
+    assert.equal(counts.ok + counts.cancelled, 300);
+    assert.ok(counts.ok > 0 && counts.cancelled > 0, JSON.stringify(counts));
+    assert.equal(rt.metrics().blockingQueueDepth, 0);
   });
-  assert.equal(counts.crashed, 0);
-  assert.equal(counts.ok + counts.cancelled, 300);
-  assert.equal(rt.metrics().blockingQueueDepth, 0);
-  await rt.shutdown();
-  await noThreadsLeft();
 });

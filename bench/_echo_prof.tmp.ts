@@ -1,0 +1,11 @@
+import { fork } from 'node:child_process';
+import { TcpListener } from 'weft/net';
+import { runEchoServer } from '../examples/echo-server.js';
+const listener = await TcpListener.bind('127.0.0.1:0');
+void runEchoServer(listener);
+const c = fork('bench/echo.ts', ['--client=raw', `--port=${listener.localAddr().port}`, '--ms=3000'], { execArgv: ['--conditions=weft-source', '--import', 'tsx'] });
+c.on('message', () => {});
+await new Promise((r) => c.on('exit', r));
+console.log(process.cpuUsage());
+await listener.close();
+process.exit(0);
