@@ -50,7 +50,9 @@ function rawServer(): Promise<number> {
     s.on('data', (d: Buffer) => s.write(d));
     s.on('error', () => s.destroy());
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
 }
 
 /** The raw client: per connection, write a message, wait until SIZE bytes came back, repeat. */
@@ -121,10 +123,16 @@ async function serverChild(impl: Impl): Promise<void> {
 }
 
 async function clientChild(impl: Impl, port: number, ms: number): Promise<void> {
-  const load = impl === 'raw' ? (d: number) => rawLoad(port, d) : async (d: number): Promise<ClientResult> => {
-    const r = await runEchoLoad({ host: '127.0.0.1', port }, { connections: CONNECTIONS, size: SIZE, durationMs: d });
-    return { bytes: r.bytes, ms: r.ms, errors: r.errors, rtts: Array.from(r.rtts), cpu: 0, serverCpu: 0 };
-  };
+  const load =
+    impl === 'raw'
+      ? (d: number) => rawLoad(port, d)
+      : async (d: number): Promise<ClientResult> => {
+          const r = await runEchoLoad(
+            { host: '127.0.0.1', port },
+            { connections: CONNECTIONS, size: SIZE, durationMs: d },
+          );
+          return { bytes: r.bytes, ms: r.ms, errors: r.errors, rtts: Array.from(r.rtts), cpu: 0, serverCpu: 0 };
+        };
   await load(WARMUP_MS);
   process.send!('measuring');
   const c0 = cpuNow();
@@ -219,16 +227,33 @@ async function orchestrate(): Promise<void> {
     ratioRow('throughput, bytes/s echoed', weft.bytesPerSec, raw.bytesPerSec, { min: 0.9 }, { unit: 'B/s' }),
     ratioRow('round trip p50', weft.p50, raw.p50, undefined, { unit: 'µs' }),
     ratioRow('round trip p99', weft.p99, raw.p99, { max: 1.2 }, { unit: 'µs' }),
-    ratioRow('CPU per round trip: server + client', weft.cpuPerTrip + weft.serverCpuPerTrip, raw.cpuPerTrip + raw.serverCpuPerTrip, undefined, { unit: 'µs' }),
+    ratioRow(
+      'CPU per round trip: server + client',
+      weft.cpuPerTrip + weft.serverCpuPerTrip,
+      raw.cpuPerTrip + raw.serverCpuPerTrip,
+      undefined,
+      { unit: 'µs' },
+    ),
     ratioRow('CPU per round trip: server', weft.serverCpuPerTrip, raw.serverCpuPerTrip, undefined, { unit: 'µs' }),
     ratioRow('CPU per round trip: client', weft.cpuPerTrip, raw.cpuPerTrip, undefined, { unit: 'µs' }),
-    ratioRow('weft server only (raw client): throughput', mixed.bytesPerSec, raw.bytesPerSec, undefined, { unit: 'B/s' }),
+    ratioRow('weft server only (raw client): throughput', mixed.bytesPerSec, raw.bytesPerSec, undefined, {
+      unit: 'B/s',
+    }),
     ratioRow('weft server only (raw client): p99', mixed.p99, raw.p99, undefined, { unit: 'µs' }),
     textRow('round trips measured', fmt(weft.n), fmt(raw.n)),
-    textRow('connection errors', String(weft.errors + mixed.errors), String(raw.errors), '—', '0', weft.errors + mixed.errors === 0 ? 'yes' : 'NO'),
+    textRow(
+      'connection errors',
+      String(weft.errors + mixed.errors),
+      String(raw.errors),
+      '—',
+      '0',
+      weft.errors + mixed.errors === 0 ? 'yes' : 'NO',
+    ),
   ];
   printTable(rows);
-  console.log(`\nweft: ${(weft.bytesPerSec / 1e6).toFixed(1)} MB/s; raw node:net: ${(raw.bytesPerSec / 1e6).toFixed(1)} MB/s`);
+  console.log(
+    `\nweft: ${(weft.bytesPerSec / 1e6).toFixed(1)} MB/s; raw node:net: ${(raw.bytesPerSec / 1e6).toFixed(1)} MB/s`,
+  );
 }
 
 const serverArg = process.argv.find((a) => a.startsWith('--server='));

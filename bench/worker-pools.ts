@@ -11,10 +11,8 @@
  *   faster than the best of them.
  * - serial round trip: one trivial call at a time, awaited before the next.
  *   Target: at most 15 µs.
- * - 200 CPU-bound calls of ~5 ms each: speedup over running them one after
- *   the other on one thread. Target: at least 1.85x (2 threads).
- * - imbalanced load: calls of 1–50 ms in random order, all submitted at once:
- *   total time against the ideal (sum of work / threads). Target: within 1.15x.
+ *
+ * CPU-bound figures (speedup, imbalanced load, parMap) are in `worker-cpu.ts`.
  *
  * The competitors' worker scripts are written to a temporary directory at
  * start (plain `.mjs`, the work functions identical to weft's).
@@ -25,7 +23,18 @@ import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Runtime } from 'weft';
 import { defineTask, spawnWorker } from 'weft/worker';
-import { header, isMain, measureInterleaved, pick, printTable, ratioRow, textRow, type Contender, type Row, type Stats } from './lib.js';
+import {
+  header,
+  isMain,
+  measureInterleaved,
+  pick,
+  printTable,
+  ratioRow,
+  textRow,
+  type Contender,
+  type Row,
+  type Stats,
+} from './lib.js';
 
 export const THREADS = Number(process.env['WEFT_BENCH_THREADS'] ?? 2);
 
@@ -75,7 +84,11 @@ export async function startPools(dir: string): Promise<Pool[]> {
   const piscina = new Piscina({ filename: scripts['piscina']!, minThreads: THREADS, maxThreads: THREADS });
   const tinypool = new Tinypool({ filename: scripts['piscina']!, minThreads: THREADS, maxThreads: THREADS });
   const poolifier = new FixedThreadPool(THREADS, scripts['poolifier']!);
-  const wp = workerpool.pool(scripts['workerpool']!, { minWorkers: THREADS, maxWorkers: THREADS, workerType: 'thread' });
+  const wp = workerpool.pool(scripts['workerpool']!, {
+    minWorkers: THREADS,
+    maxWorkers: THREADS,
+    workerType: 'thread',
+  });
   const pools: Pool[] = [
     {
       name: 'piscina',
@@ -119,7 +132,8 @@ export function weftPool(rt: Runtime): Pool {
   };
 }
 
-const burstOf = (n: number, call: (x: number) => Promise<unknown>) => () => Promise.all(Array.from({ length: n }, (_, i) => call(i)));
+const burstOf = (n: number, call: (x: number) => Promise<unknown>) => () =>
+  Promise.all(Array.from({ length: n }, (_, i) => call(i)));
 
 async function main(): Promise<void> {
   header('worker pools', `threads per pool: ${THREADS}`);
@@ -133,7 +147,10 @@ async function main(): Promise<void> {
       const BURST = 10_000;
       const weftBurst = burstOf(BURST, (x) => spawnWorker(trivial, x));
       const burst = await measureInterleaved(
-        [{ name: 'weft', fn: weftBurst }, ...pools.map((p): Contender => ({ name: p.name, fn: burstOf(BURST, p.trivial) }))],
+        [
+          { name: 'weft', fn: weftBurst },
+          ...pools.map((p): Contender => ({ name: p.name, fn: burstOf(BURST, p.trivial) })),
+        ],
         { samples: pick(10, 3), warmup: pick(2, 1) },
       );
       rows.push(...vsBest('10,000 trivial calls at once', burst, { min: 3 }));
@@ -150,7 +167,9 @@ async function main(): Promise<void> {
         { samples: pick(10, 3), warmup: pick(2, 1), per: SERIAL, unit: 'µs' },
       );
       const bestRtt = best(rtt.slice(1));
-      rows.push(ratioRow(`serial round trip (vs ${bestRtt.name})`, rtt[0]!, bestRtt, { max: 15, on: 'value', label: '≤15 µs' }));
+      rows.push(
+        ratioRow(`serial round trip (vs ${bestRtt.name})`, rtt[0]!, bestRtt, { max: 15, on: 'value', label: '≤15 µs' }),
+      );
       for (const s of rtt.slice(1)) rows.push(ratioRow(`  serial round trip: ${s.name}`, rtt[0]!, s));
     });
   } finally {
@@ -171,7 +190,13 @@ export function vsBest(figure: string, all: readonly Stats[], target: { min: num
   const others = all.slice(1);
   const top = best(others);
   return [
-    ratioRow(`${figure} (vs best: ${top.name})`, weft, top, { min: target.min, label: `≥${target.min}x faster` }, { invert: true }),
+    ratioRow(
+      `${figure} (vs best: ${top.name})`,
+      weft,
+      top,
+      { min: target.min, label: `≥${target.min}x faster` },
+      { invert: true },
+    ),
     ...others.map((s) => ratioRow(`  ${figure}: ${s.name}`, weft, s, undefined, { invert: true })),
   ];
 }

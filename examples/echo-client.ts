@@ -47,7 +47,7 @@ export async function runEchoLoad(
 ): Promise<EchoLoadResult> {
   const { connections, size, durationMs } = options;
   const cap = options.maxMessages ?? 20_000_000;
-  const rtts = new Float64Array(Math.min(cap, 5_000_000));
+  const rtts: number[] = [];
   let count = 0;
   let bytes = 0;
   let errors = 0;
@@ -65,7 +65,7 @@ export async function runEchoLoad(
           await s.writeAll(msg);
           await s.readExact(back);
           const now = performance.now();
-          if (count < rtts.length) rtts[count] = (now - t) * 1000;
+          rtts.push((now - t) * 1000);
           count++;
           bytes += size;
         }
@@ -77,7 +77,7 @@ export async function runEchoLoad(
       }
     }),
   );
-  return { rtts: rtts.slice(0, Math.min(count, rtts.length)), bytes, ms: performance.now() - t0, errors };
+  return { rtts: Float64Array.from(rtts), bytes, ms: performance.now() - t0, errors };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

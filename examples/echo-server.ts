@@ -30,7 +30,7 @@ export interface EchoOptions {
 export async function echoBytes(stream: NetStream, pool: BufferPool): Promise<void> {
   const buf = pool.acquire();
   try {
-    for (let n; (n = await stream.read(buf)) > 0; ) await stream.writeAll(buf.subarray(0, n));
+    for (let n; (n = await stream.read(buf)) > 0;) await stream.writeAll(buf.subarray(0, n));
   } finally {
     pool.release(buf);
   }

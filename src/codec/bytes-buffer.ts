@@ -6,6 +6,29 @@ function check(n: number, max: number, fn: string, what: string): void {
   }
 }
 
+/** Buffer's own UTF-8 decoder (what `toString('utf8', start, end)` ends in, minus its argument handling). */
+const utf8Slice: (this: Buffer, start: number, end: number) => string =
+  (Buffer.prototype as unknown as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice ??
+  function (this: Buffer, start: number, end: number): string {
+    return this.toString('utf8', start, end);
+  };
+
+const SLAB = 64 * 1024;
+let slab = new ArrayBuffer(SLAB);
+let slabUsed = 0;
+
+/** A new Uint8Array of `n` bytes (contents unspecified): a slab slice when small, else its own memory. */
+function allocCopy(n: number): Uint8Array {
+  if (n > 1024) return new Uint8Array(n);
+  if (slabUsed + n > SLAB) {
+    slab = new ArrayBuffer(SLAB);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
+}
+
 /**
  * A growable byte buffer with a read end and a write end (the `bytes` crate's
  * `BytesMut`): what codecs decode frames from and encode frames into. Readable
@@ -56,8 +79,9 @@ export class BytesBuffer {
   indexOf(byte: number, from = 0): number {
     const start = this.#start + Math.max(0, from);
     if (start >= this.#end) return -1;
-    const i = this.#data.subarray(start, this.#end).indexOf(byte);
-    return i < 0 ? -1 : i + start - this.#start;
+    // Searching the whole storage avoids a view per call; a hit past the end is stale bytes.
+    const i = this.#data.indexOf(byte, start);
+    return i < 0 || i >= this.#end ? -1 : i - this.#start;
   }
 
   /**
@@ -86,14 +110,18 @@ export class BytesBuffer {
   utf8(start = 0, end = this.length): string {
     check(end, this.length, 'utf8', 'end');
     check(start, end, 'utf8', 'start');
-    return this.#data.toString('utf8', this.#start + start, this.#start + end);
+    return utf8Slice.call(this.#data, this.#start + start, this.#start + end);
   }
 
-  /** Removes the first `n` readable bytes and returns them as a new (copied) array. */
+  /**
+   * Removes the first `n` readable bytes and returns them as a new (copied)
+   * array. Small copies are carved from a shared slab (as Node's Buffer pool
+   * does), so a frame does not cost an allocation of its own.
+   */
   take(n: number): Uint8Array {
     check(n, this.length, 'take', 'n');
-    const out = new Uint8Array(n);
-    out.set(this.#data.subarray(this.#start, this.#start + n));
+    const out = allocCopy(n);
+    this.#data.copy(out, 0, this.#start, this.#start + n);
     this.#consume(n);
     return out;
   }

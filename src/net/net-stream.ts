@@ -6,7 +6,24 @@ import { ReadHalf, WriteHalf, type HalfOwner } from './halves.js';
 
 /**
  * What TCP and Unix streams have in common: reading, writing, shutdown, close
- * and split. Use `TcpStream` or `UnixStream`.
+ * and split. Use `TcpStream` or `UnixStream`; write code against `NetStream`
+ * to accept either.
+ *
+ * @example
+ * ```ts
+ * import { TcpListener, TcpStream, type NetStream } from 'weft/net';
+ * async function greet(stream: NetStream): Promise<void> {
+ *   await stream.writeAll(new TextEncoder().encode('hi\n'));
+ *   await stream.shutdown();
+ * }
+ * await using listener = await TcpListener.bind('127.0.0.1:0');
+ * await using client = await TcpStream.connect(listener.localAddr());
+ * await using server = await listener.accept();
+ * await greet(server);
+ * const buf = new Uint8Array(3);
+ * await client.readExact(buf);
+ * console.assert(buf[2] === 10 && (await client.read(buf)) === 0);
+ * ```
  */
 export abstract class NetStream implements AsyncRead, AsyncWrite, ReadWithin, AsyncDisposable, HalfOwner {
   /** @internal */
@@ -155,4 +172,3 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, ReadWithin, As
     return this.io.read(buf, signal, deadline, ms);
   }
 }
-

@@ -14,6 +14,8 @@ const shutdownSite = { kind: 'net.shutdown' } as const;
 
 /** The most one `write()` call takes: with the socket's high-water mark, the bound on unsent bytes per stream. */
 export const MAX_WRITE = 64 * 1024;
+/** Size of a stream's write staging buffer for writes up to this size (larger ones use MAX_WRITE). */
+const STAGE_SMALL = 16 * 1024;
 /** How long `close()` lets Node flush bytes already accepted by `write()` before it drops them. */
 const LINGER_MS = 5_000;
 
@@ -65,8 +67,8 @@ class WriteWait extends Parked<number> {
  * Writing: `write()` hands Node a copy of at most `MAX_WRITE` bytes while Node
  * holds less than its high-water mark, and otherwise parks until 'drain'.
  * Copying is what lets `write()` resolve at once with the caller's buffer free
- * for reuse; bytes pending in the process stay below the high-water mark plus
- * one write.
+ * for reuse (Node keeps a reference to what it could not write yet); bytes
+ * pending in the process stay below the high-water mark plus one write.
  */
 export class SocketIo implements TimerEntry {
   readonly socket: Socket;
@@ -88,6 +90,9 @@ export class SocketIo implements TimerEntry {
   #shutdown = false;
   #finished = false;
   #paused = false;
+  /** Where write() copies go (see #copy); allocated on the first write. */
+  #stage: Buffer | undefined = undefined;
+  #staged = 0;
 
   constructor(socket: Socket, options: IoOptions) {
     this.socket = socket;
@@ -284,8 +289,29 @@ export class SocketIo implements TimerEntry {
   #send(buf: Uint8Array): number {
     const n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
     if (n === 0) return 0;
-    this.socket.write(copyOut(buf, n));
+    this.socket.write(this.#copy(buf, n));
     return n;
+  }
+
+  /**
+   * Copies `n` bytes of `src` for Node to write. Copies are carved from a
+   * per-stream staging buffer. While Node holds unsent bytes they may still
+   * be read, so new copies go after them (or into a fresh buffer); once Node
+   * holds none (`writableLength` 0: every earlier write completed), the whole
+   * staging buffer is free again. An echo-style stream thus copies into the
+   * same memory over and over, allocating nothing per write.
+   */
+  #copy(src: Uint8Array, n: number): Buffer {
+    if (this.socket.writableLength === 0) this.#staged = 0;
+    let stage = this.#stage;
+    if (stage === undefined || stage.length - this.#staged < n) {
+      stage = this.#stage = Buffer.allocUnsafeSlow(n <= STAGE_SMALL ? STAGE_SMALL : MAX_WRITE);
+      this.#staged = 0;
+    }
+    const out = stage.subarray(this.#staged, this.#staged + n);
+    out.set(n === src.length ? src : src.subarray(0, n));
+    this.#staged += n;
+    return out;
   }
 
   #writeError(): Error | undefined {
@@ -340,9 +366,7 @@ export class SocketIo implements TimerEntry {
 
   #onEnd = (): void => {
     this.#eof = true;
-    this.#readers.drain((w) =>
-      w.min === 1 ? w.complete(0) : w.fail(new UnexpectedEofError(w.buf.length, w.filled)),
-    );
+    this.#readers.drain((w) => (w.min === 1 ? w.complete(0) : w.fail(new UnexpectedEofError(w.buf.length, w.filled))));
     this.rearm();
   };
 
@@ -385,30 +409,4 @@ export async function writeFully(io: SocketIo, buf: Uint8Array, signal: AbortSig
 
 function destroy(socket: Socket): void {
   socket.destroy();
-}
-
-/*
- * Writes hand Node a copy: small ones carved from a shared slab (as Node's own
- * Buffer pool does), large ones in their own allocation.
- */
-const SLAB_SIZE = 128 * 1024;
-const SMALL = 16 * 1024;
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-let slabUsed = 0;
-
-function copyOut(src: Uint8Array, n: number): Buffer {
-  const from = n === src.length ? src : src.subarray(0, n);
-  if (n > SMALL) {
-    const out = Buffer.allocUnsafeSlow(n);
-    out.set(from);
-    return out;
-  }
-  if (slabUsed + n > SLAB_SIZE) {
-    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + n);
-  slabUsed = (slabUsed + n + 7) & ~7;
-  out.set(from);
-  return out;
 }

@@ -8,13 +8,19 @@
  * arrays, typed arrays, Maps, Dates, ...) is structured-cloned into bytes with
  * v8's serializer when the call is made, and those bytes are copied in.
  *
+ * A `parMap` chunk of numbers is written as float64s and read back as a
+ * `Float64Array` over shared memory, with no per-item encoding.
+ *
  * Byte 0 says which: `FAST` (then a u32 count and one tagged value per
- * argument) or `V8` (then v8's bytes).
+ * argument), `V8` (then v8's bytes) or `F64` (a u32 count at byte 4, the
+ * numbers from byte 8).
  */
 import { DefaultSerializer, deserialize } from 'node:v8';
 
 const FAST = 0;
 const V8 = 1;
+/** A map job over numbers: the items as float64s, 8-byte aligned. */
+const F64 = 2;
 
 const T_UNDEFINED = 0;
 const T_NULL = 1;
@@ -102,9 +108,28 @@ export function writeFast(args: readonly unknown[], buf: Buffer, at: number): nu
   return p - at;
 }
 
-/** Reads the arguments written at `at` (either format). */
+/** Bytes for a map job over `items` if every item is a number, else -1. */
+export function numbersBound(items: unknown): number {
+  if (!Array.isArray(items)) return -1;
+  for (let i = 0; i < items.length; i++) if (typeof items[i] !== 'number') return -1;
+  return 8 + items.length * 8;
+}
+
+/** Writes a map job's numbers at `at` (8-byte aligned); returns the bytes written. */
+export function writeNumbers(items: readonly number[], buf: Buffer, at: number): number {
+  buf[at] = F64;
+  buf.writeUInt32LE(items.length, at + 4);
+  new Float64Array(buf.buffer, buf.byteOffset + at + 8, items.length).set(items);
+  return 8 + items.length * 8;
+}
+
+/**
+ * Reads the arguments written at `at` (any format). A map job's numbers come
+ * back as a view of the shared memory, valid while the job runs.
+ */
 export function readArgs(buf: Buffer, at: number, len: number): unknown[] {
   if (buf[at] === V8) return deserialize(buf.subarray(at + 1, at + len)) as unknown[];
+  if (buf[at] === F64) return [new Float64Array(buf.buffer, buf.byteOffset + at + 8, buf.readUInt32LE(at + 4))];
   let p = at + 1;
   const count = buf.readUInt32LE(p);
   p += 4;

@@ -44,7 +44,7 @@ export function isAborted(task: Task): boolean {
  *
  * @example
  * ```ts
- * import { spawn } from 'weft';
+ * import { JoinError, spawn } from 'weft';
  * import { throwIfCancelled } from 'weft/worker';
  * const handle = spawn(async () => {
  *   for (let i = 0; ; i++) {
@@ -53,7 +53,8 @@ export function isAborted(task: Task): boolean {
  *   }
  * });
  * handle.abort();
- * await handle.catch((e: { isCancelled(): boolean }) => console.assert(e.isCancelled()));
+ * const err = await handle.catch((e: unknown) => e);
+ * console.assert(err instanceof JoinError && err.isCancelled());
  * ```
  */
 export function throwIfCancelled(): void {

@@ -9,6 +9,13 @@ export type AnyTaskFn = (...args: any[]) => unknown;
  * and its name there. Made by `defineTask`; passed to `spawnBlocking`,
  * `spawnWorker` and `parMap`. `fn` is the function itself, for calling it on
  * the current thread.
+ *
+ * @example
+ * ```ts
+ * import { TaskDef, defineTask } from 'weft/worker';
+ * export const upper = defineTask(import.meta.url, 'upper', (s: string) => s.toUpperCase());
+ * console.assert(upper instanceof TaskDef && upper.fn('a') === 'A');
+ * ```
  */
 export class TaskDef<A extends unknown[] = unknown[], R = unknown> {
   /** The module that calls `defineTask` (its `import.meta.url`). */

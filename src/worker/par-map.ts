@@ -94,7 +94,7 @@ async function collect<R>(handles: JoinHandle<unknown>[], size: number, n: numbe
     handles.map((handle, k) =>
       handle.then(
         (chunk) => {
-          const values = chunk as R[];
+          const values = chunk as ArrayLike<R>; // an array, or a Float64Array for numbers
           const at = k * size;
           for (let i = 0; i < values.length; i++) results[at + i] = values[i]!;
         },

@@ -18,7 +18,7 @@
  */
 import { receiveMessageOnPort, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { Arena, MAX_BLOCK } from './arena.js';
-import { fastBound, serializeArgs, writeFast } from './args-codec.js';
+import { fastBound, numbersBound, serializeArgs, writeFast, writeNumbers } from './args-codec.js';
 import {
   PoolMemory,
   JOB_CAP,
@@ -42,6 +42,7 @@ import {
   J_ABORT,
   FREE,
   OWNED,
+  KIND_MAP,
 } from './steal-queue.js';
 import { FAILED, CANCELLED, type RemoteJob, type JobHost } from './remote-job.js';
 import { decodeThrown, type EncodedThrown } from './error-codec.js';
@@ -68,7 +69,10 @@ export interface WorkerStats {
   readonly tasksRun: number;
   /** Of those, calls it took from another worker's queue. */
   readonly tasksStolen: number;
-  /** Milliseconds the thread's event loop was busy (running code, not waiting). */
+  /**
+   * Milliseconds the thread's event loop was busy (running code, not waiting;
+   * this includes the up to 50 µs an idle worker watches the queues before it parks).
+   */
   readonly busyTime: number;
   /** Threads that died at this index and were replaced. */
   readonly restarts: number;
@@ -91,8 +95,6 @@ class Slot {
   }
 }
 
-export const TRACE = new Float64Array(new SharedArrayBuffer(128));
-const tnow = () => performance.timeOrigin + performance.now();
 export class WorkerPool implements JobHost {
   readonly size: number;
   readonly mem: PoolMemory;
@@ -114,7 +116,7 @@ export class WorkerPool implements JobHost {
   #flushQueued = false;
   #started = false;
   #closed = false;
-  #rr = 0;
+  #last = 0;
   readonly #depth: Int32Array;
   readonly #state: Int32Array;
   readonly #pushed: Int32Array;
@@ -147,7 +149,7 @@ export class WorkerPool implements JobHost {
     const args = job.args!;
     const index = this.#taskIndex(job.def);
     if (job.transferList === undefined) {
-      const bound = fastBound(args);
+      const bound = job.kind === KIND_MAP ? numbersBound(args[0]) : fastBound(args);
       if (bound >= 0 && bound <= MAX_BLOCK) {
         job.size = bound; // primitives: written into shared memory at the flush
         return;
@@ -170,7 +172,6 @@ export class WorkerPool implements JobHost {
 
   /** Takes a prepared job whose proxy task is attached. */
   submit(job: RemoteJob): void {
-    if (TRACE[3]! > 0) { TRACE[10] += tnow() - TRACE[3]!; TRACE[11]++; }
     job.host = this;
     this.#outstanding++;
     if (!this.#refed) this.#ref(true);
@@ -253,6 +254,8 @@ export class WorkerPool implements JobHost {
     for (const slot of this.#slots) {
       const worker = slot.worker;
       if (worker === undefined) continue;
+      slot.busyBefore += busyOf(worker); // not readable once it has exited
+      slot.worker = undefined;
       exits.push(new Promise((resolve) => worker.once('exit', resolve)));
       void worker.terminate();
     }
@@ -311,7 +314,7 @@ export class WorkerPool implements JobHost {
 
   #sendPinned(job: RemoteJob, task: number): void {
     this.#ensureStarted();
-    const w = this.#pick(1);
+    const w = this.#pick();
     const slot = this.#slots[w]!;
     const index = this.#allocIndex(job);
     if (index < 0) throw new RangeError(`spawnWorker: more than ${JOB_CAP} calls in flight on this pool`);
@@ -330,20 +333,20 @@ export class WorkerPool implements JobHost {
     job.args = undefined;
   }
 
-  /** Picks a worker for `n` jobs: the shortest queue, then spinning > parked > running. */
-  #pick(n: number): number {
+  /** Picks a worker for a pinned job: the shortest queue, then spinning > parked > running, then the last one used. */
+  #pick(): number {
     const i32 = this.mem.i32;
     let best = -1;
     let bestScore = Infinity;
     for (let k = 0; k < this.size; k++) {
-      const w = (this.#rr + k) % this.size;
+      const w = (this.#last + k) % this.size;
       const score = this.mem.queued(w) * 3 + rank(Atomics.load(i32, this.mem.w(w, W_STATE)));
       if (score < bestScore) {
         best = w;
         bestScore = score;
       }
     }
-    this.#rr = (best + n) % this.size;
+    this.#last = best;
     return best;
   }
 
@@ -370,11 +373,13 @@ export class WorkerPool implements JobHost {
         job = job.link;
         continue;
       }
-      // The worker with the shortest queue (that has room); ties go round the workers.
+      // The worker with the shortest queue (that has room), then the readiest (spinning >
+      // parked > running), then the one that got the last job: a lone call goes to the
+      // worker that is still warm; a burst spreads, as each job lengthens its queue.
       let w = -1;
       let score = Infinity;
       for (let k = 0; k < n; k++) {
-        const c = (this.#rr + k) % n;
+        const c = (this.#last + k) % n;
         const sc = depth[c]! * 3 + state[c]!;
         if (sc < score && room[c]! > 0) {
           w = c;
@@ -385,11 +390,15 @@ export class WorkerPool implements JobHost {
       const off = this.#arena.alloc(job.size);
       if (off < 0) break;
       const index = this.#allocIndex(job);
-      this.#rr = (w + 1) % n;
+      this.#last = w;
       let len: number;
       const payload = job.payload;
       if (payload === undefined) {
-        len = writeFast(job.args!, this.#bytes, off);
+        const args = job.args!;
+        len =
+          job.kind === KIND_MAP
+            ? writeNumbers(args[0] as number[], this.#bytes, off)
+            : writeFast(args, this.#bytes, off);
         job.args = undefined;
       } else {
         mem.arena.set(payload, off);
@@ -402,7 +411,7 @@ export class WorkerPool implements JobHost {
       i32[mem.j(index, J_LEN)] = len;
       i32[mem.j(index, J_KIND)] = job.kind;
       i32[mem.j(index, J_ABORT)] = 0;
-      TRACE[0] = tnow(); mem.push(w, index); // the ring has room: only this thread pushes
+      mem.push(w, index); // the ring has room: only this thread pushes
       depth[w]!++;
       room[w]!--;
       pushed[w]!++;
@@ -452,7 +461,7 @@ export class WorkerPool implements JobHost {
     Atomics.store(i32, this.mem.w(slot.index, W_ACTIVE), 0);
     const worker = startThread(
       slot.name,
-      { mode: 'pool', index: slot.index, shared: this.mem.shared, port: port2, trace: TRACE },
+      { mode: 'pool', index: slot.index, shared: this.mem.shared, port: port2 },
       [port2],
       this.#settings,
     );
@@ -470,7 +479,6 @@ export class WorkerPool implements JobHost {
   }
 
   #onMessage(slot: Slot, message: unknown): void {
-    if (Array.isArray(message)) { TRACE[3] = tnow(); TRACE[4] += TRACE[1] - TRACE[0]; TRACE[5] += TRACE[2] - TRACE[1]; TRACE[6] += TRACE[3] - TRACE[2]; TRACE[7]++; TRACE[9] += TRACE[8]; }
     if (!Array.isArray(message)) {
       if ((message as { t?: string }).t === 'ready') slot.ready = true;
       return;
@@ -489,7 +497,11 @@ export class WorkerPool implements JobHost {
   }
 
   #onExit(slot: Slot, worker: Worker, code: number): void {
-    if (slot.worker !== worker) return;
+    if (slot.worker !== worker) {
+      slot.port?.close();
+      slot.port = undefined;
+      return;
+    }
     // Results it posted before dying still count.
     const port = slot.port!;
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {

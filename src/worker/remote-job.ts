@@ -1,6 +1,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { frames } from '../internal/context.js';
 import { Parked, type WaitSite } from '../internal/wait-queue.js';
+import { silence } from '../internal/promise.js';
 import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';
@@ -25,10 +26,10 @@ export interface JobHost {
  * at once: `cancel()` asks the pool to remove the job from its queue or to
  * abort it on its worker, and the job settles when that is done, so the handle
  * settles only after the remote task has finished (its `finally` blocks ran).
- * The wait resolves with the job itself and never rejects, so a proxy task
- * that never started leaves nothing unhandled.
+ * The wait resolves with the call's value or rejects with its error (marked
+ * handled: a proxy task aborted before its body ran never awaits it).
  */
-export class RemoteJob extends Parked<RemoteJob> {
+export class RemoteJob extends Parked<unknown> {
   readonly def: TaskDef<any, any>;
   readonly kind: number;
   /** The arguments, when they travel by `postMessage` (blocking pool, pinned jobs). */
@@ -47,11 +48,9 @@ export class RemoteJob extends Parked<RemoteJob> {
   /** Next in the pool's backlog. */
   link: RemoteJob | undefined = undefined;
   proxy!: Task;
-  status = PENDING;
-  value: unknown = undefined;
   /** The proxy task was aborted and the pool has been told. */
   aborting = false;
-  #promise!: Promise<RemoteJob>;
+  #promise!: Promise<unknown>;
 
   constructor(
     def: TaskDef<any, any>,
@@ -74,7 +73,7 @@ export class RemoteJob extends Parked<RemoteJob> {
 
   /** The proxy task's body: the job's value, or its error. */
   result(): Promise<unknown> {
-    return this.#promise.then(unwrap);
+    return this.#promise;
   }
 
   override cancel(_reason: unknown): void {
@@ -88,9 +87,14 @@ export class RemoteJob extends Parked<RemoteJob> {
   /** Settles the job once; false if it had already settled. */
   finish(status: number, value: unknown): boolean {
     if (this.settled) return false;
-    this.status = status;
-    this.value = value;
-    this.complete(this);
+
+    if (status === OK) {
+      this.complete(value);
+      return true;
+    }
+    // A proxy task aborted before its body ran never awaits the promise.
+    silence(this.#promise);
+    this.fail(status === CANCELLED ? this.proxy.cancelError() : value);
     return true;
   }
 
@@ -106,12 +110,6 @@ export class RemoteJob extends Parked<RemoteJob> {
   }
 }
 
-function park(job: RemoteJob, site: WaitSite): Promise<RemoteJob> {
+function park(job: RemoteJob, site: WaitSite): Promise<unknown> {
   return job.park(undefined, site);
-}
-
-function unwrap(job: RemoteJob): unknown {
-  if (job.status === OK) return job.value;
-  if (job.status === CANCELLED) throw job.proxy.cancelError();
-  throw job.value;
 }

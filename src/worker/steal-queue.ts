@@ -28,6 +28,8 @@ const NAME_BYTES = 1 << 18;
 
 // Header words.
 export const POOL_STATE = 0;
+/** Workers spinning (watching the queues before they park). */
+export const SPINNERS = 1;
 const HEADER_WORDS = 8;
 
 // Words of each worker.

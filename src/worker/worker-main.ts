@@ -20,12 +20,13 @@ import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
 import { encodeThrown } from './error-codec.js';
 import { readArgs } from './args-codec.js';
-import { takeTransfer } from './transfer.js';
+import { takeTransfer, transfer } from './transfer.js';
 import { isAborted, linkAbortFlag, useAbortFlags } from './cancel-probe.js';
 import {
   PoolMemory,
   JOB_CAP,
   POOL_STATE,
+  SPINNERS,
   W_STATE,
   W_BELL,
   W_RUN,
@@ -59,8 +60,10 @@ const CANCELLED = 3;
 const BATCH = 256;
 /** Stop claiming for this turn once this many ms went by (a CPU-bound job ends the turn). */
 const SLICE_MS = 1;
+/** At most this many workers spin at once: a spinning thread takes a core the caller may need. */
+const MAX_SPINNERS = 1;
 /** How long an idle worker watches the queues before it parks. */
-const SPIN_MS = Number(process.env['WEFT_SPIN'] ?? 0.05);
+const SPIN_MS = 0.05;
 
 const data = workerData as {
   mode: 'pool' | 'blocking';
@@ -71,9 +74,7 @@ const data = workerData as {
   threadName: string;
 };
 const port = data.port;
-const TR = (data as any).trace as Float64Array;
 const rt = currentRuntime();
-let wasParked = 0;
 
 // ---- results, batched per turn -------------------------------------------------
 
@@ -81,12 +82,14 @@ let out: unknown[] = [];
 let outLists: (TransferListItem[] | undefined)[] = [];
 let anyList = false;
 let flushQueued = false;
+/** True while the pool loop claims and runs jobs: it flushes when it stops. */
+let claiming = false;
 
 function report(j: number, gen: number, status: number, value: unknown, list: TransferListItem[] | undefined): void {
   out.push(j, gen, status, value);
   outLists.push(list);
   if (list !== undefined) anyList = true;
-  if (!flushQueued) {
+  if (!flushQueued && !claiming) {
     flushQueued = true;
     setImmediate(flush);
   }
@@ -95,7 +98,6 @@ function report(j: number, gen: number, status: number, value: unknown, list: Tr
 function flush(): void {
   flushQueued = false;
   if (out.length === 0) return;
-  TR[2] = performance.timeOrigin + performance.now();
   const batch = out;
   const lists = outLists;
   const hasLists = anyList;
@@ -140,6 +142,8 @@ function reportTask(j: number, gen: number, task: Task): void {
 const running = new Map<number, Task>();
 /** Abort reasons that arrived before their job's task started. */
 const earlyAborts = new Map<number, unknown>();
+/** Jobs whose module is loading (job → generation): an abort for one of them is kept until it starts. */
+const loadingJobs = new Map<number, number>();
 const jobOf = new WeakMap<Task, number>();
 const runningGen = new Int32Array(data.mode === 'pool' ? JOB_CAP : 1);
 let onDone: (j: number) => void = () => {};
@@ -156,7 +160,7 @@ const owner: TaskOwner = {
 
 /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
 function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
-  const body = kind === KIND_MAP ? mapBody(fn, args[0] as unknown[]) : () => fn(...args);
+  const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
   const task = rt.spawnTask(body, name, owner);
   linkAbortFlag(task, flag);
   jobOf.set(task, j);
@@ -168,19 +172,35 @@ function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[
   if (isAborted(task)) task.abort(early);
 }
 
-function mapBody(fn: AnyTaskFn, items: unknown[]): (task: unknown) => Promise<unknown[]> {
+/**
+ * A map job: `fn` over the items in order, awaiting a result that is a
+ * promise. While every result is a number they are kept in a Float64Array,
+ * which goes back by transfer, not by structured clone.
+ */
+function mapBody(fn: AnyTaskFn, items: ArrayLike<unknown>): (task: unknown) => Promise<ArrayLike<unknown>> {
   return async (ctx) => {
     const task = ctx as Task;
-    const results = new Array<unknown>(items.length);
-    for (let i = 0; i < items.length; i++) {
+    const n = items.length;
+    let numbers: Float64Array | undefined = new Float64Array(n);
+    let values: unknown[] | undefined;
+    for (let i = 0; i < n; i++) {
       if ((i & 63) === 0 && isAborted(task)) throw task.cancelError();
       let value = fn(items[i]);
       if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
         value = await (value as PromiseLike<unknown>);
       }
-      results[i] = value;
+      if (numbers !== undefined) {
+        if (typeof value === 'number') {
+          numbers[i] = value;
+          continue;
+        }
+        values = Array.from(numbers.subarray(0, i));
+        numbers = undefined;
+        values.length = n;
+      }
+      values![i] = value;
     }
-    return results;
+    return numbers !== undefined ? transfer(numbers, [numbers.buffer as ArrayBuffer]) : values!;
   };
 }
 
@@ -201,12 +221,15 @@ function start(
     run(j, gen, found, kind, args, name, flag);
     return undefined;
   }
+  loadingJobs.set(j, gen);
   return found.then(
     (fn) => {
+      loadingJobs.delete(j);
       remember(fn);
       run(j, gen, fn, kind, args, name, flag);
     },
     (err: unknown) => {
+      loadingJobs.delete(j);
       earlyAborts.delete(j);
       onDone(j);
       report(j, gen, FAILED, encodeThrown(err), undefined);
@@ -216,8 +239,10 @@ function start(
 
 function onAbort(message: { j: number; gen: number; reason: unknown }): void {
   const task = running.get(message.j);
-  if (task === undefined) earlyAborts.set(message.j, message.reason);
-  else if (runningGen[data.mode === 'pool' ? message.j : 0] === message.gen) task.abort(message.reason);
+  if (task === undefined) {
+    // Still loading its module: abort it when it starts. (Else it has finished: nothing to do.)
+    if (loadingJobs.get(message.j) === message.gen) earlyAborts.set(message.j, message.reason);
+  } else if (runningGen[data.mode === 'pool' ? message.j : 0] === message.gen) task.abort(message.reason);
 }
 
 // ---- pool mode ------------------------------------------------------------------------
@@ -247,11 +272,17 @@ function poolMode(): void {
   };
 
   const spin = (): boolean => {
+    if (Atomics.add(i32, SPINNERS, 1) >= MAX_SPINNERS) {
+      Atomics.sub(i32, SPINNERS, 1);
+      return hasWork();
+    }
     const until = performance.now() + SPIN_MS;
+    let found = false;
     do {
-      for (let k = 0; k < 32; k++) if (hasWork()) return true;
-    } while (performance.now() < until);
-    return false;
+      for (let k = 0; k < 32 && !found; k++) found = hasWork();
+    } while (!found && performance.now() < until);
+    Atomics.sub(i32, SPINNERS, 1);
+    return found;
   };
 
   let victim = (me + 1) % n;
@@ -311,6 +342,7 @@ function poolMode(): void {
       let ran = 0;
       let full = false;
       const began = performance.now();
+      claiming = true;
       for (;;) {
         let j = mem.claim(me, me);
         if (j < 0) {
@@ -318,7 +350,6 @@ function poolMode(): void {
           if (j < 0) break;
           Atomics.add(i32, stolenWord, 1);
         }
-        TR[1] = performance.timeOrigin + performance.now(); TR[8] = wasParked;
         const loading = startClaimed(j);
         if (loading !== undefined) await loading;
         await RESOLVED; // the job's body runs its synchronous part now
@@ -327,15 +358,15 @@ function poolMode(): void {
           break;
         }
       }
+      claiming = false;
+      flush(); // what finished in this slice goes out in one message
       if (full) {
-        // A full slice: let timers, I/O, abort messages and the result flush have their turn.
+        // A full slice: let timers, I/O and abort messages have their turn.
         await scheduler.hop();
         continue;
       }
-      // Out of work: send finished results now, then watch the queues a moment, then park.
-      if (flushQueued) flush();
+      // Out of work: watch the queues a moment, then park.
       Atomics.store(i32, stateWord, SPINNING);
-      wasParked = 0;
       if (spin()) {
         Atomics.store(i32, stateWord, RUNNING);
         continue;
@@ -346,7 +377,6 @@ function poolMode(): void {
         Atomics.store(i32, stateWord, RUNNING);
         continue;
       }
-      wasParked = 1;
       const wait = waitAsync(i32, bellWord, bell);
       if (wait.async) await wait.value;
       Atomics.store(i32, stateWord, RUNNING);

@@ -75,3 +75,38 @@ test('a fast peer cannot make the reader buffer more than readHighWaterMark + on
   await writing;
   assert.equal(total, 8 * 1024 * 1024);
 });
+
+test('bytes queued behind a full socket arrive intact though the writer reuses its buffer', async () => {
+  await using p = await tcpPair();
+  const src = new Uint8Array(1500);
+  let sent = 0;
+  let queuedWrites = 0;
+  // The reader stays idle: the kernel fills up, then small writes queue in Node (below its
+  // high-water mark) while an earlier one is still being sent, each from the same rewritten buffer.
+  for (let i = 0; i < 200_000; i++) {
+    const n = 700 + (i % 800);
+    for (let k = 0; k < n; k++) src[k] = (sent + k) % 251;
+    if (p.client.writeBuffered > 0) queuedWrites++;
+    const w = p.client.write(src.subarray(0, n));
+    if ((await stateOf(w)) === 'pending') {
+      // Blocked (Node holds its high-water mark): resolve it later, then stop.
+      const expected = sent + n;
+      const reading = (async () => {
+        const buf = new Uint8Array(65536);
+        let got = 0;
+        while (got < expected) {
+          const m = await p.server.read(buf);
+          for (let k = 0; k < m; k++) if (buf[k] !== (got + k) % 251) assert.fail(`byte ${got + k} corrupted`);
+          got += m;
+        }
+        return got;
+      })();
+      assert.equal(await w, n);
+      sent += n;
+      assert.equal(await reading, sent);
+      break;
+    }
+    sent += await w;
+  }
+  assert.ok(queuedWrites > 3, `only ${queuedWrites} writes were made with bytes queued in Node`);
+});

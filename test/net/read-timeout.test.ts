@@ -123,9 +123,7 @@ test('frameTimeout closes a peer that trickles a frame, but leaves an idle conne
     if (!ok) break;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), 40);
-    const n = await loris
-      .read(new Uint8Array(1), { signal: ac.signal })
-      .catch(() => (ac.signal.aborted ? -1 : 0));
+    const n = await loris.read(new Uint8Array(1), { signal: ac.signal }).catch(() => (ac.signal.aborted ? -1 : 0));
     clearTimeout(timer);
     if (n === 0) {
       closedAfter = performance.now() - t0;

@@ -218,3 +218,17 @@ describe('blocking pool life cycle', () => {
     await noThreadsLeft();
   });
 });
+
+test('shutdown({ timeout }) stops a blocking thread stuck in synchronous code before the grace period', async () => {
+  const rt = Runtime.builder().maxBlockingThreads(1).build();
+  const handles: JoinHandle<unknown>[] = [];
+  void rt.spawn(() => {
+    handles.push(spawnBlocking(tasks.spin, 30_000));
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const t0 = Date.now();
+  await rt.shutdown({ timeout: 100 });
+  assert.ok(Date.now() - t0 < ABORT_GRACE_MS, 'the thread was stopped at the shutdown deadline');
+  await cancelled(handles[0]!);
+  await noThreadsLeft();
+});

@@ -34,6 +34,16 @@ describe('parMap', () => {
     });
   });
 
+  test('numbers and other values come back as they were: -0, NaN, mixed results and mixed items', async () => {
+    await rt.run(async () => {
+      const out = await parMap([0, 1, 2, 3, 4, 5, NaN], tasks.numberOrText, { chunkSize: 4 });
+      assert.deepEqual(out, [-0, -1, '#2', -3, -4, '#5', NaN]);
+      assert.ok(Object.is(out[0], -0));
+      const mixed = await parMap([1, 'a', { b: 2 }, null], tasks.echo as never, { chunkSize: 2 });
+      assert.deepEqual(mixed, [1, 'a', { b: 2 }, null]);
+    });
+  });
+
   test('awaits an async task item by item', async () => {
     const out = await rt.run(() => parMap([1, 2, 3, 4], tasks.slowSquare, { chunkSize: 3 }));
     assert.deepEqual(out, [1, 4, 9, 16]);

@@ -90,6 +90,19 @@ describe('spawnWorker on a multi-thread runtime', () => {
     });
   });
 
+  test('a task aborted while its worker is still importing its module never runs', async () => {
+    const { markRan } = await import('../fixtures/worker-tasks-slow.js');
+    await rt.run(async () => {
+      const shared = new Int32Array(new SharedArrayBuffer(4));
+      const h = spawnWorker(markRan, shared);
+      await sleepReal(100);
+      h.abort();
+      await cancelled(h);
+      await sleepReal(300);
+      assert.equal(shared[0], 0, 'the body did not run');
+    });
+  });
+
   test('abort of a queued task removes it from its queue without running it', async () => {
     await rt.run(async () => {
       // Keep both workers busy, then queue more.
@@ -141,6 +154,30 @@ describe('spawnWorker on a multi-thread runtime', () => {
     });
   });
 
+  test('primitive arguments arrive exactly as sent', async () => {
+    const args = [
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 31,
+      -(2 ** 31) - 1,
+      1.5,
+      'héllo 🌍',
+      '',
+      12345678901234567890n,
+      -5n,
+      true,
+      false,
+      null,
+      undefined,
+    ];
+    const back = await rt.run(() => spawnWorker(tasks.echoAll, ...args));
+    assert.equal(back.length, args.length);
+    for (let i = 0; i < args.length; i++) assert.ok(Object.is(back[i], args[i]), `argument ${i}: ${String(back[i])}`);
+  });
+
   test('arguments are copied when the call is made', async () => {
     await rt.run(async () => {
       const value = { n: 1 };
@@ -177,4 +214,18 @@ test('runtime.shutdown() aborts running worker tasks, waits for them, and stops 
   for (const h of handles) await cancelled(h);
   await noThreadsLeft();
   assert.ok(workerMetrics(rt).workers.every((w) => !w.alive));
+});
+
+test('shutdown({ timeout }) stops a worker stuck in synchronous code and settles its task', async () => {
+  const rt = Runtime.builder().multiThread().workerThreads(1).build();
+  const handles: JoinHandle<unknown>[] = [];
+  void rt.spawn(() => {
+    handles.push(spawnWorker(tasks.spin, 30_000));
+  });
+  await sleepReal(300);
+  const t0 = Date.now();
+  await rt.shutdown({ timeout: 100 });
+  assert.ok(Date.now() - t0 < 2000, 'shutdown did not wait for the loop');
+  await cancelled(handles[0]!);
+  await noThreadsLeft();
 });
