@@ -5,6 +5,7 @@
 import { Runtime, spawn, sleep, select, timeout, JoinSet, scope, CancellationToken, TimeoutError, now } from 'weft';
 import { mpsc, oneshot, Semaphore } from 'weft/sync';
 import { runSummary } from '../bench/summary.js';
+import { runEchoShowcase } from './echo-showcase.js';
 
 const line = (s = ''): void => console.log(s);
 const section = (title: string): void => line(`\n== ${title}`);
@@ -119,6 +120,11 @@ async function gracefulShutdown(): Promise<void> {
   line(`  metrics: spawned ${m.spawnedTasks}, completed ${m.completedTasks}, cancelled ${m.cancelledTasks}`);
 }
 
+async function io(): Promise<void> {
+  section('I/O: a weft TCP echo server under load (bench/echo.ts compares it with raw node:net)');
+  for (const l of await runEchoShowcase(1_000)) line(`  ${l}`);
+}
+
 async function figures(): Promise<void> {
   section('figures: weft against raw promises on this machine (bench/summary.ts; full runs: npm run bench)');
   for (const l of await runSummary()) line(`  ${l}`);
@@ -127,5 +133,6 @@ async function figures(): Promise<void> {
 await tasks();
 await selectAndTimeout();
 await channels();
+await io();
 await gracefulShutdown();
 await figures();

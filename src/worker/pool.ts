@@ -498,8 +498,10 @@ export class WorkerPool implements JobHost {
 
   #onExit(slot: Slot, worker: Worker, code: number): void {
     if (slot.worker !== worker) {
-      slot.port?.close();
-      slot.port = undefined;
+      if (this.#closed) {
+        slot.port?.close(); // close() let go of it
+        slot.port = undefined;
+      }
       return;
     }
     // Results it posted before dying still count.

@@ -20,7 +20,7 @@ process.on('warning', (warning) => {
 function resources(): Map<string, number> {
   const counts = new Map<string, number>();
   for (const kind of process.getActiveResourcesInfo()) {
-    if (kind === 'TTYWrap' || kind === 'PipeWrap' || kind === 'FSReqCallback') continue;
+    if (kind === 'TTYWrap' || kind === 'PipeWrap' || kind === 'FSReqCallback' || kind === 'CloseReq') continue; // tsx's cache writes
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   return counts;
