@@ -34,7 +34,7 @@ import {
   type Row,
   type Stats,
 } from './lib.js';
-import { THREADS, cpu, startPools, type Pool } from './worker-pools.js';
+import { THREADS, closePools, cpu, startPools, type Pool } from './worker-pools.js';
 
 const affineFn = (x: number): number => x * 2 + 1;
 export const affine = defineTask(import.meta.url, 'affine', affineFn);
@@ -151,8 +151,8 @@ async function main(): Promise<void> {
       );
     });
   } finally {
-    await Promise.all(pools.map((p) => p.close()));
     await rt.shutdown();
+    await closePools(pools);
     rmSync(dir, { recursive: true, force: true });
   }
   printTable(rows);

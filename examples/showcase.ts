@@ -6,6 +6,7 @@ import { Runtime, spawn, sleep, select, timeout, JoinSet, scope, CancellationTok
 import { mpsc, oneshot, Semaphore } from 'weft/sync';
 import { runSummary } from '../bench/summary.js';
 import { runEchoShowcase } from './echo-showcase.js';
+import { parallelDemo } from './parallel.js';
 
 const line = (s = ''): void => console.log(s);
 const section = (title: string): void => line(`\n== ${title}`);
@@ -120,6 +121,11 @@ async function gracefulShutdown(): Promise<void> {
   line(`  metrics: spawned ${m.spawnedTasks}, completed ${m.completedTasks}, cancelled ${m.cancelledTasks}`);
 }
 
+async function workers(): Promise<void> {
+  section('worker threads: a CPU-bound job on all cores while the main thread keeps answering');
+  for (const l of await parallelDemo()) line(l);
+}
+
 async function io(): Promise<void> {
   section('I/O: a weft TCP echo server under load (bench/echo.ts compares it with raw node:net)');
   for (const l of await runEchoShowcase(1_000)) line(`  ${l}`);
@@ -133,6 +139,7 @@ async function figures(): Promise<void> {
 await tasks();
 await selectAndTimeout();
 await channels();
+await workers();
 await io();
 await gracefulShutdown();
 await figures();

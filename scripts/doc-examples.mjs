@@ -21,7 +21,7 @@ function walk(dir, ext) {
 function blocks(text) {
   const found = [];
   const re = /```ts\n([\s\S]*?)```/g;
-  for (let m; (m = re.exec(text)); ) found.push(m[1]);
+  for (let m; (m = re.exec(text));) found.push(m[1]);
   return found;
 }
 
@@ -48,7 +48,11 @@ rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT);
 writeFileSync(
   join(OUT, 'tsconfig.json'),
-  JSON.stringify({ extends: '../tsconfig.json', compilerOptions: { noEmit: true, noUnusedLocals: false }, include: ['*.ts'] }),
+  JSON.stringify({
+    extends: '../tsconfig.json',
+    compilerOptions: { noEmit: true, noUnusedLocals: false },
+    include: ['*.ts'],
+  }),
 );
 const files = examples.map((ex, i) => {
   const name = `${String(i).padStart(3, '0')}-${relative('.', ex.from).replace(/[/.]/g, '_')}.ts`;

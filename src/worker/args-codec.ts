@@ -110,13 +110,14 @@ export function writeFast(args: readonly unknown[], buf: Buffer, at: number): nu
 
 /** Bytes for a map job over `items` if every item is a number, else -1. */
 export function numbersBound(items: unknown): number {
+  if (items instanceof Float64Array) return 8 + items.length * 8;
   if (!Array.isArray(items)) return -1;
   for (let i = 0; i < items.length; i++) if (typeof items[i] !== 'number') return -1;
   return 8 + items.length * 8;
 }
 
 /** Writes a map job's numbers at `at` (8-byte aligned); returns the bytes written. */
-export function writeNumbers(items: readonly number[], buf: Buffer, at: number): number {
+export function writeNumbers(items: ArrayLike<number>, buf: Buffer, at: number): number {
   buf[at] = F64;
   buf.writeUInt32LE(items.length, at + 4);
   new Float64Array(buf.buffer, buf.byteOffset + at + 8, items.length).set(items);

@@ -82,6 +82,15 @@ export function encodeThrown(value: unknown, plain = false, depth = 0): EncodedT
   return out;
 }
 
+/** The same record without anything structured clone may refuse: own properties dropped, thrown non-errors as strings. */
+export function plainThrown(encoded: EncodedThrown): EncodedThrown {
+  if (encoded.e === 0) return { e: 0, value: describeValue(encoded.value) };
+  const out: EncodedThrown = { ...encoded, props: undefined };
+  if (encoded.cause !== undefined) out.cause = plainThrown(encoded.cause);
+  if (encoded.errors !== undefined) out.errors = encoded.errors.map(plainThrown);
+  return out;
+}
+
 /** Builds the thrown value back on the receiving thread. */
 export function decodeThrown(encoded: EncodedThrown): unknown {
   if (encoded.e === 0) return encoded.value;

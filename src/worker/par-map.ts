@@ -7,6 +7,7 @@ import { taskDefArg, type TaskDef } from './define-task.js';
 import { hubFor } from './hub.js';
 import { spawnJob } from './spawn.js';
 import { KIND_MAP } from './steal-queue.js';
+import { MAX_BLOCK } from './arena.js';
 
 /** Chunks per worker when no `chunkSize` is given: enough for stealing to even out uneven items. */
 const CHUNKS_PER_WORKER = 8;
@@ -69,15 +70,28 @@ export function parMap<T, R>(
   const n = list.length;
   if (n === 0) return Promise.resolve([]);
   const size = chunkSize ?? Math.max(1, Math.ceil(n / (pool.size * CHUNKS_PER_WORKER)));
+  // Numbers go as float64s: one conversion here, then each chunk is a plain copy into shared
+  // memory (a chunk too big for it is sent by message: a copy, not a view of the whole array).
+  const numbers = allNumbers(list) ? new Float64Array(list as number[]) : undefined;
+  const viewable = 8 + size * 8 <= MAX_BLOCK;
   const handles: JoinHandle<unknown>[] = [];
   for (let at = 0; at < n; at += size) {
-    handles.push(spawnJob(rt, pool, def, KIND_MAP, [list.slice(at, at + size)], undefined));
+    const end = at + size;
+    const chunk =
+      numbers === undefined ? list.slice(at, end) : viewable ? numbers.subarray(at, end) : numbers.slice(at, end);
+    handles.push(spawnJob(rt, pool, def, KIND_MAP, [chunk], undefined));
   }
-  return collect<R>(handles, size, n);
+  return collect<R>(handles, n);
 }
 
-async function collect<R>(handles: JoinHandle<unknown>[], size: number, n: number): Promise<R[]> {
-  const results = new Array<R>(n);
+function allNumbers(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'number') return false;
+  return true;
+}
+
+async function collect<R>(handles: JoinHandle<unknown>[], n: number): Promise<R[]> {
+  // Each chunk's values (an array, or a Float64Array for numbers), joined in order at the end.
+  const parts = new Array<ArrayLike<R> | undefined>(handles.length).fill(undefined);
   let failed = false;
   let failure: unknown;
   let cancelled = false;
@@ -94,9 +108,7 @@ async function collect<R>(handles: JoinHandle<unknown>[], size: number, n: numbe
     handles.map((handle, k) =>
       handle.then(
         (chunk) => {
-          const values = chunk as ArrayLike<R>; // an array, or a Float64Array for numbers
-          const at = k * size;
-          for (let i = 0; i < values.length; i++) results[at + i] = values[i]!;
+          parts[k] = chunk as ArrayLike<R>;
         },
         (err: unknown) => {
           if (failed || cancelled) return;
@@ -110,5 +122,8 @@ async function collect<R>(handles: JoinHandle<unknown>[], size: number, n: numbe
   hook.release();
   if (cancelled) throw reason;
   if (failed) throw failure;
+  const results = new Array<R>(n);
+  let at = 0;
+  for (const part of parts as ArrayLike<R>[]) for (let i = 0; i < part.length; i++) results[at++] = part[i]!;
   return results;
 }

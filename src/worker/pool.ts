@@ -397,7 +397,7 @@ export class WorkerPool implements JobHost {
         const args = job.args!;
         len =
           job.kind === KIND_MAP
-            ? writeNumbers(args[0] as number[], this.#bytes, off)
+            ? writeNumbers(args[0] as ArrayLike<number>, this.#bytes, off)
             : writeFast(args, this.#bytes, off);
         job.args = undefined;
       } else {

@@ -3,6 +3,8 @@
  * threads are started with, and a count of the threads alive (tests assert it
  * falls back to zero).
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
 
 /** Threads started by weft in this process and not yet exited. */
@@ -19,7 +21,10 @@ const BOOT = `"use strict";
 const { workerData } = require('node:worker_threads');
 const boot = workerData.boot;
 (async () => {
-  if (boot.tsx !== undefined) (await import(boot.tsx)).register();
+  if (boot.tsx !== undefined) {
+    const tsx = await import(boot.tsx);
+    (tsx.register ?? tsx.default.register)();
+  }
   await import(boot.entry);
 })().catch((error) => setImmediate(() => { throw error; }));
 `;
@@ -34,9 +39,13 @@ function findTsx(): string | undefined {
   const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
   const usesTsx = flags.some((flag) => /(^|[=\s/\\])tsx([/\\]|$)/.test(flag));
   tsxApi = undefined;
-  if (usesTsx) {
+  if (!usesTsx) return tsxApi;
+  try {
+    tsxApi = import.meta.resolve('tsx/esm/api');
+  } catch {
+    // weft installed apart from the project that runs tsx: look from the working directory.
     try {
-      tsxApi = import.meta.resolve('tsx/esm/api');
+      tsxApi = pathToFileURL(createRequire(`${process.cwd()}/`).resolve('tsx/esm/api')).href;
     } catch {
       tsxApi = undefined;
     }

@@ -18,7 +18,7 @@ import { RESOLVED } from '../internal/promise.js';
 import { scheduler } from '../runtime/scheduler.js';
 import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
-import { encodeThrown } from './error-codec.js';
+import { encodeThrown, plainThrown, type EncodedThrown } from './error-codec.js';
 import { readArgs } from './args-codec.js';
 import { takeTransfer, transfer } from './transfer.js';
 import { isAborted, linkAbortFlag, useAbortFlags } from './cancel-probe.js';
@@ -115,12 +115,14 @@ function flush(): void {
     try {
       port.postMessage(item, lists[i / 4]);
     } catch (err) {
-      const error =
+      item[3] =
         item[2] === FAILED
-          ? err
-          : new TypeError('the task returned a value that cannot be sent across threads', { cause: err });
+          ? plainThrown(item[3] as EncodedThrown)
+          : encodeThrown(
+              new TypeError('the task returned a value that cannot be sent across threads', { cause: err }),
+              true,
+            );
       item[2] = FAILED;
-      item[3] = encodeThrown(error, true);
       port.postMessage(item);
     }
   }

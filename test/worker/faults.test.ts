@@ -55,7 +55,7 @@ test('tasks queued for a worker that is terminated run on the other worker and t
   await using(Runtime.builder().multiThread().workerThreads(2).build(), async (rt) => {
     await rt.run(async () => {
       await Promise.all([spawnWorker(tasks.add, 0, 0), spawnWorker(tasks.add, 0, 0)]);
-      const busy = outcomes([spawnWorker(tasks.spin, 300), spawnWorker(tasks.spin, 300)]);
+      const busy = outcomes([spawnWorker(tasks.spin, 1500), spawnWorker(tasks.spin, 1500)]);
       await sleepReal(50);
       const queued = Array.from({ length: 20 }, (_, i) => spawnWorker(tasks.add, i, 1));
       await sleepReal(10);

@@ -69,6 +69,13 @@ describe('spawnWorker on a multi-thread runtime', () => {
     assert.ok(err.cause instanceof RangeError);
   });
 
+  test('an error with a property that cannot be cloned still arrives, without that property', async () => {
+    const err = await rt.run(() => failure(spawnWorker(tasks.failUncloneable)));
+    assert.ok(err instanceof RangeError);
+    assert.equal(err.message, 'odd payload');
+    assert.equal(err['payload'], undefined);
+  });
+
   test('abort of a running task fires its signal, rejects its weft waits and settles cancelled after its finally', async () => {
     await rt.run(async () => {
       const h = spawnWorker(tasks.waitForAbort);
@@ -122,10 +129,11 @@ describe('spawnWorker on a multi-thread runtime', () => {
   test('an idle worker steals tasks queued for a busy one', async () => {
     const before = workerMetrics(rt).workers.reduce((s, w) => s + w.tasksStolen, 0);
     await rt.run(async () => {
-      // Placement alternates between the two queues: one gets the 1 ms tasks, the other the 30 ms ones.
-      const handles: JoinHandle<number>[] = [];
-      for (let i = 0; i < 20; i++) handles.push(spawnWorker(tasks.spin, 1), spawnWorker(tasks.spin, 30));
-      await Promise.all(handles);
+      // Learn one worker's thread id; make that worker slow at every task.
+      const slow = await spawnWorker(tasks.threadId);
+      const handles = Array.from({ length: 40 }, () => spawnWorker(tasks.spinUnless, slow, 30, 1));
+      const ran = await Promise.all(handles);
+      assert.ok(ran.filter((id) => id !== slow).length > 20, 'the fast worker ran more than its half');
     });
     const after = workerMetrics(rt).workers.reduce((s, w) => s + w.tasksStolen, 0);
     assert.ok(after > before, 'some tasks were stolen');
