@@ -47,16 +47,16 @@ test('ctrlC() in an aborted task rejects with CancelledError and removes its lis
 });
 
 test('signal() yields each delivery, coalesces deliveries nobody waited for, and closes cleanly', async () => {
-  const before = process.listenerCount('SIGUSR2');
-  using stream = signal('SIGUSR2');
-  assert.equal(stream.name, 'SIGUSR2');
-  assert.equal(process.listenerCount('SIGUSR2'), before + 1);
+  const before = process.listenerCount('SIGWINCH');
+  using stream = signal('SIGWINCH');
+  assert.equal(stream.name, 'SIGWINCH');
+  assert.equal(process.listenerCount('SIGWINCH'), before + 1);
   const first = stream.recv();
-  process.kill(process.pid, 'SIGUSR2');
+  process.kill(process.pid, 'SIGWINCH');
   assert.equal(await first, true);
   // Two deliveries while nobody waits count as one.
-  process.kill(process.pid, 'SIGUSR2');
-  process.kill(process.pid, 'SIGUSR2');
+  process.kill(process.pid, 'SIGWINCH');
+  process.kill(process.pid, 'SIGWINCH');
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(await stream.recv(), true);
   const third = stream.recv();
@@ -64,7 +64,7 @@ test('signal() yields each delivery, coalesces deliveries nobody waited for, and
   stream.close();
   assert.equal(await third, false);
   assert.equal(await stream.recv(), false);
-  assert.equal(process.listenerCount('SIGUSR2'), before);
+  assert.equal(process.listenerCount('SIGWINCH'), before);
 });
 
 test('breaking out of a for await loop over signal() removes the listener', async () => {
@@ -81,18 +81,18 @@ test('breaking out of a for await loop over signal() removes the listener', asyn
 });
 
 test('a recv() aborted by its signal consumes no delivery (cancel-safe)', async () => {
-  using stream = signal('SIGUSR2');
+  using stream = signal('SIGWINCH');
   const ac = new AbortController();
   const first = stream.recv({ signal: ac.signal });
   ac.abort(new Error('no'));
   await assert.rejects(first, /no/);
-  process.kill(process.pid, 'SIGUSR2');
+  process.kill(process.pid, 'SIGWINCH');
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(await stream.recv(), true);
 });
 
 test('a task waiting on a signal stream is cancelled by aborting the task', async () => {
-  using stream = signal('SIGUSR2');
+  using stream = signal('SIGWINCH');
   const task = spawn(async () => {
     for await (const _ of stream) {
       // never delivered
