@@ -252,3 +252,13 @@ void test('aborting a task parked on the paused clock needs no clock movement', 
     resume();
   }
 });
+
+test('a task that finishes normally leaves its signal unaborted (a stream tied to it stays usable)', async () => {
+  let signal: AbortSignal | undefined;
+  const value = await spawn((task) => {
+    signal = task.signal;
+    return 'done';
+  });
+  assert.equal(value, 'done');
+  assert.equal(signal?.aborted, false);
+});
