@@ -27,6 +27,11 @@ export class RingBuffer<T> {
     return this.#length === 0;
   }
 
+  /** Replaces the oldest value (for a partly consumed chunk). No-op when empty. */
+  replaceHead(value: T): void {
+    if (this.#length > 0) this.#items[this.#head] = value;
+  }
+
   /** Appends `value` at the tail. */
   push(value: T): void {
     if (this.#length > this.#mask) this.#grow();

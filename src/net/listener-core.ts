@@ -2,7 +2,7 @@ import type { Server, Socket } from 'node:net';
 import { Parked, WaitQueue, type WaitSite } from '../internal/wait-queue.js';
 import { noop } from '../internal/promise.js';
 import { scheduler } from '../runtime/scheduler.js';
-import { Ring } from './ring.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
 import { integer } from '../internal/validate.js';
 import { IoError, SocketClosedError } from './errors.js';
 
@@ -62,7 +62,7 @@ export class ListenerCore<S> {
   readonly #wrap: (socket: Socket) => S;
   readonly #site: WaitSite;
   readonly #maxPending: number;
-  readonly #pending = new Ring<Socket>();
+  readonly #pending = new RingBuffer<Socket>();
   readonly #acceptors = new WaitQueue<AcceptWait<S>>();
   #closed = false;
   #closing: Promise<void> | undefined = undefined;

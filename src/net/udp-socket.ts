@@ -6,7 +6,7 @@ import { RESOLVED } from '../internal/promise.js';
 import { scheduler } from '../runtime/scheduler.js';
 import { parseAddr, socketAddr, type AddrInput, type SocketAddr } from './addr.js';
 import { bytesArg } from './io.js';
-import { Ring } from './ring.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
 import { IoError, SocketClosedError } from './errors.js';
 
 const recvSite = { kind: 'UdpSocket.recv' } as const;
@@ -95,7 +95,7 @@ function deliver(msg: Buffer, rinfo: RemoteInfo, buf: Uint8Array): Datagram {
 export class UdpSocket implements AsyncDisposable {
   readonly #socket: Socket;
   readonly #v6: boolean;
-  readonly #queue = new Ring<Queued>();
+  readonly #queue = new RingBuffer<Queued>();
   readonly #capacity: number;
   readonly #receivers = new WaitQueue<RecvWait>();
   readonly #sends = new WaitQueue<Parked<number>>();
