@@ -20,6 +20,8 @@ import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
 import { encodeThrown, plainThrown, type EncodedThrown } from './error-codec.js';
 import { readArgs } from './args-codec.js';
+// The job outcome codes the main thread reads back: one definition for both sides.
+import { OK, FAILED, CANCELLED } from './remote-job.js';
 import { takeTransfer, transfer } from './transfer.js';
 import { isAborted, linkAbortFlag, useAbortFlags } from './cancel-probe.js';
 import {
@@ -51,10 +53,6 @@ const waitAsync = (
     waitAsync(array: Int32Array, index: number, value: number): { async: boolean; value: Promise<string> | string };
   }
 ).waitAsync;
-
-const OK = 1;
-const FAILED = 2;
-const CANCELLED = 3;
 
 /** Most jobs claimed in one turn of the event loop. */
 const BATCH = 256;
