@@ -4,6 +4,8 @@ import { RESOLVED } from '../internal/promise.js';
 import { signalOf } from '../internal/validate.js';
 import { scheduler } from '../runtime/scheduler.js';
 import { RecvError } from './errors.js';
+import { kMove } from '../internal/move.js';
+import { checkCloneable } from '../internal/clone-check.js';
 
 const recvSite = { kind: 'oneshot.Receiver.recv' } as const;
 const closedSite = { kind: 'oneshot.Sender.closed' } as const;
@@ -33,6 +35,33 @@ export class Inner<T> {
   senderDone = false;
   receivers: WaitQueue<Parked<any>> | undefined = undefined;
   closedWaiters: WaitQueue<Parked<void>> | undefined = undefined;
+  /** Told when the receiver closes, while the sender lives on another thread. */
+  onRxClose: (() => void) | undefined = undefined;
+  /** The receiver lives on another thread: a value must be cloneable to be sent. */
+  crossing = false;
+  /** Why every receive fails: this receiver moved to another thread. */
+  gone: string | undefined = undefined;
+
+  /** Delivers a value the sender may send: to a waiting receive, else kept for the next one. */
+  deliver(value: T): void {
+    const w = this.receivers?.shift();
+    if (w !== undefined) {
+      this.state = State.Taken;
+      w.complete(value);
+      this.failReceivers('the value was already received');
+    } else {
+      this.state = State.Full;
+      this.value = value;
+    }
+    this.resolveClosed();
+  }
+
+  /** The sender closed without sending. */
+  drop(): void {
+    this.state = State.Dropped;
+    this.failReceivers('the sender closed without sending');
+    this.resolveClosed();
+  }
 
   /** Takes the value (the caller checked `state === Full`). */
   take(): T {
@@ -54,12 +83,20 @@ export class Inner<T> {
 
   /** Why a receive fails now, or undefined if it would wait or succeed. */
   failure(): string | undefined {
+    if (this.gone !== undefined) return this.gone;
     if (this.state === State.Taken) return 'the value was already received';
     if (this.state === State.Dropped) return 'the sender closed without sending';
     if (this.state === State.Empty && this.rxClosed) return 'the receiver is closed';
     return undefined;
   }
 }
+
+/** What a sender that moved to another thread is left holding: used. */
+const USED = new Inner<any>();
+USED.senderDone = true;
+/** What a receiver that moved to another thread is left holding. */
+const MOVED = new Inner<any>();
+MOVED.gone = 'this receiver was moved to another thread';
 
 /**
  * The sending half of a oneshot channel: sends at most one value.
@@ -73,7 +110,7 @@ export class Inner<T> {
  * ```
  */
 export class OneshotSender<T> implements Disposable {
-  readonly #inner: Inner<T>;
+  #inner: Inner<T>;
 
   /** Internal: use `oneshot()`. */
   constructor(inner: Inner<T>) {
@@ -98,21 +135,13 @@ export class OneshotSender<T> implements Disposable {
   send(value: T): boolean {
     const inner = this.#inner;
     if (inner.senderDone) return false;
+    if (inner.crossing) checkCloneable(value, 'OneshotSender.send');
     inner.senderDone = true;
     if (inner.rxClosed) {
       inner.resolveClosed();
       return false;
     }
-    const w = inner.receivers?.shift();
-    if (w !== undefined) {
-      inner.state = State.Taken;
-      w.complete(value);
-      inner.failReceivers('the value was already received');
-    } else {
-      inner.state = State.Full;
-      inner.value = value;
-    }
-    inner.resolveClosed();
+    inner.deliver(value);
     return true;
   }
 
@@ -132,14 +161,20 @@ export class OneshotSender<T> implements Disposable {
     const inner = this.#inner;
     if (inner.senderDone) return;
     inner.senderDone = true;
-    inner.state = State.Dropped;
-    inner.failReceivers('the sender closed without sending');
-    inner.resolveClosed();
+    inner.drop();
   }
 
   /** Same as `close()`, for `using`: a sender dropped unsent fails the receiver. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Internal: hands the sending side to another thread (see `kMove`); this handle then reads as used. */
+  [kMove](probe: boolean): Inner<T> | undefined {
+    const inner = this.#inner;
+    if (inner.senderDone || probe) return inner.senderDone ? undefined : inner;
+    this.#inner = USED;
+    return inner;
   }
 
   /**
@@ -197,7 +232,7 @@ export class OneshotSender<T> implements Disposable {
  * ```
  */
 export class OneshotReceiver<T> implements PromiseLike<T>, Disposable, Selectable<T> {
-  readonly #inner: Inner<T>;
+  #inner: Inner<T>;
 
   /** Internal: use `oneshot()`. */
   constructor(inner: Inner<T>) {
@@ -294,11 +329,24 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable, Selectabl
     inner.rxClosed = true;
     if (inner.state === State.Empty) inner.failReceivers('the receiver is closed');
     inner.resolveClosed();
+    inner.onRxClose?.();
   }
 
   /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Internal: hands the receiving side to another thread (see `kMove`).
+   * Receives waiting here, and any later ones, reject with `RecvError`.
+   */
+  [kMove](probe: boolean): Inner<T> | undefined {
+    const inner = this.#inner;
+    if (inner.gone !== undefined || probe) return inner.gone !== undefined ? undefined : inner;
+    this.#inner = MOVED;
+    inner.failReceivers(MOVED.gone!);
+    return inner;
   }
 
   /** Internal: a `select` branch on this receiver (a `RecvError` makes the select reject). */

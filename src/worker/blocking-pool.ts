@@ -187,6 +187,7 @@ export class BlockingPool implements JobHost {
       name: job.def.name,
       kind: job.kind,
       args: job.args,
+      ch: job.wired,
     };
     Atomics.store(thread.flags, 0, 0);
     try {

@@ -6,6 +6,7 @@ import type { JoinHandle } from '../task/join-handle.js';
 import { taskDefArg, type TaskDef } from './define-task.js';
 import { hubFor } from './hub.js';
 import { spawnJob } from './spawn.js';
+import { RemoteJob } from './remote-job.js';
 import { KIND_MAP } from './steal-queue.js';
 import { MAX_BLOCK } from './arena.js';
 
@@ -79,7 +80,7 @@ export function parMap<T, R>(
     const end = at + size;
     const chunk =
       numbers === undefined ? list.slice(at, end) : viewable ? numbers.subarray(at, end) : numbers.slice(at, end);
-    handles.push(spawnJob(rt, pool, def, KIND_MAP, [chunk], undefined));
+    handles.push(spawnJob(rt, pool, new RemoteJob(def, KIND_MAP, [chunk], undefined)));
   }
   return collect<R>(handles, n);
 }

@@ -321,7 +321,7 @@ export class WorkerPool implements JobHost {
     Atomics.store(this.mem.i32, this.mem.j(index, J_ABORT), 0);
     Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), OWNED + w);
     job.worker = w;
-    const message = { t: 'job', j: index, gen: job.gen, task, kind: job.kind, args: job.args };
+    const message = { t: 'job', j: index, gen: job.gen, task, kind: job.kind, args: job.args, ch: job.wired };
     try {
       slot.port!.postMessage(message, job.transferList ?? []);
     } catch (err) {

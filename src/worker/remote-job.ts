@@ -1,4 +1,4 @@
-import type { TransferListItem } from 'node:worker_threads';
+import { MessagePort, type TransferListItem } from 'node:worker_threads';
 import { frames } from '../internal/context.js';
 import { Parked, type WaitSite } from '../internal/wait-queue.js';
 import { silence } from '../internal/promise.js';
@@ -39,6 +39,8 @@ export class RemoteJob extends Parked<unknown> {
   /** Bytes to allocate for the arguments in the arena. */
   size = 0;
   transferList: TransferListItem[] | undefined;
+  /** Channel ends among the arguments were moved into the call (`channel-wire.ts`). */
+  wired = false;
   host: JobHost | undefined = undefined;
   /** The pool's bookkeeping: job-table index, generation, arena block, owning worker or thread. */
   index = -1;
@@ -87,6 +89,7 @@ export class RemoteJob extends Parked<unknown> {
   /** Settles the job once; false if it had already settled. */
   finish(status: number, value: unknown): boolean {
     if (this.settled) return false;
+    this.dropPorts();
 
     if (status === OK) {
       this.complete(value);
@@ -96,6 +99,18 @@ export class RemoteJob extends Parked<unknown> {
     silence(this.#promise);
     this.fail(status === CANCELLED ? this.proxy.cancelError() : value);
     return true;
+  }
+
+  /**
+   * Closes the ports among the arguments that never left this thread (a call
+   * cancelled while queued, or one that could not be sent): the channel ends
+   * they stand for are dropped instead of waiting forever. Ports already sent
+   * are detached here, and closing them does nothing.
+   */
+  dropPorts(): void {
+    const list = this.transferList;
+    if (list === undefined) return;
+    for (const item of list) if (item instanceof MessagePort) item.close();
   }
 
   /** Settles the job with a `WorkerCrashedError` for thread `threadName`. */

@@ -1,10 +1,10 @@
-import type { TransferListItem } from 'node:worker_threads';
 import { currentRuntime, type Runtime } from '../runtime/runtime.js';
 import type { JoinHandle } from '../task/join-handle.js';
 import { taskDefArg, type TaskDef } from './define-task.js';
 import { RemoteJob } from './remote-job.js';
 import { hubFor } from './hub.js';
 import { takeArgTransfers } from './transfer.js';
+import { wireArgs } from './channel-wire.js';
 import { KIND_CALL } from './steal-queue.js';
 import type { WorkerPool } from './pool.js';
 
@@ -21,7 +21,8 @@ const workerSite = { kind: 'spawnWorker' } as const;
  *
  * Arguments are structured-cloned when the call is made (`transfer` moves
  * buffers instead); the result and any error come back the same way, errors
- * with their class, message, stack and `cause`.
+ * with their class, message, stack and `cause`. Channel ends among the
+ * arguments are moved to the thread, as with `spawnWorker`.
  *
  * **Cancellation**: aborting the handle of a call still queued removes it; the
  * handle rejects with a cancelled `JoinError`. A running call cannot be
@@ -61,8 +62,13 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
   const def = taskDefArg(task, 'spawnBlocking');
   const rt = currentRuntime();
   if (rt.isShutdown) return rt.spawn(() => undefined as R, { name: def.name }); // cancelled at once
-  const job = new RemoteJob(def, KIND_CALL, args, takeArgTransfers(args));
-  hubFor(rt).blocking().place(job);
+  const job = newJob(def, args);
+  try {
+    hubFor(rt).blocking().place(job);
+  } catch (err) {
+    job.dropPorts();
+    throw err;
+  }
   const proxy = rt.spawnTask(() => job.result(), def.name);
   job.attach(proxy, blockingSite);
   return proxy.handle as JoinHandle<R>;
@@ -77,7 +83,10 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
  *
  * Arguments are structured-cloned when the call is made (`transfer` moves
  * buffers instead); the result and any error come back the same way, errors
- * with their class, message, stack and `cause`. If the worker dies while
+ * with their class, message, stack and `cause`. mpsc and oneshot channel ends
+ * among the arguments (or in arrays and plain objects among them) are moved
+ * to the worker: closed here, usable there with the channel's capacity,
+ * order and backpressure, and closed when the call settles. If the worker dies while
  * running the call, the handle rejects with a failed `JoinError` whose cause
  * is a `WorkerCrashedError`; calls still queued run on the other workers.
  *
@@ -90,7 +99,8 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
  * @param task a `TaskDef` from `defineTask`
  * @param args the arguments, structured-cloned to the worker
  * @returns a `JoinHandle` for the call, on the current runtime
- * @throws TypeError if `task` is not a `TaskDef` or an argument cannot be cloned
+ * @throws TypeError if `task` is not a `TaskDef`, an argument cannot be cloned,
+ *   or a channel end among them cannot be moved (closed, or from another thread)
  * @throws RuntimeFlavorError if the current runtime is current-thread
  *
  * @example
@@ -115,21 +125,31 @@ export function spawnWorker<A extends unknown[], R>(task: TaskDef<A, R>, ...args
   const rt = currentRuntime();
   if (rt.isShutdown) return rt.spawn(() => undefined as R, { name: def.name }); // cancelled at once
   const pool = hubFor(rt).pool('spawnWorker');
-  return spawnJob(rt, pool, def, KIND_CALL, args, takeArgTransfers(args)) as JoinHandle<R>;
+  return spawnJob(rt, pool, newJob(def, args)) as JoinHandle<R>;
+}
+
+/**
+ * A call of `def` with `args`: buffers marked by `transfer` and channel ends
+ * among the arguments move with it.
+ */
+function newJob(def: TaskDef<any, any>, args: unknown[]): RemoteJob {
+  const moved = takeArgTransfers(args);
+  const wired = wireArgs(args);
+  if (wired === undefined) return new RemoteJob(def, KIND_CALL, args, moved);
+  const job = new RemoteJob(def, KIND_CALL, wired.args, [...(moved ?? []), ...wired.ports]);
+  job.wired = true;
+  return job;
 }
 
 /** Submits one call to the worker pool as a task of `rt`. */
-export function spawnJob(
-  rt: Runtime,
-  pool: WorkerPool,
-  def: TaskDef<any, any>,
-  kind: number,
-  args: unknown[],
-  transferList: TransferListItem[] | undefined,
-): JoinHandle<unknown> {
-  const job = new RemoteJob(def, kind, args, transferList);
-  pool.prepare(job);
-  const proxy = rt.spawnTask(() => job.result(), def.name);
+export function spawnJob(rt: Runtime, pool: WorkerPool, job: RemoteJob): JoinHandle<unknown> {
+  try {
+    pool.prepare(job);
+  } catch (err) {
+    job.dropPorts();
+    throw err;
+  }
+  const proxy = rt.spawnTask(() => job.result(), job.def.name);
   job.attach(proxy, workerSite);
   pool.submit(job);
   return proxy.handle!;

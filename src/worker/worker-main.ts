@@ -20,6 +20,7 @@ import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
 import { encodeThrown, plainThrown, type EncodedThrown } from './error-codec.js';
 import { readArgs } from './args-codec.js';
+import { reviveArgs, type Closable } from './channel-wire.js';
 // The job outcome codes the main thread reads back: one definition for both sides.
 import { OK, FAILED, CANCELLED } from './remote-job.js';
 import { takeTransfer, transfer } from './transfer.js';
@@ -145,6 +146,19 @@ const earlyAborts = new Map<number, unknown>();
 /** Jobs whose module is loading (job → generation): an abort for one of them is kept until it starts. */
 const loadingJobs = new Map<number, number>();
 const jobOf = new WeakMap<Task, number>();
+/** Channel ends that came with a call (by job): they belong to it and close when it settles. */
+const owned = new Map<number, Closable[]>();
+
+function adopt(j: number, args: unknown[]): void {
+  owned.set(j, reviveArgs(args));
+}
+
+function release(j: number): void {
+  const ends = owned.get(j);
+  if (ends === undefined) return;
+  owned.delete(j);
+  for (const end of ends) end.close();
+}
 const runningGen = new Int32Array(data.mode === 'pool' ? JOB_CAP : 1);
 let onDone: (j: number) => void = () => {};
 
@@ -153,6 +167,7 @@ const owner: TaskOwner = {
   taskDone(task: Task): void {
     const j = jobOf.get(task)!;
     running.delete(j);
+    release(j);
     onDone(j);
     reportTask(j, runningGen[data.mode === 'pool' ? j : 0]!, task);
   },
@@ -231,6 +246,7 @@ function start(
     (err: unknown) => {
       loadingJobs.delete(j);
       earlyAborts.delete(j);
+      release(j);
       onDone(j);
       report(j, gen, FAILED, encodeThrown(err), undefined);
     },
@@ -321,11 +337,21 @@ function poolMode(): void {
 
   port.on(
     'message',
-    (message: { t: string; j: number; gen: number; task: number; kind: number; args: unknown[]; reason: unknown }) => {
+    (message: {
+      t: string;
+      j: number;
+      gen: number;
+      task: number;
+      kind: number;
+      args: unknown[];
+      ch: boolean;
+      reason: unknown;
+    }) => {
       if (message.t === 'abort') {
         onAbort(message);
         return;
       }
+      if (message.ch) adopt(message.j, message.args);
       // A pinned job, sent to this worker by message (transferred arguments).
       Atomics.add(i32, activeWord, 1);
       const [url, name] = (names[message.task] ??= mem.readName(message.task));
@@ -400,12 +426,14 @@ function blockingMode(): void {
       name: string;
       kind: number;
       args: unknown[];
+      ch: boolean;
       reason: unknown;
     }) => {
       if (message.t === 'abort') {
         onAbort(message);
         return;
       }
+      if (message.ch) adopt(message.j, message.args);
       void start(message.j, message.gen, message.url, message.name, message.kind, message.args, 0, undefined, () => {});
     },
   );

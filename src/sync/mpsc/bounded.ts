@@ -4,6 +4,7 @@ import { scheduler } from '../../runtime/scheduler.js';
 import { ClosedError, SendError } from '../errors.js';
 import { Chan, MAX_CAPACITY, SendWait } from './chan.js';
 import { Receiver } from './receiver.js';
+import { kMove } from '../../internal/move.js';
 
 const sendSite = { kind: 'mpsc.Sender.send' } as const;
 const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
@@ -49,6 +50,7 @@ export class Permit<T> implements Disposable {
     const chan = this.#chan;
     if (chan === undefined) throw new TypeError('Permit.send: this permit was already sent or released');
     noUndefined(value, 'Permit.send');
+    chan.sink?.check(value);
     this.#chan = undefined;
     chan.permitDone(value, true);
   }
@@ -112,7 +114,9 @@ export class Sender<T> implements Disposable {
    * sends are served strictly in arrival order: a freed slot goes to the
    * longest-waiting send (or reserve).
    *
-   * @throws TypeError synchronously if `value` is undefined or options are bad
+   * @throws TypeError synchronously if `value` is undefined or options are
+   *   bad, or if the receiver lives on another thread and `value` cannot be
+   *   structured-cloned (then nothing was sent and no capacity taken)
    * @returns a promise that resolves once the value is in the channel, or
    *   rejects with `SendError` (holding the value in `.value`) if the receiver
    *   is closed or this handle was closed
@@ -136,12 +140,15 @@ export class Sender<T> implements Disposable {
     noUndefined(value, 'Sender.send');
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
     const chan = this.#chan;
+    chan.sink?.check(value);
     if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(value));
-    if (chan.buffer.length + chan.permits < chan.max && chan.sendWaiters.head === undefined) {
+    if (chan.sendWaiters.head === undefined && chan.available > 0) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
       if (!scheduler.budget()) return scheduler.hop().then(() => this.send(value, options));
-      chan.deliver(value);
-      return RESOLVED;
+      if (chan.tryAcquire()) {
+        chan.deliver(value);
+        return RESOLVED;
+      }
     }
     const w = new SendWait<T>(value, false, this);
     const promise = w.park(signal, sendSite) as Promise<void>;
@@ -168,8 +175,9 @@ export class Sender<T> implements Disposable {
   trySend(value: T): boolean {
     noUndefined(value, 'Sender.trySend');
     const chan = this.#chan;
+    chan.sink?.check(value);
     if (this.#closed || chan.rxClosed) throw new SendError(value);
-    if (chan.buffer.length + chan.permits >= chan.max || chan.sendWaiters.head !== undefined) return false;
+    if (chan.sendWaiters.head !== undefined || !chan.tryAcquire()) return false;
     chan.deliver(value);
     return true;
   }
@@ -197,11 +205,13 @@ export class Sender<T> implements Disposable {
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
     const chan = this.#chan;
     if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(undefined));
-    if (chan.buffer.length + chan.permits < chan.max && chan.sendWaiters.head === undefined) {
+    if (chan.sendWaiters.head === undefined && chan.available > 0) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
       if (!scheduler.budget()) return scheduler.hop().then(() => this.reserve(options));
-      chan.permits++;
-      return Promise.resolve(new Permit(chan));
+      if (chan.tryAcquire()) {
+        chan.permits++;
+        return Promise.resolve(new Permit(chan));
+      }
     }
     const w = new SendWait<T>(undefined, true, this);
     const promise = w.park(signal, reserveSite) as Promise<Permit<T>>;
@@ -227,7 +237,7 @@ export class Sender<T> implements Disposable {
   tryReserve(): Permit<T> | undefined {
     const chan = this.#chan;
     if (this.#closed || chan.rxClosed) throw new SendError(undefined);
-    if (chan.buffer.length + chan.permits >= chan.max || chan.sendWaiters.head !== undefined) return undefined;
+    if (chan.sendWaiters.head !== undefined || !chan.tryAcquire()) return undefined;
     chan.permits++;
     return new Permit(chan);
   }
@@ -280,6 +290,13 @@ export class Sender<T> implements Disposable {
   /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Internal: moves this handle's place among the senders to another thread (see `kMove`). */
+  [kMove](probe: boolean): Chan<T> | undefined {
+    if (this.#closed) return undefined;
+    if (!probe) this.#closed = true;
+    return this.#chan;
   }
 
   /**

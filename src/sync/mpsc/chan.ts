@@ -42,9 +42,39 @@ export class ClosedWait extends Parked<void> {
 }
 
 /**
+ * Where a channel's values go once its receiver has moved to another thread
+ * (see `worker/remote-mpsc.ts`): each delivered value is handed on at once,
+ * keeping its slot until the far side reports it consumed (`release`), so
+ * capacity still bounds everything sent and not yet received.
+ */
+export interface ChanSink<T> {
+  /** Throws TypeError if `value` cannot cross threads; called before a send takes a slot. */
+  check(value: T): void;
+  push(value: T): void;
+  /** Closed, drained, no permit outstanding: nothing more will come. */
+  end(): void;
+}
+
+/** Words of a channel's shared state (`Chan.shared`). */
+export const FREE = 0;
+export const STATE = 1;
+/** STATE bits: the receiver is closed; every sender is gone. */
+export const RX_CLOSED = 1;
+export const TX_GONE = 2;
+
+/**
  * The state one mpsc channel's handles share: the buffer, the wait-queues and
  * the counts. The capacity rules live here, written once for both flavors
  * (an unbounded channel has `max = Infinity`).
+ *
+ * Capacity is a count of free slots. A send or reserve takes one; the slot is
+ * held by the buffered value or the permit, and freed when the value is
+ * received or the permit released. A freed slot goes to the longest-waiting
+ * send/reserve first, and only when none waits back to the free count. Once a
+ * sender of a bounded channel has crossed to another thread the count lives in
+ * shared memory (`shared[FREE]`), so that thread's `trySend` can take a slot
+ * synchronously with an atomic compare-and-swap; everything else stays on
+ * this thread.
  *
  * Invariants:
  * - a `recv` waits only when the buffer is empty, and a value sent while one
@@ -54,16 +84,15 @@ export class ClosedWait extends Parked<void> {
  *   waking the consumer once per value), or at once when `limit` values are
  *   buffered, the channel is full, or it closes. So values and parked
  *   receives coexist only while such a wake-up is pending;
- * - a send waits only when no capacity is free (`buffered + permits = max`),
- *   and every freed slot goes to the longest-waiting send/reserve at once, so
- *   free capacity and waiting senders never coexist.
+ * - a send waits only when no slot is free, and free slots and waiting
+ *   senders never coexist.
  */
 export class Chan<T> {
   readonly buffer: RingBuffer<T>;
   readonly max: number;
   /** Permits granted by `reserve` and not yet sent or released. */
   permits = 0;
-  /** Open sender handles. */
+  /** Open sender handles (a handle on another thread counts as one while it lives). */
   senders = 1;
   rxClosed = false;
   readonly recvWaiters = new WaitQueue<Parked<any>>();
@@ -71,6 +100,12 @@ export class Chan<T> {
   closedWaiters: WaitQueue<ClosedWait> | undefined = undefined;
   /** Builds the permit a granted `reserve()` resolves with (set by the bounded flavor). */
   makePermit: ((chan: Chan<T>) => unknown) | undefined = undefined;
+  /** Free slots, while they are counted on this thread only. */
+  #free: number;
+  /** `[FREE, STATE]` in shared memory, once an end of this channel crossed to another thread. */
+  shared: Int32Array | undefined = undefined;
+  /** Set when the receiver moved to another thread. */
+  sink: ChanSink<T> | undefined = undefined;
   /** A batched wake-up of parked `recvMany` calls is scheduled. */
   #wakePending = false;
   readonly #wake = (): void => {
@@ -80,6 +115,7 @@ export class Chan<T> {
 
   constructor(max: number) {
     this.max = max;
+    this.#free = max;
     this.buffer = new RingBuffer<T>(max < 16 ? max : 16);
   }
 
@@ -95,24 +131,86 @@ export class Chan<T> {
 
   /** Capacity free for a new send or reserve. */
   get available(): number {
-    return this.max - this.buffer.length - this.permits;
+    return this.#sharedFree() ? Atomics.load(this.shared!, FREE) : this.#free;
+  }
+
+  /** True when the free count is in shared memory (a bounded channel whose sender crossed threads). */
+  #sharedFree(): boolean {
+    return this.shared !== undefined && this.max !== Infinity;
+  }
+
+  /** Takes one free slot if there is one. The caller checked that no sender waits. */
+  tryAcquire(): boolean {
+    if (!this.#sharedFree()) {
+      if (this.#free <= 0) return false;
+      this.#free--;
+      return true;
+    }
+    const shared = this.shared!;
+    for (let free = Atomics.load(shared, FREE); free > 0; free = Atomics.load(shared, FREE)) {
+      if (Atomics.compareExchange(shared, FREE, free, free - 1) === free) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Moves the state other threads need into shared memory (once): the free
+   * count of a bounded channel and the closed bits. Returns it.
+   */
+  share(): Int32Array {
+    if (this.shared === undefined) {
+      const shared = new Int32Array(new SharedArrayBuffer(8));
+      shared[FREE] = this.max === Infinity ? 0 : this.#free;
+      this.shared = shared;
+      this.#publishState();
+    }
+    return this.shared;
+  }
+
+  #publishState(): void {
+    if (this.shared === undefined) return;
+    Atomics.store(this.shared, STATE, (this.rxClosed ? RX_CLOSED : 0) | (this.senders === 0 ? TX_GONE : 0));
+  }
+
+  /**
+   * Frees `n` slots: the longest-waiting sends and reserves get them first,
+   * the rest go back to the free count. Resolves a waiting send before
+   * delivering its value: delivering can serve a batched receive, which frees
+   * slots re-entrantly, and this sender must resolve first.
+   */
+  release(n: number): void {
+    for (; n > 0; n--) {
+      const w = this.sendWaiters.shift();
+      if (w === undefined) break;
+      if (w.reserve) {
+        this.permits++;
+        w.complete(this.makePermit!(this));
+      } else {
+        w.complete(undefined);
+        this.deliver(w.value as T);
+      }
+    }
+    if (n === 0) return;
+    if (this.#sharedFree()) Atomics.add(this.shared!, FREE, n);
+    else this.#free += n;
   }
 
   /**
    * Puts a value the caller holds a slot for into the channel: straight to
    * the oldest waiting receive if there is one (the slot is then free again
-   * at once), else into the buffer.
+   * at once), else into the buffer (or on to the receiver's thread).
    */
   deliver(value: T): void {
     const r = this.recvWaiters.head;
     if (r === undefined) {
-      this.buffer.push(value);
+      if (this.sink !== undefined) this.sink.push(value);
+      else this.buffer.push(value);
       return;
     }
     if (r instanceof ManyWait) {
       // batch: let values collect until the next turn, unless the batch is full already
       this.buffer.push(value);
-      if (this.buffer.length >= r.limit || this.buffer.length + this.permits >= this.max) this.serveReceivers();
+      if (this.buffer.length >= r.limit || this.available <= 0) this.serveReceivers();
       else if (!this.#wakePending) {
         this.#wakePending = true;
         // (hop() rejects if called from an aborted task: the wake-up must happen regardless)
@@ -122,62 +220,48 @@ export class Chan<T> {
     }
     this.recvWaiters.remove(r);
     r.complete(value);
+    this.release(1);
   }
 
-  /** Hands buffered values to parked receives, oldest first, while both remain; passes freed slots on. */
+  /** Hands buffered values to parked receives, oldest first, while both remain; frees their slots. */
   serveReceivers(): void {
     const q = this.recvWaiters;
+    const before = this.buffer.length;
     for (let r = q.head; r !== undefined && this.buffer.length > 0; r = q.head) {
       q.remove(r);
       if (r instanceof ManyWait) r.complete(this.buffer.moveInto(r.into as T[], r.limit));
       else r.complete(this.buffer.shift());
     }
-    if (this.sendWaiters.head !== undefined) this.grant();
-    else if (this.isDone) this.finishReceivers();
+    this.release(before - this.buffer.length);
+    if (this.sendWaiters.head === undefined && this.isDone) this.finishReceivers();
   }
 
-  /** Takes the oldest buffered value (the caller checked there is one) and passes the slot on. */
+  /** Takes the oldest buffered value (the caller checked there is one) and frees its slot. */
   take(): T {
     const value = this.buffer.shift() as T;
-    if (this.sendWaiters.head !== undefined) this.grant();
+    this.release(1);
     return value;
   }
 
-  /** Moves up to `limit` buffered values into `into` and passes the slots on. */
+  /** Moves up to `limit` buffered values into `into` and frees their slots. */
   takeMany(into: T[], limit: number): number {
     const n = this.buffer.moveInto(into, limit);
-    if (this.sendWaiters.head !== undefined) this.grant();
+    this.release(n);
     return n;
   }
 
-  /** Hands free capacity to waiting senders, oldest first. */
-  grant(): void {
-    while (this.buffer.length + this.permits < this.max) {
-      const w = this.sendWaiters.shift();
-      if (w === undefined) return;
-      if (w.reserve) {
-        this.permits++;
-        w.complete(this.makePermit!(this));
-      } else {
-        // resolve before delivering: delivering can serve a batched receive, which
-        // grants the next slots re-entrantly, and this sender must resolve first
-        w.complete(undefined);
-        this.deliver(w.value as T);
-      }
-    }
-  }
-
-  /** A permit is used: its value (if `sent`) goes in, its slot is freed either way. */
+  /** A permit is used: its value (if `sent`) takes its slot, else the slot is freed. */
   permitDone(value: T | undefined, sent: boolean): void {
     this.permits--;
     if (sent) this.deliver(value as T);
-    if (this.sendWaiters.head !== undefined) this.grant();
-    else if (this.isDone) this.finishReceivers();
+    else this.release(1);
+    if (this.sendWaiters.head === undefined && this.isDone) this.finishReceivers();
   }
 
   /** Wakes every waiting receive with "closed" (undefined, or 0 for recvMany). Only when `isDone`. */
   finishReceivers(): void {
     this.recvWaiters.drain((w) => w.complete(w instanceof ManyWait ? 0 : undefined));
+    this.sink?.end();
   }
 
   /** One sender handle closed. */
@@ -185,6 +269,7 @@ export class Chan<T> {
     this.senders--;
     this.resolveClosed(handle);
     if (this.senders > 0) return;
+    this.#publishState();
     if (this.buffer.length > 0 && this.recvWaiters.head !== undefined) this.serveReceivers();
     else if (this.isDone) this.finishReceivers();
   }
@@ -220,6 +305,7 @@ export class Chan<T> {
   closeRx(): void {
     if (this.rxClosed) return;
     this.rxClosed = true;
+    this.#publishState();
     this.sendWaiters.drain((w) => w.fail(new SendError(w.value)));
     this.resolveClosed(undefined);
     if (this.buffer.length > 0 && this.recvWaiters.head !== undefined) this.serveReceivers();

@@ -3,7 +3,8 @@ import { kSelect, type Selectable } from '../../internal/selectable.js';
 import { RESOLVED } from '../../internal/promise.js';
 import { signalOf, integer } from '../../internal/validate.js';
 import { scheduler } from '../../runtime/scheduler.js';
-import { ManyWait, type Chan } from './chan.js';
+import { Chan, ManyWait } from './chan.js';
+import { kMove } from '../../internal/move.js';
 
 const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
 const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;
@@ -12,6 +13,11 @@ const ZERO: Promise<number> = Promise.resolve(0);
 
 /** What `tryRecv` reports: a value, nothing yet, or closed and drained. */
 export type TryRecvResult<T> = { state: 'ok'; value: T } | { state: 'empty' } | { state: 'closed' };
+
+/** What a receiver that moved to another thread is left holding: a channel closed and drained. */
+const MOVED = new Chan<any>(1);
+MOVED.rxClosed = true;
+MOVED.senders = 0;
 
 const EMPTY = Object.freeze({ state: 'empty' as const });
 const CLOSED = Object.freeze({ state: 'closed' as const });
@@ -33,7 +39,7 @@ const CLOSED = Object.freeze({ state: 'closed' as const });
  * ```
  */
 export class Receiver<T> implements AsyncIterable<T>, Disposable, Selectable<T | undefined> {
-  readonly #chan: Chan<T>;
+  #chan: Chan<T>;
 
   /** Internal: use `mpsc.channel()` or `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T>) {
@@ -172,6 +178,19 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable, Selectable<T |
   /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.#chan.closeRx();
+  }
+
+  /**
+   * Internal: hands the channel over to a receiver on another thread (see
+   * `kMove`). Receives still waiting here end as if the channel had closed;
+   * this handle then reads as closed and drained.
+   */
+  [kMove](probe: boolean): Chan<T> | undefined {
+    const chan = this.#chan;
+    if (chan === MOVED || probe) return chan === MOVED ? undefined : chan;
+    this.#chan = MOVED as Chan<T>;
+    chan.recvWaiters.drain((w) => w.complete(w instanceof ManyWait ? 0 : undefined));
+    return chan;
   }
 
   /** True once no more values can be sent (every sender closed, or `close()` called); buffered values may remain. */

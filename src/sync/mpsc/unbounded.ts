@@ -3,6 +3,7 @@ import { signalOf } from '../../internal/validate.js';
 import { ClosedError, SendError } from '../errors.js';
 import { Chan } from './chan.js';
 import { Receiver } from './receiver.js';
+import { kMove } from '../../internal/move.js';
 
 const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
 
@@ -46,6 +47,7 @@ export class UnboundedSender<T> implements Disposable {
     if (value === undefined)
       throw new TypeError('UnboundedSender.send: undefined is not a valid message (it means "closed" to the receiver)');
     if (this.#closed || this.#chan.rxClosed) throw new SendError(value);
+    this.#chan.sink?.check(value);
     this.#chan.deliver(value);
   }
 
@@ -82,6 +84,13 @@ export class UnboundedSender<T> implements Disposable {
   /** Same as `close()`, for `using`. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Internal: moves this handle's place among the senders to another thread (see `kMove`). */
+  [kMove](probe: boolean): Chan<T> | undefined {
+    if (this.#closed) return undefined;
+    if (!probe) this.#closed = true;
+    return this.#chan;
   }
 
   /**

@@ -1,0 +1,12 @@
+/**
+ * The internal key by which a channel end hands over its shared state when it
+ * moves to another thread (`worker/channel-wire.ts`). The handle it was called
+ * on is left closed on this thread, the way a transferred `ArrayBuffer` is
+ * left detached: the end now lives on the other side.
+ *
+ * Returns the state (`Chan` or oneshot `Inner`), or undefined when the handle
+ * is closed or was moved already and so has nothing to hand over. With
+ * `probe` true it only reports, changing nothing (to check a whole call's
+ * arguments before moving any of them).
+ */
+export const kMove = Symbol('weft.move');

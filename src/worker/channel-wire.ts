@@ -1,0 +1,171 @@
+/**
+ * Channel ends among a call's arguments: how they cross to the worker.
+ *
+ * Structured clone would turn a `Sender` into an empty object, so before a
+ * call is sent its arguments are searched (each argument, and arrays and
+ * plain objects inside them) for mpsc and oneshot ends. Each one found is
+ * moved (`kMove`: the handle passed is closed here, as a transferred buffer
+ * is detached) and replaced by a small descriptor holding a `MessagePort` to
+ * its channel, which travels in the call's transfer list. The worker turns
+ * descriptors back into ends (`reviveArgs`), which belong to the call: when
+ * it settles, those still open are closed, as Rust drops what a task owned.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { kMove } from '../internal/move.js';
+import { Sender } from '../sync/mpsc/bounded.js';
+import { UnboundedSender } from '../sync/mpsc/unbounded.js';
+import { Receiver } from '../sync/mpsc/receiver.js';
+import { OneshotReceiver, OneshotSender } from '../sync/oneshot.js';
+import type { Chan } from '../sync/mpsc/chan.js';
+import type { Inner } from '../sync/oneshot.js';
+import {
+  RemoteReceiver,
+  RemoteSender,
+  RemoteUnboundedSender,
+  reviveMpsc,
+  wireReceiver,
+  wireSender,
+  type MpscWire,
+} from './remote-mpsc.js';
+import {
+  RemoteOneshotReceiver,
+  RemoteOneshotSender,
+  reviveOneshot,
+  wireOneshotReceiver,
+  wireOneshotSender,
+  type OneshotWire,
+} from './remote-oneshot.js';
+
+/** How deep inside arrays and plain objects ends are looked for. */
+const MAX_DEPTH = 8;
+
+type Wire = MpscWire | OneshotWire;
+
+/** An end that arrived from another thread, closed when its call settles. */
+export interface Closable {
+  close(): void;
+}
+
+function isEnd(value: object): boolean {
+  return (
+    value instanceof Sender ||
+    value instanceof UnboundedSender ||
+    value instanceof Receiver ||
+    value instanceof OneshotSender ||
+    value instanceof OneshotReceiver
+  );
+}
+
+function isRemote(value: object): boolean {
+  return (
+    value instanceof RemoteSender ||
+    value instanceof RemoteUnboundedSender ||
+    value instanceof RemoteReceiver ||
+    value instanceof RemoteOneshotSender ||
+    value instanceof RemoteOneshotReceiver
+  );
+}
+
+/** Arrays and plain objects: the containers searched for ends (class instances are cloned as they are). */
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+type Movable = { [kMove](probe: boolean): unknown };
+
+/** The ends inside `value`, appended to `ends`. */
+function collect(value: unknown, depth: number, ends: object[]): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (isEnd(value)) ends.push(value);
+  else if (depth < MAX_DEPTH && isPlain(value)) {
+    for (const key of Object.keys(value)) collect((value as Record<string, unknown>)[key], depth + 1, ends);
+  }
+}
+
+/** Moves one end (already probed), returning its descriptor. */
+function wireEnd(end: object): Wire {
+  const state = (end as Movable)[kMove](false);
+  if (end instanceof Sender) return wireSender(state as Chan<unknown>, 'mpsc.Sender');
+  if (end instanceof UnboundedSender) return wireSender(state as Chan<unknown>, 'mpsc.UnboundedSender');
+  if (end instanceof Receiver) return wireReceiver(state as Chan<unknown>);
+  if (end instanceof OneshotSender) return wireOneshotSender(state as Inner<unknown>);
+  return wireOneshotReceiver(state as Inner<unknown>);
+}
+
+/** `value` with every end in it replaced by its descriptor (copies only the containers that change). */
+function replace(value: unknown, wires: Map<object, Wire>, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const w = wires.get(value);
+  if (w !== undefined) return w;
+  if (depth >= MAX_DEPTH || !isPlain(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const replaced = replace(item, wires, depth + 1);
+    if (replaced === item) continue;
+    copy ??= (Array.isArray(value) ? [...value] : { ...value }) as Record<string, unknown>;
+    copy[key] = replaced;
+  }
+  return copy ?? value;
+}
+
+/**
+ * Moves the channel ends among `args` to the thread the call goes to.
+ * Returns the arguments to send and the ports to transfer, or undefined
+ * when there are none (the common case, found without allocating).
+ *
+ * @throws TypeError if an end cannot be moved (closed, moved already, or
+ *   itself from another thread); then nothing was moved
+ */
+export function wireArgs(args: unknown[]): { args: unknown[]; ports: MessagePort[] } | undefined {
+  const ends: object[] = [];
+  for (const arg of args) collect(arg, 0, ends);
+  if (ends.length === 0) return undefined;
+  for (const end of ends) {
+    if (isRemote(end)) {
+      throw new TypeError(
+        'a channel end that came from another thread cannot be passed on to a third: create the channel where both ends can reach it',
+      );
+    }
+    if ((end as Movable)[kMove](true) === undefined) {
+      throw new TypeError('a closed (or already moved) channel end cannot be passed to another thread');
+    }
+  }
+  const wires = new Map<object, Wire>();
+  for (const end of ends) if (!wires.has(end)) wires.set(end, wireEnd(end));
+  const ports = [...wires.values()].map((w) => w.port);
+  return { args: replace(args, wires, -1) as unknown[], ports };
+}
+
+function isWire(value: object): value is Wire {
+  return typeof (value as { weft?: unknown }).weft === 'string' && (value as { port?: unknown }).port !== undefined;
+}
+
+/** Turns the descriptors in `value` back into ends (in place); `ends` maps each descriptor to its end. */
+function revive(value: unknown, ends: Map<object, Closable>, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (isWire(value)) {
+    let end = ends.get(value);
+    if (end === undefined) {
+      end = value.weft.startsWith('mpsc.') ? reviveMpsc(value as MpscWire) : reviveOneshot(value as OneshotWire);
+      ends.set(value, end);
+    }
+    return end;
+  }
+  if (depth >= MAX_DEPTH || !isPlain(value)) return value;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const revived = revive(item, ends, depth + 1);
+    if (revived !== item) (value as Record<string, unknown>)[key] = revived;
+  }
+  return value;
+}
+
+/** On the worker: the ends among a call's arguments, rebuilt in place; returns them, to close when the call settles. */
+export function reviveArgs(args: unknown[]): Closable[] {
+  const ends = new Map<object, Closable>();
+  revive(args, ends, -1);
+  return [...ends.values()];
+}

@@ -1,0 +1,759 @@
+/**
+ * mpsc channel ends on another thread than their channel.
+ *
+ * A channel stays on the thread that created it (its home): the buffer, the
+ * FIFO of waiting senders and the counts live there, and every rule of
+ * `sync/mpsc/chan.ts` holds as written. An end passed to a worker becomes a
+ * remote end there, linked to a home-side agent by a `MessagePort` pair:
+ *
+ * - A remote **sender** of a bounded channel takes a free slot itself with
+ *   an atomic compare-and-swap on the channel's shared free count, and posts
+ *   the value; so `trySend`, `tryReserve` and an uncontended `send` need no
+ *   round trip. When no slot is free, `send`/`reserve` ask the home to queue
+ *   them in the channel's FIFO (behind earlier waiters, local or remote) and
+ *   resolve when the home grants the slot. Freed slots go to waiters first,
+ *   so a remote sender never takes a slot ahead of one.
+ * - A moved **receiver**: the home forwards each value as it is delivered, and
+ *   the value keeps its slot until the remote receiver takes it and says so
+ *   (`K`), so capacity bounds the values sent and not yet received, as before.
+ *
+ * Op codes, remote sender → home: V value (in a slot taken by CAS), S id value
+ * (send, waiting at home), R id (reserve, waiting at home), P id value (send
+ * through a permit granted by the home), Q id (release that permit), F (give
+ * back a CAS slot), C id (cancel waiting S/R), D (every handle and permit of
+ * this thread is done). Home → remote sender: A id (S sent), N id (S/R
+ * refused: receiver closed), G id (R granted), X id (cancelled), Z (receiver
+ * closed). Home → remote receiver: V value, E (closed and drained). Remote
+ * receiver → home: K n (n values taken), X (receiver closed).
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Parked, WaitQueue } from '../internal/wait-queue.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
+import { RESOLVED } from '../internal/promise.js';
+import { kSelect } from '../internal/selectable.js';
+import { integer, signalOf } from '../internal/validate.js';
+import { scheduler } from '../runtime/scheduler.js';
+import { Chan, ClosedWait, FREE, STATE, RX_CLOSED, TX_GONE, SendWait, type ChanSink } from '../sync/mpsc/chan.js';
+import { Sender, Permit } from '../sync/mpsc/bounded.js';
+import { UnboundedSender } from '../sync/mpsc/unbounded.js';
+import { Receiver, type TryRecvResult } from '../sync/mpsc/receiver.js';
+import { ClosedError, SendError } from '../sync/errors.js';
+import { checkCloneable } from '../internal/clone-check.js';
+import { frames } from '../internal/context.js';
+import { Link, type Op } from './remote-link.js';
+
+const V = 1;
+const S = 2;
+const R = 3;
+const P = 4;
+const Q = 5;
+const F = 6;
+const C = 7;
+const D = 8;
+const A = 9;
+const N = 10;
+const G = 11;
+const X = 12;
+const Z = 13;
+const E = 14;
+const K = 15;
+
+/** How an mpsc end travels: its kind, the port to its home, and the channel's shared words. */
+export interface MpscWire {
+  weft: 'mpsc.Sender' | 'mpsc.UnboundedSender' | 'mpsc.Receiver';
+  port: MessagePort;
+  shared: Int32Array;
+  /** The sender's count of slots taken by CAS and not yet reported (one per remote thread). */
+  held: Int32Array;
+  max: number;
+}
+
+// ---- home side ------------------------------------------------------------------------
+
+/** A remote send or reserve waiting in the channel's FIFO; settling it answers the remote. */
+class HomeWait<T> extends SendWait<T> {
+  constructor(
+    value: T | undefined,
+    reserve: boolean,
+    readonly home: SenderHome<T>,
+    readonly id: number,
+  ) {
+    super(value, reserve, home);
+  }
+
+  override complete(permit: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.home.granted(this, permit as Permit<T>);
+  }
+
+  override fail(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.home.refused(this);
+  }
+}
+
+/** Tells a remote sender that the receiver closed. */
+class HomeClosedWait extends ClosedWait {
+  constructor(readonly home: SenderHome<any>) {
+    super(home);
+  }
+
+  override complete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.home.link.post([Z]);
+  }
+}
+
+/**
+ * The home-side agent of the sender handles one other thread holds: it counts
+ * as one sender of the channel until that thread is done with them (or exits).
+ */
+class SenderHome<T> {
+  readonly link: Link;
+  readonly #chan: Chan<T>;
+  readonly #held: Int32Array;
+  readonly #waits = new Map<number, HomeWait<T>>();
+  readonly #permits = new Map<number, Permit<T>>();
+  #done = false;
+
+  constructor(chan: Chan<T>, port: MessagePort, held: Int32Array) {
+    this.#chan = chan;
+    this.#held = held;
+    this.link = new Link(port, { onOp: (op) => this.#onOp(op), onClose: () => this.#drop() }, true);
+    const w = new HomeClosedWait(this);
+    if (chan.rxClosed) w.complete();
+    else (chan.closedWaiters ??= new WaitQueue()).push(w);
+  }
+
+  granted(w: HomeWait<T>, permit: Permit<T> | undefined): void {
+    this.#waits.delete(w.id);
+    if (w.reserve) {
+      this.#permits.set(w.id, permit!);
+      this.link.post([G, w.id]);
+    } else this.link.post([A, w.id]);
+  }
+
+  refused(w: HomeWait<T>): void {
+    this.#waits.delete(w.id);
+    this.link.post([N, w.id]);
+  }
+
+  #onOp(op: Op): void {
+    const chan = this.#chan;
+    switch (op[0]) {
+      case V:
+        Atomics.sub(this.#held, 0, 1);
+        chan.deliver(op[1] as T);
+        break;
+      case F:
+        Atomics.sub(this.#held, 0, 1);
+        chan.release(1);
+        break;
+      case S:
+      case R: {
+        const id = op[1] as number;
+        const reserve = op[0] === R;
+        const w = new HomeWait<T>(reserve ? undefined : (op[2] as T), reserve, this, id);
+        if (chan.rxClosed) w.fail();
+        else if (chan.sendWaiters.head === undefined && chan.tryAcquire()) {
+          if (reserve) {
+            chan.permits++;
+            w.complete(chan.makePermit!(chan));
+          } else {
+            w.complete(undefined);
+            chan.deliver(w.value as T);
+          }
+        } else {
+          this.#waits.set(id, w);
+          chan.sendWaiters.push(w);
+        }
+        break;
+      }
+      case P:
+      case Q: {
+        const id = op[1] as number;
+        const permit = this.#permits.get(id);
+        this.#permits.delete(id);
+        if (op[0] === P) permit?.send(op[2] as T);
+        else permit?.release();
+        break;
+      }
+      case C: {
+        const id = op[1] as number;
+        const w = this.#waits.get(id);
+        if (w === undefined) break; // answered already: the answer is on its way
+        this.#waits.delete(id);
+        w.settled = true;
+        chan.sendWaiters.remove(w);
+        this.link.post([X, id]);
+        break;
+      }
+      case D:
+        this.#drop();
+        this.link.close();
+        break;
+    }
+  }
+
+  /** The remote handles are done (or their thread is gone): give back what they held. */
+  #drop(): void {
+    if (this.#done) return;
+    this.#done = true;
+    const chan = this.#chan;
+    for (const w of this.#waits.values()) {
+      w.settled = true;
+      chan.sendWaiters.remove(w);
+    }
+    this.#waits.clear();
+    for (const permit of this.#permits.values()) permit.release();
+    this.#permits.clear();
+    // Slots taken by CAS whose value or release never arrived (the thread died in between).
+    const held = Atomics.exchange(this.#held, 0, 0);
+    if (held > 0) chan.release(held);
+    chan.senderClosed(this);
+  }
+}
+
+/** The home-side agent of a receiver that moved to another thread: forwards values, frees slots as they are taken. */
+class ReceiverHome<T> implements ChanSink<T> {
+  readonly link: Link;
+  readonly #chan: Chan<T>;
+
+  constructor(chan: Chan<T>, port: MessagePort) {
+    this.#chan = chan;
+    this.link = new Link(
+      port,
+      {
+        onOp: (op) => {
+          if (op[0] === K) chan.release(op[1] as number);
+          else if (op[0] === X) chan.closeRx();
+        },
+        // The receiving thread is gone: senders see a closed channel.
+        onClose: () => chan.closeRx(),
+      },
+      true,
+    );
+  }
+
+  check(value: T): void {
+    checkCloneable(value, 'Sender.send');
+  }
+
+  push(value: T): void {
+    this.link.post([V, value]);
+  }
+
+  end(): void {
+    this.link.post([E]);
+    this.link.close();
+  }
+}
+
+/**
+ * A port pair made outside any task's async context: the home side's message
+ * handlers act for another thread, not for the task that passed the end.
+ */
+export function newPorts(): MessageChannel {
+  return frames.exit(() => new MessageChannel());
+}
+
+/**
+ * Moves one sender handle's place to another thread: returns what travels.
+ * `chan` was taken from the handle with `kMove`.
+ */
+export function wireSender<T>(chan: Chan<T>, kind: 'mpsc.Sender' | 'mpsc.UnboundedSender'): MpscWire {
+  const { port1, port2 } = newPorts();
+  const shared = chan.share();
+  const held = new Int32Array(new SharedArrayBuffer(4));
+  new SenderHome(chan, port1, held);
+  return { weft: kind, port: port2, shared, held, max: chan.max };
+}
+
+/** Moves a receiver to another thread: its buffered values go first, then each value as it is sent. */
+export function wireReceiver<T>(chan: Chan<T>): MpscWire {
+  const { port1, port2 } = newPorts();
+  const shared = chan.share();
+  const home = new ReceiverHome(chan, port1);
+  const buffered: T[] = [];
+  chan.buffer.moveInto(buffered, chan.buffer.length); // they keep their slots until taken over there
+  for (const value of buffered) home.check(value);
+  for (const value of buffered) home.push(value);
+  chan.sink = home;
+  if (chan.isDone) home.end();
+  return { weft: 'mpsc.Receiver', port: port2, shared, held: new Int32Array(0), max: chan.max };
+}
+
+// ---- remote side ------------------------------------------------------------------------
+
+const sendSite = { kind: 'mpsc.Sender.send' } as const;
+const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
+const closedSite = { kind: 'mpsc.Sender.closed' } as const;
+const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
+const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;
+
+/** A send or reserve this thread asked the home to queue. Aborting it asks the home to cancel and waits for the answer. */
+class AskWait extends Parked<any> {
+  reason: unknown = undefined;
+  asked = false;
+
+  constructor(
+    readonly link: SenderLink,
+    readonly id: number,
+    readonly value: unknown,
+  ) {
+    super();
+  }
+
+  override cancel(reason: unknown): void {
+    if (this.settled) return;
+    if (!this.asked) {
+      super.cancel(reason);
+      return;
+    }
+    if (this.reason !== undefined) return;
+    this.reason = reason ?? new Error('aborted');
+    this.link.link.post([C, this.id]);
+  }
+}
+
+/** What every sender handle on this thread of one channel shares: the link, the counts, the waits. */
+class SenderLink {
+  readonly link: Link;
+  readonly shared: Int32Array;
+  readonly held: Int32Array;
+  readonly max: number;
+  handles = 1;
+  /** Permits out on this thread (taken by CAS or granted by the home). */
+  permits = 0;
+  readonly asks = new Map<number, AskWait>();
+  #seq = 0;
+  readonly closedWaiters = new WaitQueue<ClosedWait>();
+  #gone = false;
+
+  constructor(wire: MpscWire) {
+    this.shared = wire.shared;
+    this.held = wire.held;
+    this.max = wire.max;
+    this.link = new Link(wire.port, { onOp: (op) => this.#onOp(op), onClose: () => this.#homeGone() }, false);
+  }
+
+  get rxClosed(): boolean {
+    return this.#gone || (Atomics.load(this.shared, STATE) & RX_CLOSED) !== 0;
+  }
+
+  /** Takes a free slot with CAS, unless a send of this thread waits at the home (order per sender is kept). */
+  tryTake(): boolean {
+    if (this.asks.size > 0) return false;
+    const shared = this.shared;
+    for (let free = Atomics.load(shared, FREE); free > 0; free = Atomics.load(shared, FREE)) {
+      if (Atomics.compareExchange(shared, FREE, free, free - 1) === free) {
+        Atomics.add(this.held, 0, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Posts a value in a slot taken by CAS; gives the slot back if the value cannot be cloned. */
+  postValue(value: unknown): void {
+    try {
+      this.link.post([V, value]);
+    } catch (err) {
+      this.link.post([F]);
+      throw new TypeError('Sender.send: the value cannot be sent to another thread', { cause: err });
+    }
+  }
+
+  /** Asks the home to queue a send (`value`) or a reserve (`value` undefined). */
+  ask(value: unknown, reserve: boolean, signal: AbortSignal | undefined): Promise<any> {
+    const id = ++this.#seq;
+    const w = new AskWait(this, id, value);
+    const promise = w.park(signal, reserve ? reserveSite : sendSite);
+    if (w.settled) return promise;
+    try {
+      this.link.post(reserve ? [R, id] : [S, id, value]);
+    } catch (err) {
+      w.fail(new TypeError('Sender.send: the value cannot be sent to another thread', { cause: err }));
+      return promise;
+    }
+    w.asked = true;
+    this.asks.set(id, w);
+    return promise;
+  }
+
+  /** Called when a handle closed or a permit was used: tells the home once nothing here is left. */
+  settle(): void {
+    if (this.handles === 0 && this.permits === 0 && this.asks.size === 0) this.link.post([D]);
+  }
+
+  #onOp(op: Op): void {
+    if (op[0] === Z) {
+      this.closedWaiters.drain((w) => w.complete(undefined));
+      return;
+    }
+    const id = op[1] as number;
+    const w = this.asks.get(id);
+    if (w === undefined) return;
+    this.asks.delete(id);
+    switch (op[0]) {
+      case A:
+        w.complete(undefined);
+        break;
+      case G:
+        this.permits++;
+        w.complete(new RemotePermit(this, id));
+        break;
+      case N:
+        w.fail(new SendError(w.value));
+        break;
+      case X:
+        w.fail(w.reason);
+        break;
+    }
+    this.settle();
+  }
+
+  #homeGone(): void {
+    this.#gone = true;
+    for (const w of this.asks.values()) w.fail(new SendError(w.value, 'the channel is gone: its thread exited'));
+    this.asks.clear();
+    this.closedWaiters.drain((w) => w.complete(undefined));
+  }
+}
+
+/** A permit of a channel on another thread: `id` 0 for a slot taken by CAS, else the home's permit id. */
+class RemotePermit<T> extends Permit<T> {
+  #link: SenderLink | undefined;
+  readonly #id: number;
+
+  constructor(link: SenderLink, id: number) {
+    super(undefined as never);
+    this.#link = link;
+    this.#id = id;
+  }
+
+  override send(value: T): void {
+    const link = this.#link;
+    if (link === undefined) throw new TypeError('Permit.send: this permit was already sent or released');
+    if (value === undefined) throw new TypeError('Permit.send: undefined is not a valid message');
+    if (this.#id === 0) link.postValue(value);
+    else {
+      try {
+        link.link.post([P, this.#id, value]);
+      } catch (err) {
+        throw new TypeError('Permit.send: the value cannot be sent to another thread', { cause: err });
+      }
+    }
+    this.#link = undefined;
+    link.permits--;
+    link.settle();
+  }
+
+  override release(): void {
+    const link = this.#link;
+    if (link === undefined) return;
+    this.#link = undefined;
+    link.link.post(this.#id === 0 ? [F] : [Q, this.#id]);
+    link.permits--;
+    link.settle();
+  }
+}
+
+/** A bounded channel's sender on another thread than its channel. Same contract as `Sender`. */
+export class RemoteSender<T> extends Sender<T> {
+  readonly #link: SenderLink;
+  #closed = false;
+
+  constructor(link: SenderLink) {
+    super(undefined as never);
+    this.#link = link;
+  }
+
+  override send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
+    if (value === undefined) throw new TypeError('Sender.send: undefined is not a valid message');
+    const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
+    const link = this.#link;
+    if (this.#closed || link.rxClosed) return Promise.reject(new SendError(value));
+    if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+    if (link.tryTake()) {
+      link.postValue(value);
+      return RESOLVED;
+    }
+    return link.ask(value, false, signal);
+  }
+
+  override trySend(value: T): boolean {
+    if (value === undefined) throw new TypeError('Sender.trySend: undefined is not a valid message');
+    const link = this.#link;
+    if (this.#closed || link.rxClosed) throw new SendError(value);
+    if (!link.tryTake()) return false;
+    link.postValue(value);
+    return true;
+  }
+
+  override reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
+    const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
+    const link = this.#link;
+    if (this.#closed || link.rxClosed) return Promise.reject(new SendError(undefined));
+    if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+    if (link.tryTake()) {
+      link.permits++;
+      return Promise.resolve(new RemotePermit<T>(link, 0));
+    }
+    return link.ask(undefined, true, signal) as Promise<Permit<T>>;
+  }
+
+  override tryReserve(): Permit<T> | undefined {
+    const link = this.#link;
+    if (this.#closed || link.rxClosed) throw new SendError(undefined);
+    if (!link.tryTake()) return undefined;
+    link.permits++;
+    return new RemotePermit<T>(link, 0);
+  }
+
+  override clone(): Sender<T> {
+    if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
+    this.#link.handles++;
+    return new RemoteSender<T>(this.#link);
+  }
+
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const link = this.#link;
+    link.handles--;
+    for (let w = link.closedWaiters.head; w !== undefined;) {
+      const next = w.next as ClosedWait | undefined;
+      if (w.owner === this) {
+        link.closedWaiters.remove(w);
+        w.complete(undefined);
+      }
+      w = next;
+    }
+    link.settle();
+  }
+
+  override closed(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options === undefined ? undefined : signalOf(options, 'Sender.closed');
+    if (this.isClosed) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      return RESOLVED;
+    }
+    const w = new ClosedWait(this);
+    const promise = w.park(signal, closedSite);
+    if (!w.settled) this.#link.closedWaiters.push(w);
+    return promise;
+  }
+
+  override get isClosed(): boolean {
+    return this.#closed || this.#link.rxClosed;
+  }
+
+  override get capacity(): number {
+    return Math.max(0, Atomics.load(this.#link.shared, FREE));
+  }
+
+  override get maxCapacity(): number {
+    return this.#link.max;
+  }
+}
+
+/** An unbounded channel's sender on another thread than its channel. Same contract as `UnboundedSender`. */
+export class RemoteUnboundedSender<T> extends UnboundedSender<T> {
+  readonly #link: SenderLink;
+  #closed = false;
+
+  constructor(link: SenderLink) {
+    super(undefined as never);
+    this.#link = link;
+  }
+
+  override send(value: T): void {
+    if (value === undefined) throw new TypeError('UnboundedSender.send: undefined is not a valid message');
+    if (this.#closed || this.#link.rxClosed) throw new SendError(value);
+    Atomics.add(this.#link.held, 0, 1);
+    this.#link.postValue(value);
+  }
+
+  override clone(): UnboundedSender<T> {
+    if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
+    this.#link.handles++;
+    return new RemoteUnboundedSender<T>(this.#link);
+  }
+
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#link.handles--;
+    this.#link.settle();
+  }
+
+  override closed(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options === undefined ? undefined : signalOf(options, 'UnboundedSender.closed');
+    if (this.isClosed) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      return RESOLVED;
+    }
+    const w = new ClosedWait(this);
+    const promise = w.park(signal, closedSite);
+    if (!w.settled) this.#link.closedWaiters.push(w);
+    return promise;
+  }
+
+  override get isClosed(): boolean {
+    return this.#closed || this.#link.rxClosed;
+  }
+}
+
+/** A parked `recvMany` on a remote receiver. */
+class RemoteManyWait<T> extends Parked<number> {
+  constructor(
+    readonly into: T[],
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+const EMPTY = Object.freeze({ state: 'empty' as const });
+const CLOSED = Object.freeze({ state: 'closed' as const });
+
+/**
+ * A receiver on another thread than its channel. Values arrive in the order
+ * they were sent and wait here until taken; each take frees its slot at home.
+ * Same contract as `Receiver`.
+ */
+export class RemoteReceiver<T> extends Receiver<T> {
+  readonly #link: Link;
+  readonly #shared: Int32Array;
+  readonly #buffer = new RingBuffer<T>();
+  readonly #waiters = new WaitQueue<Parked<any>>();
+  #done = false;
+  #closed = false;
+  /** Values taken and not yet reported to the home. */
+  #taken = 0;
+  readonly #report = (): void => {
+    const n = this.#taken;
+    this.#taken = 0;
+    if (n > 0) this.#link.post([K, n]);
+  };
+
+  constructor(wire: MpscWire) {
+    super(undefined as never);
+    this.#shared = wire.shared;
+    this.#link = new Link(
+      wire.port,
+      {
+        onOp: (op) => {
+          if (op[0] === V) this.#buffer.push(op[1] as T);
+          else this.#done = true;
+          this.#serve();
+        },
+        onClose: () => {
+          this.#done = true;
+          this.#serve();
+        },
+      },
+      false,
+    );
+  }
+
+  /** Frees the slots of values taken, in one message per microtask turn. */
+  #took(n: number): void {
+    if (this.#taken === 0) queueMicrotask(this.#report);
+    this.#taken += n;
+  }
+
+  #take(): T {
+    this.#took(1);
+    return this.#buffer.shift() as T;
+  }
+
+  #serve(): void {
+    const q = this.#waiters;
+    for (let w = q.head; w !== undefined && this.#buffer.length > 0; w = q.head) {
+      q.remove(w);
+      if (w instanceof RemoteManyWait) {
+        const n = this.#buffer.moveInto(w.into, w.limit);
+        this.#took(n);
+        w.complete(n);
+      } else w.complete(this.#take());
+    }
+    if (this.#done && this.#buffer.length === 0) {
+      q.drain((w) => w.complete(w instanceof RemoteManyWait ? 0 : undefined));
+    }
+  }
+
+  override recv(options?: { signal?: AbortSignal }): Promise<T | undefined> {
+    const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recv');
+    if (this.#buffer.length > 0 || this.#done) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      return Promise.resolve(this.#buffer.length > 0 ? this.#take() : undefined);
+    }
+    const w = new Parked<T | undefined>();
+    const promise = w.park(signal, recvSite);
+    if (!w.settled) this.#waiters.push(w);
+    return promise;
+  }
+
+  override recvMany(into: T[], limit: number, options?: { signal?: AbortSignal }): Promise<number> {
+    if (!Array.isArray(into)) throw new TypeError('Receiver.recvMany: into must be an array');
+    integer(limit, 'Receiver.recvMany', 'limit', 0, Number.MAX_SAFE_INTEGER);
+    const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recvMany');
+    if (this.#buffer.length > 0 || limit === 0 || this.#done) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      if (!scheduler.budget()) return scheduler.hop().then(() => this.recvMany(into, limit, options));
+      const n = this.#buffer.moveInto(into, limit);
+      this.#took(n);
+      return Promise.resolve(n);
+    }
+    const w = new RemoteManyWait<T>(into, limit);
+    const promise = w.park(signal, recvManySite);
+    if (!w.settled) this.#waiters.push(w);
+    return promise;
+  }
+
+  override tryRecv(): TryRecvResult<T> {
+    if (this.#buffer.length > 0) return { state: 'ok', value: this.#take() };
+    return this.#done ? CLOSED : EMPTY;
+  }
+
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#link.post([X]);
+  }
+
+  override [Symbol.dispose](): void {
+    this.close();
+  }
+
+  override get isClosed(): boolean {
+    return this.#closed || this.#done || (Atomics.load(this.#shared, STATE) & (RX_CLOSED | TX_GONE)) !== 0;
+  }
+
+  override get isEmpty(): boolean {
+    return this.#buffer.length === 0;
+  }
+
+  override get length(): number {
+    return this.#buffer.length;
+  }
+
+  override [kSelect](arm: Parked<T | undefined>): void {
+    if (this.#buffer.length > 0) arm.complete(this.#take());
+    else if (this.#done) arm.complete(undefined);
+    else this.#waiters.push(arm);
+  }
+}
+
+/** Builds the end that arrived from another thread. */
+export function reviveMpsc(wire: MpscWire): Sender<any> | UnboundedSender<any> | Receiver<any> {
+  if (wire.weft === 'mpsc.Receiver') return new RemoteReceiver(wire);
+  const link = new SenderLink(wire);
+  return wire.weft === 'mpsc.Sender' ? new RemoteSender(link) : new RemoteUnboundedSender(link);
+}
