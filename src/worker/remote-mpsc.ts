@@ -24,7 +24,7 @@
  * this thread is done). Home → remote sender: A id (S sent), N id (S/R
  * refused: receiver closed), G id (R granted), X id (cancelled), Z (receiver
  * closed). Home → remote receiver: V value, E (closed and drained). Remote
- * receiver → home: K n (n values taken), X (receiver closed).
+ * receiver → home: K n (n values taken), Y (receiver closed).
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Parked, WaitQueue } from '../internal/wait-queue.js';
@@ -57,6 +57,9 @@ const X = 12;
 const Z = 13;
 const E = 14;
 const K = 15;
+const Y = 16;
+/** Operands of each op code. */
+const ARITY = [0, 1, 2, 1, 2, 1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 1, 0];
 
 /** How an mpsc end travels: its kind, the port to its home, and the channel's shared words. */
 export interface MpscWire {
@@ -122,7 +125,7 @@ class SenderHome<T> {
   constructor(chan: Chan<T>, port: MessagePort, held: Int32Array) {
     this.#chan = chan;
     this.#held = held;
-    this.link = new Link(port, { onOp: (op) => this.#onOp(op), onClose: () => this.#drop() }, true);
+    this.link = new Link(port, { onOp: (op) => this.#onOp(op), onClose: () => this.#drop() }, true, ARITY);
     const w = new HomeClosedWait(this);
     if (chan.rxClosed) w.complete();
     else (chan.closedWaiters ??= new WaitQueue()).push(w);
@@ -229,12 +232,13 @@ class ReceiverHome<T> implements ChanSink<T> {
       {
         onOp: (op) => {
           if (op[0] === K) chan.release(op[1] as number);
-          else if (op[0] === X) chan.closeRx();
+          else if (op[0] === Y) chan.closeRx();
         },
         // The receiving thread is gone: senders see a closed channel.
         onClose: () => chan.closeRx(),
       },
       true,
+      ARITY,
     );
   }
 
@@ -337,7 +341,7 @@ class SenderLink {
     this.shared = wire.shared;
     this.held = wire.held;
     this.max = wire.max;
-    this.link = new Link(wire.port, { onOp: (op) => this.#onOp(op), onClose: () => this.#homeGone() }, false);
+    this.link = new Link(wire.port, { onOp: (op) => this.#onOp(op), onClose: () => this.#homeGone() }, false, ARITY);
   }
 
   get rxClosed(): boolean {
@@ -357,14 +361,9 @@ class SenderLink {
     return false;
   }
 
-  /** Posts a value in a slot taken by CAS; gives the slot back if the value cannot be cloned. */
+  /** Posts a value in a slot taken by CAS (the caller checked it can be cloned). */
   postValue(value: unknown): void {
-    try {
-      this.link.post([V, value]);
-    } catch (err) {
-      this.link.post([F]);
-      throw new TypeError('Sender.send: the value cannot be sent to another thread', { cause: err });
-    }
+    this.link.post([V, value]);
   }
 
   /** Asks the home to queue a send (`value`) or a reserve (`value` undefined). */
@@ -373,12 +372,7 @@ class SenderLink {
     const w = new AskWait(this, id, value);
     const promise = w.park(signal, reserve ? reserveSite : sendSite);
     if (w.settled) return promise;
-    try {
-      this.link.post(reserve ? [R, id] : [S, id, value]);
-    } catch (err) {
-      w.fail(new TypeError('Sender.send: the value cannot be sent to another thread', { cause: err }));
-      return promise;
-    }
+    this.link.post(reserve ? [R, id] : [S, id, value]);
     w.asked = true;
     this.asks.set(id, w);
     return promise;
@@ -439,14 +433,8 @@ class RemotePermit<T> extends Permit<T> {
     const link = this.#link;
     if (link === undefined) throw new TypeError('Permit.send: this permit was already sent or released');
     if (value === undefined) throw new TypeError('Permit.send: undefined is not a valid message');
-    if (this.#id === 0) link.postValue(value);
-    else {
-      try {
-        link.link.post([P, this.#id, value]);
-      } catch (err) {
-        throw new TypeError('Permit.send: the value cannot be sent to another thread', { cause: err });
-      }
-    }
+    checkCloneable(value, 'Permit.send');
+    link.link.post(this.#id === 0 ? [V, value] : [P, this.#id, value]);
     this.#link = undefined;
     link.permits--;
     link.settle();
@@ -475,6 +463,7 @@ export class RemoteSender<T> extends Sender<T> {
   override send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
     if (value === undefined) throw new TypeError('Sender.send: undefined is not a valid message');
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
+    checkCloneable(value, 'Sender.send');
     const link = this.#link;
     if (this.#closed || link.rxClosed) return Promise.reject(new SendError(value));
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
@@ -487,6 +476,7 @@ export class RemoteSender<T> extends Sender<T> {
 
   override trySend(value: T): boolean {
     if (value === undefined) throw new TypeError('Sender.trySend: undefined is not a valid message');
+    checkCloneable(value, 'Sender.trySend');
     const link = this.#link;
     if (this.#closed || link.rxClosed) throw new SendError(value);
     if (!link.tryTake()) return false;
@@ -574,6 +564,7 @@ export class RemoteUnboundedSender<T> extends UnboundedSender<T> {
   override send(value: T): void {
     if (value === undefined) throw new TypeError('UnboundedSender.send: undefined is not a valid message');
     if (this.#closed || this.#link.rxClosed) throw new SendError(value);
+    checkCloneable(value, 'UnboundedSender.send');
     Atomics.add(this.#link.held, 0, 1);
     this.#link.postValue(value);
   }
@@ -650,14 +641,15 @@ export class RemoteReceiver<T> extends Receiver<T> {
         onOp: (op) => {
           if (op[0] === V) this.#buffer.push(op[1] as T);
           else this.#done = true;
-          this.#serve();
         },
+        onBatch: () => this.#serve(),
         onClose: () => {
           this.#done = true;
           this.#serve();
         },
       },
       false,
+      ARITY,
     );
   }
 
@@ -725,7 +717,7 @@ export class RemoteReceiver<T> extends Receiver<T> {
   override close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#link.post([X]);
+    this.#link.post([Y]);
   }
 
   override [Symbol.dispose](): void {

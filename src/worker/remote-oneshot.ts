@@ -21,6 +21,7 @@ import { signalOf } from '../internal/validate.js';
 import { scheduler } from '../runtime/scheduler.js';
 import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../sync/oneshot.js';
 import { RecvError } from '../sync/errors.js';
+import { checkCloneable } from '../internal/clone-check.js';
 import { Link } from './remote-link.js';
 import { newPorts } from './remote-mpsc.js';
 
@@ -28,6 +29,8 @@ const V = 1;
 const D = 2;
 const Z = 3;
 const X = 4;
+/** Operands of each op code. */
+const ARITY = [0, 1, 1, 0, 0];
 
 const OPEN = 0;
 const SENT = 1;
@@ -68,6 +71,7 @@ export function wireOneshotSender<T>(inner: Inner<T>): OneshotWire {
       onClose: unsent,
     },
     true,
+    ARITY,
   );
   inner.onRxClose = () => {
     Atomics.compareExchange(state, 0, OPEN, RX_CLOSED);
@@ -86,7 +90,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
   constructor(wire: OneshotWire) {
     super(undefined as never);
     this.#state = wire.state;
-    this.#link = new Link(wire.port, { onOp: () => this.#wake(), onClose: () => this.#wake() }, false);
+    this.#link = new Link(wire.port, { onOp: () => this.#wake(), onClose: () => this.#wake() }, false, ARITY);
   }
 
   #wake(): void {
@@ -95,6 +99,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
 
   override send(value: T): boolean {
     if (this.#used) return false;
+    checkCloneable(value, 'OneshotSender.send');
     if (Atomics.compareExchange(this.#state, 0, OPEN, SENT) !== OPEN) {
       // The receiver closed first: done, unsent.
       this.#used = true;
@@ -102,12 +107,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
       this.#wake();
       return false;
     }
-    try {
-      this.#link.post([V, value]);
-    } catch (err) {
-      Atomics.store(this.#state, 0, OPEN); // not sent: the sender may try again
-      throw new TypeError('OneshotSender.send: the value cannot be sent to another thread', { cause: err });
-    }
+    this.#link.post([V, value]);
     this.#used = true;
     this.#wake();
     return true;
@@ -168,7 +168,7 @@ export function wireOneshotReceiver<T>(inner: Inner<T>): OneshotWire {
   const { port1, port2 } = newPorts();
   // Acts for the receiver here: closing it is what the moved receiver's close() asks for.
   const local = new OneshotReceiver(inner);
-  const link = new Link(port1, { onOp: () => local.close(), onClose: () => local.close() }, true);
+  const link = new Link(port1, { onOp: () => local.close(), onClose: () => local.close() }, true, ARITY);
   inner.crossing = true;
   const w = new RelayWait<T>(link);
   local[kSelect](w); // the value (or why none will come) now, or when it is sent
@@ -207,6 +207,7 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
         },
       },
       false,
+      ARITY,
     );
   }
 
