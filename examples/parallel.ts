@@ -9,13 +9,18 @@
  * runtime with `parMap`, while a weft interval on the main thread keeps
  * ticking; its worst delay shows the main thread stayed responsive.
  *
- * `parallelDemo()` returns the lines to print (the showcase uses it).
+ * `pipelineDemo()` runs the same job as a CSP pipeline across threads: ranges
+ * go to one stage per worker through bounded mpsc channels whose ends were
+ * passed as arguments, and the counts come back through another.
+ *
+ * Both return the lines to print (the showcase uses them).
  */
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { Runtime, interval, now, spawn } from 'weft';
-import { defineTask, parMap } from 'weft/worker';
+import { mpsc } from 'weft/sync';
+import { defineTask, parMap, spawnWorker } from 'weft/worker';
 
 function isPrime(n: number): boolean {
   if (n < 2) return false;
@@ -33,6 +38,19 @@ function countPrimes([from, to]: readonly [number, number]): number {
 
 /** The task the workers run: a worker imports this module and finds it by name. */
 export const primesIn = defineTask(import.meta.url, 'primesIn', countPrimes);
+
+/**
+ * A pipeline stage for a worker: counts the primes of each range that comes
+ * in and sends the count on. Both channel ends arrive as arguments; sending
+ * waits while `out` is full, so a slow consumer slows this stage down.
+ */
+export const primesStage = defineTask(
+  import.meta.url,
+  'primesStage',
+  async (input: mpsc.Receiver<[number, number]>, out: mpsc.Sender<number>) => {
+    for await (const range of input) await out.send(countPrimes(range));
+  },
+);
 
 /** Splits [0, limit) into `parts` ranges of about equal work (later ranges cost more per number). */
 function ranges(limit: number, parts: number): [number, number][] {
@@ -100,6 +118,58 @@ export async function parallelDemo(limit = 2_000_000): Promise<string[]> {
   return lines;
 }
 
+/**
+ * The same job as a CSP pipeline across threads: the main thread feeds
+ * ranges into a channel, one stage per worker counts primes, and the counts
+ * come back through a second channel, with backpressure at every step.
+ */
+export async function pipelineDemo(limit = 2_000_000): Promise<string[]> {
+  const threads = availableParallelism();
+  const work = ranges(limit, threads * 16);
+  const capacity = 4;
+  const rt = Runtime.builder().multiThread().workerThreads(threads).build();
+  try {
+    return await rt.run(async () => {
+      await parMap([[0, 10]], primesIn); // start the workers (not timed)
+      const t0 = performance.now();
+      // One stage per worker, each with its own input channel; they share the output (a clone each).
+      const [out, counts] = mpsc.channel<number>(capacity);
+      const feeds: mpsc.Sender<[number, number]>[] = [];
+      const stages = [];
+      for (let i = 0; i < threads; i++) {
+        const [feed, input] = mpsc.channel<[number, number]>(capacity);
+        feeds.push(feed);
+        stages.push(spawnWorker(primesStage, input, out.clone())); // both ends move to the worker
+      }
+      out.close(); // the stages hold the output now: it closes when they return
+      let highWater = 0;
+      const feeder = spawn(async () => {
+        for (let i = 0; i < work.length; i++) {
+          const f = feeds[i % feeds.length]!;
+          await f.send(work[i]!);
+          highWater = Math.max(highWater, capacity - f.capacity);
+        }
+        for (const f of feeds) f.close();
+      });
+      let total = 0;
+      for await (const n of counts) total += n;
+      await feeder;
+      await Promise.all(stages);
+      const ms = performance.now() - t0;
+      return [
+        `  as a pipeline: main → ${threads} worker stages → main, through mpsc channels of capacity ${capacity}: ` +
+          `${total.toLocaleString('en-US')} primes in ${ms.toFixed(0)} ms`,
+        highWater === capacity
+          ? `    (the feed channels filled up to their capacity, ${capacity} ranges: the feeder waited for the workers)`
+          : `    (the feed channels never filled: at most ${highWater} of ${capacity} ranges waited)`,
+      ];
+    });
+  } finally {
+    await rt.shutdown();
+  }
+}
+
 if (isMainThread && process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const line of await parallelDemo()) console.log(line);
+  for (const line of await pipelineDemo()) console.log(line);
 }

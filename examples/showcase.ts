@@ -6,7 +6,7 @@ import { Runtime, spawn, sleep, select, timeout, JoinSet, scope, CancellationTok
 import { mpsc, oneshot, Semaphore } from 'weft/sync';
 import { runSummary } from '../bench/summary.js';
 import { runEchoShowcase } from './echo-showcase.js';
-import { parallelDemo } from './parallel.js';
+import { parallelDemo, pipelineDemo } from './parallel.js';
 
 const line = (s = ''): void => console.log(s);
 const section = (title: string): void => line(`\n== ${title}`);
@@ -124,6 +124,7 @@ async function gracefulShutdown(): Promise<void> {
 async function workers(): Promise<void> {
   section('worker threads: a CPU-bound job on all cores while the main thread keeps answering');
   for (const l of await parallelDemo()) line(l);
+  for (const l of await pipelineDemo()) line(l);
 }
 
 async function io(): Promise<void> {
