@@ -33,7 +33,17 @@ import { RESOLVED } from '../internal/promise.js';
 import { kSelect } from '../internal/selectable.js';
 import { integer, signalOf } from '../internal/validate.js';
 import { scheduler } from '../runtime/scheduler.js';
-import { Chan, ClosedWait, FREE, STATE, RX_CLOSED, TX_GONE, SendWait, type ChanSink } from '../sync/mpsc/chan.js';
+import {
+  Chan,
+  ClosedWait,
+  ClosedWaits,
+  FREE,
+  STATE,
+  RX_CLOSED,
+  TX_GONE,
+  SendWait,
+  type ChanSink,
+} from '../sync/mpsc/chan.js';
 import { Sender, Permit } from '../sync/mpsc/bounded.js';
 import { UnboundedSender } from '../sync/mpsc/unbounded.js';
 import { Receiver, type TryRecvResult } from '../sync/mpsc/receiver.js';
@@ -128,7 +138,7 @@ class SenderHome<T> {
     this.link = new Link(port, { onOp: (op) => this.#onOp(op), onClose: () => this.#drop() }, true, ARITY);
     const w = new HomeClosedWait(this);
     if (chan.rxClosed) w.complete();
-    else (chan.closedWaiters ??= new WaitQueue()).push(w);
+    else (chan.closedWaits ??= new ClosedWaits()).add(w);
   }
 
   granted(w: HomeWait<T>, permit: Permit<T> | undefined): void {
@@ -334,7 +344,7 @@ class SenderLink {
   permits = 0;
   readonly asks = new Map<number, AskWait>();
   #seq = 0;
-  readonly closedWaiters = new WaitQueue<ClosedWait>();
+  readonly closedWaits = new ClosedWaits();
   #gone = false;
 
   constructor(wire: MpscWire) {
@@ -378,6 +388,13 @@ class SenderLink {
     return promise;
   }
 
+  /** One handle on this thread closed: its `closed()` calls resolve; the home hears once nothing is left. */
+  closeHandle(handle: object): void {
+    this.handles--;
+    this.closedWaits.resolve(handle);
+    this.settle();
+  }
+
   /** Called when a handle closed or a permit was used: tells the home once nothing here is left. */
   settle(): void {
     if (this.handles === 0 && this.permits === 0 && this.asks.size === 0) this.link.post([D]);
@@ -385,7 +402,7 @@ class SenderLink {
 
   #onOp(op: Op): void {
     if (op[0] === Z) {
-      this.closedWaiters.drain((w) => w.complete(undefined));
+      this.closedWaits.resolve(undefined);
       return;
     }
     const id = op[1] as number;
@@ -414,7 +431,7 @@ class SenderLink {
     this.#gone = true;
     for (const w of this.asks.values()) w.fail(new SendError(w.value, 'the channel is gone: its thread exited'));
     this.asks.clear();
-    this.closedWaiters.drain((w) => w.complete(undefined));
+    this.closedWaits.resolve(undefined);
   }
 }
 
@@ -513,29 +530,11 @@ export class RemoteSender<T> extends Sender<T> {
   override close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const link = this.#link;
-    link.handles--;
-    for (let w = link.closedWaiters.head; w !== undefined;) {
-      const next = w.next as ClosedWait | undefined;
-      if (w.owner === this) {
-        link.closedWaiters.remove(w);
-        w.complete(undefined);
-      }
-      w = next;
-    }
-    link.settle();
+    this.#link.closeHandle(this);
   }
 
   override closed(options?: { signal?: AbortSignal }): Promise<void> {
-    const signal = options === undefined ? undefined : signalOf(options, 'Sender.closed');
-    if (this.isClosed) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      return RESOLVED;
-    }
-    const w = new ClosedWait(this);
-    const promise = w.park(signal, closedSite);
-    if (!w.settled) this.#link.closedWaiters.push(w);
-    return promise;
+    return this.#link.closedWaits.wait(this, this.isClosed, options, closedSite);
   }
 
   override get isClosed(): boolean {
@@ -578,20 +577,11 @@ export class RemoteUnboundedSender<T> extends UnboundedSender<T> {
   override close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#link.handles--;
-    this.#link.settle();
+    this.#link.closeHandle(this);
   }
 
   override closed(options?: { signal?: AbortSignal }): Promise<void> {
-    const signal = options === undefined ? undefined : signalOf(options, 'UnboundedSender.closed');
-    if (this.isClosed) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      return RESOLVED;
-    }
-    const w = new ClosedWait(this);
-    const promise = w.park(signal, closedSite);
-    if (!w.settled) this.#link.closedWaiters.push(w);
-    return promise;
+    return this.#link.closedWaits.wait(this, this.isClosed, options, closedSite);
   }
 
   override get isClosed(): boolean {

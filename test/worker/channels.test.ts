@@ -196,6 +196,16 @@ describe('mpsc and oneshot ends passed to worker threads', () => {
     });
   });
 
+  test('closed() on a remote handle resolves when that handle closes', async () => {
+    await rt.run(async () => {
+      const [utx, urx] = mpsc.unboundedChannel<number>();
+      const [tx, rx] = mpsc.channel<number>(1);
+      assert.deepEqual(await spawnWorker(ch.closeOwn, utx, tx), [true, true]);
+      assert.equal(await urx.recv(), undefined);
+      assert.equal(await rx.recv(), undefined);
+    });
+  });
+
   test('a worker that dies holding a sender: the receiver still gets what was sent, then the end', async () => {
     await rt.run(async () => {
       const [tx, rx] = mpsc.channel<number>(4);

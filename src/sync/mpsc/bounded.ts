@@ -2,7 +2,7 @@ import { RESOLVED } from '../../internal/promise.js';
 import { signalOf, integer } from '../../internal/validate.js';
 import { scheduler } from '../../runtime/scheduler.js';
 import { ClosedError, SendError } from '../errors.js';
-import { Chan, MAX_CAPACITY, SendWait } from './chan.js';
+import { Chan, ClosedWaits, MAX_CAPACITY, SendWait } from './chan.js';
 import { Receiver } from './receiver.js';
 import { kMove } from '../../internal/move.js';
 
@@ -315,13 +315,8 @@ export class Sender<T> implements Disposable {
    * ```
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
-    const signal = options === undefined ? undefined : signalOf(options, 'Sender.closed');
     const chan = this.#chan;
-    if (this.#closed || chan.rxClosed) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      return RESOLVED;
-    }
-    return chan.waitClosed(this, signal, closedSite);
+    return (chan.closedWaits ??= new ClosedWaits()).wait(this, this.#closed || chan.rxClosed, options, closedSite);
   }
 
   /** True once the receiver was closed, or this handle was. */

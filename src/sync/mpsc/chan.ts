@@ -2,6 +2,8 @@ import { Parked, WaitQueue, type WaitSite } from '../../internal/wait-queue.js';
 import { RingBuffer } from '../../internal/ring-buffer.js';
 import { scheduler } from '../../runtime/scheduler.js';
 import { SendError } from '../errors.js';
+import { RESOLVED } from '../../internal/promise.js';
+import { signalOf } from '../../internal/validate.js';
 
 /** The largest capacity `mpsc.channel` accepts (2^30 values). */
 export const MAX_CAPACITY = 2 ** 30;
@@ -38,6 +40,49 @@ export class ManyWait<T> extends Parked<number> {
 export class ClosedWait extends Parked<void> {
   constructor(readonly owner: object) {
     super();
+  }
+}
+
+/** Internal: the parked `closed()` calls of a channel's sender handles (on this thread). */
+export class ClosedWaits {
+  readonly #queue = new WaitQueue<ClosedWait>();
+
+  /**
+   * A `closed()` call of `owner`: resolved at once when `now` (after
+   * validating `options`), else parked until `resolve` reaches that handle.
+   */
+  wait(owner: object, now: boolean, options: { signal?: AbortSignal } | undefined, site: WaitSite): Promise<void> {
+    const signal = options === undefined ? undefined : signalOf(options, `${site.kind}`);
+    if (now) {
+      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
+      return RESOLVED;
+    }
+    const w = new ClosedWait(owner);
+    const promise = w.park(signal, site);
+    if (!w.settled) this.#queue.push(w);
+    return promise;
+  }
+
+  /** Parks a wait built elsewhere (one that reports to another thread). */
+  add(w: ClosedWait): void {
+    this.#queue.push(w);
+  }
+
+  /** Resolves the waits of `owner`, or every wait when undefined. */
+  resolve(owner: object | undefined): void {
+    const q = this.#queue;
+    if (owner === undefined) {
+      q.drain((w) => w.complete(undefined));
+      return;
+    }
+    for (let w = q.head; w !== undefined;) {
+      const next = w.next as ClosedWait | undefined;
+      if (w.owner === owner) {
+        q.remove(w);
+        w.complete(undefined);
+      }
+      w = next;
+    }
   }
 }
 
@@ -97,7 +142,8 @@ export class Chan<T> {
   rxClosed = false;
   readonly recvWaiters = new WaitQueue<Parked<any>>();
   readonly sendWaiters = new WaitQueue<SendWait<T>>();
-  closedWaiters: WaitQueue<ClosedWait> | undefined = undefined;
+  /** Created on the first `closed()` call (most channels never see one). */
+  closedWaits: ClosedWaits | undefined = undefined;
   /** Builds the permit a granted `reserve()` resolves with (set by the bounded flavor). */
   makePermit: ((chan: Chan<T>) => unknown) | undefined = undefined;
   /** Free slots, while they are counted on this thread only. */
@@ -274,31 +320,9 @@ export class Chan<T> {
     else if (this.isDone) this.finishReceivers();
   }
 
-  /** Parks a `closed()` call of `owner` until the receiver (or that handle) closes. */
-  waitClosed(owner: object, signal: AbortSignal | undefined, site: WaitSite): Promise<void> {
-    const w = new ClosedWait(owner);
-    const promise = w.park(signal, site);
-    if (!w.settled) (this.closedWaiters ??= new WaitQueue()).push(w);
-    return promise;
-  }
-
   /** Resolves the `closed()` waits of `handle` (or of every handle when undefined). */
   resolveClosed(handle: object | undefined): void {
-    const q = this.closedWaiters;
-    if (q === undefined) return;
-    if (handle === undefined) {
-      q.drain((w) => w.complete(undefined));
-      return;
-    }
-    let w = q.head;
-    while (w !== undefined) {
-      const next = w.next as ClosedWait | undefined;
-      if (w.owner === handle) {
-        q.remove(w);
-        w.complete(undefined);
-      }
-      w = next;
-    }
+    this.closedWaits?.resolve(handle);
   }
 
   /** The receiver closed: waiting senders fail, `closed()` resolves, buffered values stay. */

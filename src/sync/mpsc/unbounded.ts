@@ -1,7 +1,5 @@
-import { RESOLVED } from '../../internal/promise.js';
-import { signalOf } from '../../internal/validate.js';
 import { ClosedError, SendError } from '../errors.js';
-import { Chan } from './chan.js';
+import { Chan, ClosedWaits } from './chan.js';
 import { Receiver } from './receiver.js';
 import { kMove } from '../../internal/move.js';
 
@@ -109,12 +107,8 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
-    const signal = options === undefined ? undefined : signalOf(options, 'UnboundedSender.closed');
-    if (this.#closed || this.#chan.rxClosed) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      return RESOLVED;
-    }
-    return this.#chan.waitClosed(this, signal, closedSite);
+    const chan = this.#chan;
+    return (chan.closedWaits ??= new ClosedWaits()).wait(this, this.#closed || chan.rxClosed, options, closedSite);
   }
 
   /** True once the receiver was closed, or this handle was. */
