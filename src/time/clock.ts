@@ -4,9 +4,12 @@ import { scheduler } from '../runtime/scheduler.js';
 
 /**
  * A runtime's clock and its timer driver: every weft timer (sleeps, intervals,
- * timeouts) is an entry in one heap, and one Node timer at a time is armed for
- * the earliest deadline. With no weft timer pending, no Node timer exists, so
- * weft never keeps the process alive by itself.
+ * timeouts) is an entry in one `TimerHeap` (a heap of per-millisecond
+ * buckets), and one Node timer at a time is armed for the earliest deadline.
+ * Timers fire in deadline order, then in the order they were set; on the real
+ * clock, what they woke runs before the next millisecond's timers fire. With
+ * no weft timer pending, no Node timer exists, so weft never keeps the process
+ * alive by itself.
  *
  * Paused, the clock stands still: it moves only through `advance()` or, when the
  * program is idle (a whole macrotask turn passed with no weft activity) and a
@@ -24,6 +27,9 @@ export class Clock {
   #autoAdvance: NodeJS.Immediate | undefined = undefined;
   #activityMark = 0;
   #manualAdvance = 0;
+  /** The Node timer fired and due timers are being fired, one millisecond at a time. */
+  #draining = false;
+  #drainNow = 0;
 
   /** Monotonic milliseconds (virtual while paused). */
   now(): number {
@@ -90,7 +96,8 @@ export class Clock {
   /** Adds a timer. Its `fire()` runs once the clock reaches its deadline. */
   add(entry: TimerEntry): void {
     this.timers.push(entry);
-    if (entry.heapIndex === 0) this.#schedule();
+    // Only an entry due before whatever is armed needs a new arming.
+    if (this.#paused ? this.#autoAdvance === undefined : entry.deadline < this.#armedFor) this.#schedule();
   }
 
   /** Removes a timer that has not fired (no-op otherwise). */
@@ -104,22 +111,19 @@ export class Clock {
 
   /** Stops driving timers (runtime shut down). Pending entries stay where they are. */
   close(): void {
+    this.#draining = false;
     this.#disarm();
     this.#cancelAutoAdvance();
   }
 
   #fireDue(): void {
     const now = this.now();
-    for (;;) {
-      const top = this.timers.peek();
-      if (top === undefined || top.deadline > now) break;
-      this.timers.pop();
-      top.fire();
-    }
+    for (let e = this.timers.popDue(now); e !== undefined; e = this.timers.popDue(now)) e.fire();
   }
 
   /** Arms whatever drives the next timer: a Node timer, or auto-advance while paused. */
   #schedule(): void {
+    if (this.#draining) return; // #drain arms the next one when it is done
     const top = this.timers.peek();
     if (top === undefined) {
       this.#disarm();
@@ -158,8 +162,41 @@ export class Clock {
   #onTimer = (): void => {
     this.#nodeTimer = undefined;
     this.#armedFor = Infinity;
-    this.#fireDue();
-    this.#schedule();
+    this.#drainNow = this.now();
+    this.#draining = true;
+    this.#drain();
+  };
+
+  /**
+   * Fires the timers due at the Node timer's turn one millisecond (bucket) at a
+   * time, and lets the continuations they woke run (the microtasks queued so
+   * far) before the next millisecond, as Node runs microtasks after each timer
+   * callback: a sleep resumes as soon as its own millisecond has fired, not
+   * after every timer due in this turn has, and code woken at one millisecond
+   * can still cancel a timer of the next before it fires.
+   */
+  #drain = (): void => {
+    if (!this.#draining) return; // closed meanwhile
+    let more = false;
+    try {
+      if (this.#paused) return; // paused meanwhile: advance() and auto-advance fire the rest
+      const timers = this.timers;
+      const now = this.#drainNow;
+      const key = timers.nextKey;
+      for (let e = timers.popDue(now); e !== undefined;) {
+        e.fire();
+        if (timers.nextKey !== key) break;
+        e = timers.popDue(now);
+      }
+      const top = timers.peek();
+      more = top !== undefined && top.deadline <= now;
+      if (more) queueMicrotask(this.#drain);
+    } finally {
+      if (!more) {
+        this.#draining = false;
+        this.#schedule();
+      }
+    }
   };
 
   #onIdle = (): void => {

@@ -11,7 +11,6 @@ const site = { kind: 'sleep' } as const;
 /** A wait parked in the timer heap instead of a wait-queue. */
 export class TimerWait<T = void> extends Parked<T> implements TimerEntry {
   deadline: number;
-  seq = 0;
   heapIndex = -1;
   readonly clock: Clock;
 

@@ -9,7 +9,6 @@ const site = { kind: 'timeout' } as const;
 
 /** The timeout's own wait: settled by the work, or by its deadline. */
 class TimeoutWait<T> extends Parked<T> implements TimerEntry {
-  seq = 0;
   heapIndex = -1;
   constructor(
     readonly clock: Clock,

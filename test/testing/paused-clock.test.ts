@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, now, interval, spawn, timeout, yieldNow, Runtime } from 'weft';
 import { pause, resume, advance, isPaused } from 'weft/testing';
+import fc from 'fast-check';
 
 void test('pause() stops the clock and resume() continues from where it stood', async () => {
   assert.equal(isPaused(), false);
@@ -226,4 +227,69 @@ void test('pause() inside a task pauses that task runtime clock', async () => {
   assert.equal(isPaused(), false);
   await rt.shutdown();
   await yieldNow();
+});
+
+void test('advance() fires many timers due at the same instant in the order they were set, minus a cancelled one', async () => {
+  pause();
+  try {
+    const fired: number[] = [];
+    const controller = new AbortController();
+    const ps = Array.from({ length: 1000 }, (_, i) =>
+      sleep(7, i === 500 ? { signal: controller.signal } : undefined).then(
+        () => fired.push(i),
+        () => fired.push(-1),
+      ),
+    );
+    controller.abort(); // the timer in the middle of that millisecond leaves it
+    await advance(6);
+    assert.deepEqual(fired, [-1]);
+    await advance(1);
+    assert.deepEqual(fired, [-1, ...Array.from({ length: 1000 }, (_, i) => i).filter((i) => i !== 500)]);
+    await Promise.all(ps);
+  } finally {
+    resume();
+  }
+});
+
+void test('property: advance() across buckets fires in (deadline, insertion) order, each at its own instant', async () => {
+  const sleepArb = fc.record({
+    ms: fc.oneof(fc.integer({ min: 1, max: 6 }), fc.double({ min: 0.01, max: 6, noNaN: true })),
+    cancel: fc.boolean(),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(sleepArb, { minLength: 1, maxLength: 25 }),
+      fc.array(fc.double({ min: 0, max: 2.5, noNaN: true }), { minLength: 1, maxLength: 6 }),
+      async (sleeps, steps) => {
+        pause();
+        try {
+          const t0 = now();
+          const controller = new AbortController();
+          const seen: Array<[number, number]> = [];
+          const ps = sleeps.map(({ ms, cancel }, i) =>
+            sleep(ms, cancel ? { signal: controller.signal } : undefined).then(
+              () => seen.push([i, now()]),
+              () => {},
+            ),
+          );
+          controller.abort();
+          for (const step of steps) await advance(step);
+          await advance(7); // the rest
+          await Promise.all(ps);
+          const expected = sleeps
+            .map(({ ms, cancel }, i) => ({ ms, cancel, i }))
+            .filter((s) => !s.cancel)
+            .sort((a, b) => t0 + a.ms - (t0 + b.ms) || a.i - b.i); // deadlines, then insertion
+          assert.deepEqual(
+            seen.map(([i]) => i),
+            expected.map((s) => s.i),
+          );
+          for (const [i, at] of seen) assert.equal(at, t0 + sleeps[i]!.ms, `sleep ${i} of ${sleeps[i]!.ms} ms`);
+        } finally {
+          resume();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, sleepUntil, interval, timeout, now } from 'weft';
 import { currentRuntime } from '../../src/runtime/runtime.js';
+import { pause, resume } from 'weft/testing';
 
 function nodeTimers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
@@ -69,4 +70,65 @@ void test('timers never fire early on the real clock', async () => {
     results.every((late) => late >= 0),
     `lateness ${results.join(', ')}`,
   );
+});
+
+/** Blocks the event loop until `deadline`, so that every timer due by then fires in one Node timer turn. */
+function blockUntil(deadline: number): void {
+  while (now() < deadline);
+}
+
+void test('timers due in one Node timer turn fire in deadline order, whatever order they were set in', async () => {
+  const t0 = now();
+  const order: string[] = [];
+  const ps = [
+    sleepUntil(t0 + 2.7).then(() => order.push('2.7')),
+    sleepUntil(t0 + 2.2).then(() => order.push('2.2 first')),
+    sleepUntil(t0 + 1.1).then(() => order.push('1.1')),
+    sleepUntil(t0 + 2.2).then(() => order.push('2.2 second')),
+  ];
+  blockUntil(t0 + 6);
+  await Promise.all(ps);
+  assert.deepEqual(order, ['1.1', '2.2 first', '2.2 second', '2.7']);
+});
+
+void test('code woken by a timer runs before timers of a later millisecond due in the same turn, and can cancel them', async () => {
+  const t0 = now();
+  const controller = new AbortController();
+  const order: string[] = [];
+  const later = sleepUntil(t0 + 4, { signal: controller.signal }).then(
+    () => order.push('later fired'),
+    () => order.push('later cancelled'),
+  );
+  const earlier = sleepUntil(t0 + 1).then(() => {
+    order.push('earlier');
+    controller.abort();
+  });
+  blockUntil(t0 + 10); // both are due when the Node timer fires
+  await Promise.all([earlier, later]);
+  assert.deepEqual(order, ['earlier', 'later cancelled']);
+});
+
+void test('pausing the clock from code woken mid-turn leaves the rest of the due timers to the paused clock', async () => {
+  const t0 = now();
+  const order: string[] = [];
+  let pausedAt = 0;
+  let laterAt = 0;
+  const later = sleepUntil(t0 + 4).then(() => {
+    order.push('later');
+    laterAt = now();
+  });
+  const earlier = sleepUntil(t0 + 1).then(() => {
+    order.push('earlier');
+    pause();
+    pausedAt = now();
+  });
+  blockUntil(t0 + 10);
+  try {
+    await Promise.all([earlier, later]); // the later one fires through auto-advance
+    assert.deepEqual(order, ['earlier', 'later']);
+    assert.equal(laterAt, pausedAt, 'already due: fired without moving the paused clock');
+    assert.equal(currentRuntime().clock.timers.size, 0);
+  } finally {
+    resume();
+  }
 });
