@@ -1,9 +1,9 @@
 import { frames, currentTaskRecord, enableFrames } from '../internal/context.js';
 import { func, duration } from '../internal/validate.js';
 import { scheduler } from './scheduler.js';
-import { RESOLVED, newPromise } from '../internal/promise.js';
+import { RESOLVED } from '../internal/promise.js';
 import { Clock } from '../time/clock.js';
-import { Task, TaskState, Outcome, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
+import { Task, Outcome, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
 import { JoinHandle } from '../task/join-handle.js';
 import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
 import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
@@ -80,7 +80,6 @@ export class Runtime implements AsyncDisposable {
     this.#alive = task;
     this.#aliveCount++;
     enableFrames();
-    task.done = newPromise<void>(task);
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
     // inside that job costs one context frame, not the two of frames.run().
@@ -124,7 +123,7 @@ export class Runtime implements AsyncDisposable {
     root.observed = true;
     onRoot?.(root);
     try {
-      await root.done;
+      await root.whenDone();
       if (root.outcome === Outcome.Ok) return root.result as T;
       if (root.outcome === Outcome.Failed) throw root.result;
       throw root.joinError();
@@ -204,7 +203,7 @@ export class Runtime implements AsyncDisposable {
     for (let round = 0; this.#aliveCount > 0 && round < 100; round++) {
       const tasks = [...this.aliveTasks()];
       for (const task of tasks) task.abort();
-      const settled = Promise.all(tasks.map((t) => t.done));
+      const settled = Promise.all(tasks.map((t) => t.whenDone()));
       if (timeout === Infinity) {
         await settled;
         continue;
@@ -274,35 +273,8 @@ function spawnName(options: SpawnOptions | undefined): string | undefined {
 function startTask(task: Task): void {
   frames.enterWith(task);
   // In seeded mode the start order is shuffled (the reaction keeps the task's frame).
-  if (scheduler.seeded) void new Promise((resolve) => scheduler.resolve(resolve, undefined)).then(() => runBody(task));
-  else runBody(task);
-}
-
-function runBody(task: Task): void {
-  if (task.cancelRequested) {
-    task.finish(true, task.cancelError());
-    return;
-  }
-  task.state = TaskState.Running;
-  let result: unknown;
-  try {
-    result = task.body!(task);
-  } catch (err) {
-    task.finish(true, err);
-    return;
-  }
-  if (
-    result !== null &&
-    (typeof result === 'object' || typeof result === 'function') &&
-    typeof (result as PromiseLike<unknown>).then === 'function'
-  ) {
-    Promise.resolve(result).then(
-      (value) => task.finish(false, value),
-      (err: unknown) => task.finish(true, err),
-    );
-  } else {
-    task.finish(false, result);
-  }
+  if (scheduler.seeded) void new Promise((resolve) => scheduler.resolve(resolve, undefined)).then(() => task.run());
+  else task.run();
 }
 
 let defaultRuntime: Runtime | undefined;

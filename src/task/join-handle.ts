@@ -54,7 +54,9 @@ export class JoinHandle<T> implements PromiseLike<T> {
   ): Promise<R1 | R2> {
     const task = this.#task;
     task.observed = true;
-    return task.done.then(() => {
+    // A task that returned a value: whenDone() settles with it, no wrapper needed.
+    if (task.outcome === Outcome.Ok) return task.whenDone().then(onFulfilled as (value: unknown) => R1, onRejected);
+    return task.whenDone().then(() => {
       if (task.outcome === Outcome.Ok) {
         return onFulfilled ? onFulfilled(task.result as T) : (task.result as R1);
       }

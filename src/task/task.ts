@@ -1,4 +1,5 @@
-import type { Frame } from '../internal/context.js';
+import { currentTaskRecord, type Frame } from '../internal/context.js';
+import { RESOLVED, newPromise } from '../internal/promise.js';
 import type { Parked } from '../internal/wait-queue.js';
 import { CancellationToken, onTokenCancel } from '../sync/cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
@@ -48,31 +49,24 @@ export class Task implements Frame, TaskContext {
   readonly id: number;
   readonly name: string | undefined;
   readonly runtime: Runtime;
-  /** Task-local values visible in this task (set only for a scope body, which shares its caller's). */
-  locals: ReadonlyMap<object, unknown> | undefined = undefined;
   body: TaskBody<unknown> | undefined;
   state = TaskState.Scheduled;
   outcome = Outcome.Pending;
   result: unknown = undefined;
   cancelRequested = false;
-  abortReason: unknown = undefined;
   /** Someone will see a failure (the handle was awaited, or a JoinSet or scope owns the task). */
   observed = false;
   owner: TaskOwner | undefined = undefined;
-  /** Settles (never rejects) once the task has finished. */
-  done!: Promise<void>;
-  /** Resolves `done` (filled by newPromise). */
-  resolve: ((value: void) => void) | undefined = undefined;
-  reject: ((reason: unknown) => void) | undefined = undefined;
   handle: JoinHandle<unknown> | undefined = undefined;
   /** Neighbours in the runtime's list of alive tasks. */
   rtPrev: Task | undefined = undefined;
   rtNext: Task | undefined = undefined;
-  #joinError: JoinError | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
   waits: Parked<any> | undefined = undefined;
-  #token: CancellationToken | undefined = undefined;
-  #cancelError: CancelledError | undefined = undefined;
+  /** What `whenDone()` returns; made on first demand (most tasks are never waited for before they finish). */
+  #done: Promise<unknown> | undefined = undefined;
+  /** What few tasks need; allocated on first need, so a plain task stays small. */
+  #rare: RareFields | undefined = undefined;
 
   constructor(runtime: Runtime, id: number, name: string | undefined, body: TaskBody<unknown>) {
     this.runtime = runtime;
@@ -85,14 +79,33 @@ export class Task implements Frame, TaskContext {
     return this;
   }
 
+  /** Task-local values visible in this task (set only for a scope body, which shares its caller's). */
+  get locals(): ReadonlyMap<object, unknown> | undefined {
+    return this.#rare?.locals;
+  }
+
+  set locals(locals: ReadonlyMap<object, unknown> | undefined) {
+    if (locals !== undefined || this.#rare !== undefined) this.#more().locals = locals;
+  }
+
+  /** What `abort()` was given, if anything. */
+  get abortReason(): unknown {
+    return this.#rare?.abortReason;
+  }
+
+  #more(): RareFields {
+    return (this.#rare ??= new RareFields());
+  }
+
   get token(): CancellationToken {
-    if (this.#token === undefined) {
+    const rare = this.#more();
+    if (rare.token === undefined) {
       const token = new CancellationToken();
-      this.#token = token;
+      rare.token = token;
       if (this.cancelRequested) token.cancel(this.signalReason());
       else onTokenCancel(token, (reason) => this.abort(reason));
     }
-    return this.#token;
+    return rare.token;
   }
 
   get signal(): AbortSignal {
@@ -105,9 +118,10 @@ export class Task implements Frame, TaskContext {
 
   /** The error a weft wait in this task rejects with once the task is aborted. */
   cancelError(): CancelledError {
-    return (this.#cancelError ??= new CancelledError(
+    const rare = this.#more();
+    return (rare.cancelError ??= new CancelledError(
       `task ${this.id}${this.name === undefined ? '' : ` (${this.name})`} was cancelled`,
-      this.abortReason === undefined ? undefined : { cause: this.abortReason },
+      rare.abortReason === undefined ? undefined : { cause: rare.abortReason },
     ));
   }
 
@@ -123,8 +137,8 @@ export class Task implements Frame, TaskContext {
   abort(reason?: unknown): void {
     if (this.cancelRequested || this.state === TaskState.Done) return;
     this.cancelRequested = true;
-    this.abortReason = reason;
-    this.#token?.cancel(this.signalReason());
+    if (reason !== undefined) this.#more().abortReason = reason;
+    this.#rare?.token?.cancel(this.signalReason());
     const error = this.cancelError();
     // Cancelling one wait can settle others of this task (a join/select hook aborts
     // its branches' signals), unlinking them and breaking a walk of the live list:
@@ -173,7 +187,51 @@ export class Task implements Frame, TaskContext {
     }
     this.runtime.taskFinished(this);
     this.owner?.taskDone(this);
-    this.resolve!();
+    this.#rare?.resolve?.(this.outcome === Outcome.Ok ? this.result : undefined);
+  }
+
+  /**
+   * Settles (never rejects) once the task has finished: with its value if it
+   * returned one, else with undefined. Handed out by `JoinHandle.then`, so a
+   * joiner of a finished task chains on it directly.
+   */
+  whenDone(): Promise<unknown> {
+    if (this.#done === undefined) {
+      if (this.state === TaskState.Done) {
+        this.#done = this.outcome === Outcome.Ok ? Promise.resolve(this.result) : RESOLVED;
+      } else {
+        this.#done = newPromise(this.#more());
+      }
+    }
+    return this.#done;
+  }
+
+  /** Runs the body. Called in the task's own microtask job, inside its async-context frame. */
+  run(): void {
+    if (this.cancelRequested) {
+      this.finish(true, this.cancelError());
+      return;
+    }
+    this.state = TaskState.Running;
+    let result: unknown;
+    try {
+      result = this.body!(this);
+    } catch (err) {
+      this.finish(true, err);
+      return;
+    }
+    if (
+      result !== null &&
+      (typeof result === 'object' || typeof result === 'function') &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
+      // The reaction's promise doubles as the task's `#done` (unless a joiner asked
+      // for one earlier): a spawn makes no promise, resolver or closure of its own.
+      const settled = Promise.resolve(result).then(bodyReturned, bodyThrew);
+      this.#done ??= settled;
+    } else {
+      this.finish(false, result);
+    }
   }
 
   isCancellation(err: unknown): boolean {
@@ -184,20 +242,46 @@ export class Task implements Frame, TaskContext {
   }
 
   #isAbortReason(value: unknown): boolean {
+    const rare = this.#rare;
     return (
       value !== undefined &&
-      (value === this.abortReason ||
-        value === this.#cancelError ||
-        (this.#token !== undefined && value === this.#token.reason))
+      rare !== undefined &&
+      (value === rare.abortReason ||
+        value === rare.cancelError ||
+        (rare.token !== undefined && value === rare.token.reason))
     );
   }
 
   /** The JoinError for a task that did not return a value. */
   joinError(): JoinError {
     // One error per task, however many times the handle is awaited.
-    return (this.#joinError ??=
+    return (this.#more().joinError ??=
       this.outcome === Outcome.Cancelled
         ? new JoinError('ERR_TASK_CANCELLED', this.id, this.name, this.abortReason)
         : new JoinError('ERR_TASK_FAILED', this.id, this.name, this.result));
   }
+}
+
+/** The fields of a `Task` that most tasks never use. */
+class RareFields {
+  locals: ReadonlyMap<object, unknown> | undefined = undefined;
+  abortReason: unknown = undefined;
+  token: CancellationToken | undefined = undefined;
+  cancelError: CancelledError | undefined = undefined;
+  joinError: JoinError | undefined = undefined;
+  /** Resolves a `whenDone()` promise made before the task finished (filled by newPromise). */
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+}
+
+// Shared by every task: a reaction job runs in the async-context frame it was
+// created in, which for these is the task's own, so they need no closure.
+function bodyReturned(value: unknown): unknown {
+  const task = currentTaskRecord()!;
+  task.finish(false, value);
+  return task.outcome === Outcome.Ok ? value : undefined;
+}
+
+function bodyThrew(err: unknown): void {
+  currentTaskRecord()!.finish(true, err);
 }
