@@ -3,7 +3,7 @@ import { func, duration } from '../internal/validate.js';
 import { scheduler } from './scheduler.js';
 import { RESOLVED } from '../internal/promise.js';
 import { Clock } from '../time/clock.js';
-import { Task, Outcome, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
+import { Task, Outcome, TaskState, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
 import { JoinHandle } from '../task/join-handle.js';
 import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
 import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
@@ -66,7 +66,29 @@ export class Runtime implements AsyncDisposable {
 
   /** Internal: creates and schedules a task. `spawn` never runs the body synchronously. */
   spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task {
-    const task = new Task(this, nextTaskId++, name, body);
+    const task = this.#register(new Task(this, nextTaskId++, name, body), owner);
+    enableFrames();
+    // A reaction job captures the spawner's async context (so other
+    // AsyncLocalStorage users propagate), and entering the task's frame
+    // inside that job costs one context frame, not the two of frames.run().
+    void RESOLVED.then(() => startTask(task));
+    return task;
+  }
+
+  /**
+   * Internal: a task whose work runs somewhere else (a call on a worker
+   * thread). It is alive, abortable and joinable like any task, but nothing
+   * runs here: no start job, no async-context frame, no promise until someone
+   * awaits its handle. Its maker links what it waits on (`linkWait`), so an
+   * abort reaches the work, and ends it with `finish()`.
+   */
+  spawnProxy(name: string | undefined): Task {
+    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined);
+    task.state = TaskState.Running;
+    return task;
+  }
+
+  #register(task: Task, owner: TaskOwner | undefined): Task {
     if (owner !== undefined) {
       task.owner = owner;
       task.observed = true;
@@ -79,11 +101,6 @@ export class Runtime implements AsyncDisposable {
     task.rtNext = this.#alive;
     this.#alive = task;
     this.#aliveCount++;
-    enableFrames();
-    // A reaction job captures the spawner's async context (so other
-    // AsyncLocalStorage users propagate), and entering the task's frame
-    // inside that job costs one context frame, not the two of frames.run().
-    void RESOLVED.then(() => startTask(task));
     return task;
   }
 

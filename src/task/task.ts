@@ -68,7 +68,7 @@ export class Task implements Frame, TaskContext {
   /** What few tasks need; allocated on first need, so a plain task stays small. */
   #rare: RareFields | undefined = undefined;
 
-  constructor(runtime: Runtime, id: number, name: string | undefined, body: TaskBody<unknown>) {
+  constructor(runtime: Runtime, id: number, name: string | undefined, body: TaskBody<unknown> | undefined) {
     this.runtime = runtime;
     this.id = id;
     this.name = name;

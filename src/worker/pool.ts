@@ -184,6 +184,10 @@ export class WorkerPool implements JobHost {
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flush);
+      // The first call of a turn is placed now, so a worker starts on it while
+      // this thread is still busy with the caller's side of it; the calls that
+      // follow in the same turn wait for the flush and go out together.
+      if (this.#backHead === job) this.#place();
     }
   }
 
@@ -352,6 +356,11 @@ export class WorkerPool implements JobHost {
 
   #flush = (): void => {
     this.#flushQueued = false;
+    this.#place();
+  };
+
+  /** Places the backlog on the workers' queues, as far as there is room, and wakes who must be woken. */
+  #place(): void {
     if (this.#closed || this.#backHead === undefined) return;
     this.#ensureStarted();
     const mem = this.mem;
@@ -421,7 +430,7 @@ export class WorkerPool implements JobHost {
     this.#backHead = job;
     if (job === undefined) this.#backTail = undefined;
     this.#wake();
-  };
+  }
 
   /** Rings the doorbell of parked workers that got work, and of idle ones that can steal it. */
   #wake(): void {
@@ -493,7 +502,7 @@ export class WorkerPool implements JobHost {
       const value = results[i + 3];
       this.#settle(job, status, status === FAILED ? decodeThrown(value as EncodedThrown) : value);
     }
-    if (this.#backHead !== undefined && !this.#flushQueued) this.#flush();
+    if (this.#backHead !== undefined && !this.#flushQueued) this.#place();
   }
 
   #onExit(slot: Slot, worker: Worker, code: number): void {

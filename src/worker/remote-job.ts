@@ -1,7 +1,5 @@
 import { MessagePort, type TransferListItem } from 'node:worker_threads';
-import { frames } from '../internal/context.js';
 import { Parked, type WaitSite } from '../internal/wait-queue.js';
-import { silence } from '../internal/promise.js';
 import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';
@@ -20,14 +18,16 @@ export interface JobHost {
 /**
  * One call running on another thread, as the calling thread sees it.
  *
- * It is a weft wait of the task behind the call's `JoinHandle` (the proxy
- * task, whose body just awaits the job), linked when the call is made, so an
- * abort reaches it even before that body starts. Aborting does not settle it
- * at once: `cancel()` asks the pool to remove the job from its queue or to
- * abort it on its worker, and the job settles when that is done, so the handle
- * settles only after the remote task has finished (its `finally` blocks ran).
- * The wait resolves with the call's value or rejects with its error (marked
- * handled: a proxy task aborted before its body ran never awaits it).
+ * It is the one weft wait of the task behind the call's `JoinHandle`: a proxy
+ * task (`Runtime.spawnProxy`) that runs nothing on this thread, so a call
+ * costs no start job, no async-context frame and no promise here until
+ * someone awaits the handle. Linked to the proxy when the call is made, it is
+ * what an abort reaches, and what introspection sees the task waiting on.
+ * Aborting does not settle it at once: `cancel()` asks the pool to remove the
+ * job from its queue or to abort it on its worker, and the job settles when
+ * that is done, so the handle settles only after the remote task has finished
+ * (its `finally` blocks ran). Settling the job finishes the proxy task with
+ * the call's value or error.
  */
 export class RemoteJob extends Parked<unknown> {
   readonly def: TaskDef<any, any>;
@@ -52,7 +52,6 @@ export class RemoteJob extends Parked<unknown> {
   proxy!: Task;
   /** The proxy task was aborted and the pool has been told. */
   aborting = false;
-  #promise!: Promise<unknown>;
 
   constructor(
     def: TaskDef<any, any>,
@@ -67,15 +66,12 @@ export class RemoteJob extends Parked<unknown> {
     this.transferList = transferList;
   }
 
-  /** Links the job to its proxy task (which has not started yet). */
+  /** Links the job to its proxy task, whose only wait it is. */
   attach(task: Task, site: WaitSite): void {
     this.proxy = task;
-    this.#promise = frames.run(task, park, this, site);
-  }
-
-  /** The proxy task's body: the job's value, or its error. */
-  result(): Promise<unknown> {
-    return this.#promise;
+    this.site = site;
+    task.linkWait(this);
+    if (task.cancelRequested) this.cancel(task.cancelError()); // its runtime has shut down
   }
 
   override cancel(_reason: unknown): void {
@@ -86,18 +82,15 @@ export class RemoteJob extends Parked<unknown> {
     else this.host.abort(this);
   }
 
-  /** Settles the job once; false if it had already settled. */
+  /** Settles the job once, finishing its proxy task; false if it had already settled. */
   finish(status: number, value: unknown): boolean {
     if (this.settled) return false;
+    this.settled = true;
     this.dropPorts();
-
-    if (status === OK) {
-      this.complete(value);
-      return true;
-    }
-    // A proxy task aborted before its body ran never awaits the promise.
-    silence(this.#promise);
-    this.fail(status === CANCELLED ? this.proxy.cancelError() : value);
+    const task = this.proxy;
+    if (this.task !== undefined) task.unlinkWait(this);
+    if (status === OK) task.finish(false, value);
+    else task.finish(true, status === CANCELLED ? task.cancelError() : value);
     return true;
   }
 
@@ -123,8 +116,4 @@ export class RemoteJob extends Parked<unknown> {
   cancelled(): boolean {
     return this.finish(CANCELLED, undefined);
   }
-}
-
-function park(job: RemoteJob, site: WaitSite): Promise<unknown> {
-  return job.park(undefined, site);
 }

@@ -69,7 +69,7 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
     job.dropPorts();
     throw err;
   }
-  const proxy = rt.spawnTask(() => job.result(), def.name);
+  const proxy = rt.spawnProxy(def.name);
   job.attach(proxy, blockingSite);
   return proxy.handle as JoinHandle<R>;
 }
@@ -149,7 +149,7 @@ export function spawnJob(rt: Runtime, pool: WorkerPool, job: RemoteJob): JoinHan
     job.dropPorts();
     throw err;
   }
-  const proxy = rt.spawnTask(() => job.result(), job.def.name);
+  const proxy = rt.spawnProxy(job.def.name);
   job.attach(proxy, workerSite);
   pool.submit(job);
   return proxy.handle!;

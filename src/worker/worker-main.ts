@@ -10,7 +10,9 @@
  *   parks with `Atomics.waitAsync` (its event loop keeps running).
  * - `blocking` mode: one call at a time, sent by message.
  *
- * Results go back in batches: one message per turn of the thread's event loop.
+ * Results go back in batches: one message per turn of the thread's event loop;
+ * a lone call's result (nothing else running or queued) goes out the moment
+ * it is ready.
  */
 import { workerData, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { currentRuntime } from '../runtime/runtime.js';
@@ -63,6 +65,8 @@ const SLICE_MS = 1;
 const MAX_SPINNERS = 1;
 /** How long an idle worker watches the queues before it parks. */
 const SPIN_MS = 0.05;
+/** After fruitless spins, at most this many idle periods in a row park without spinning (see `spin`). */
+const SPIN_BACKOFF = 64;
 
 const data = workerData as {
   mode: 'pool' | 'blocking';
@@ -84,11 +88,23 @@ let flushQueued = false;
 /** True while the pool loop claims and runs jobs: it flushes when it stops. */
 let claiming = false;
 
+/**
+ * Pool mode: called when a call's result is ready while the pool loop claims.
+ * True when this worker is about to go idle (so the result should go out now,
+ * not after the loop has looked for more work).
+ */
+let goingIdle: () => boolean = () => false;
+
 function report(j: number, gen: number, status: number, value: unknown, list: TransferListItem[] | undefined): void {
   out.push(j, gen, status, value);
   outLists.push(list);
   if (list !== undefined) anyList = true;
-  if (!flushQueued && !claiming) {
+  if (claiming) {
+    // A lone call (a caller awaiting each result before the next call): its
+    // result goes out the moment it is ready, not after the loop has looked
+    // for more work; in a burst the queues still hold work and results batch.
+    if (goingIdle()) flush();
+  } else if (!flushQueued) {
     flushQueued = true;
     setImmediate(flush);
   }
@@ -145,7 +161,6 @@ const running = new Map<number, Task>();
 const earlyAborts = new Map<number, unknown>();
 /** Jobs whose module is loading (job → generation): an abort for one of them is kept until it starts. */
 const loadingJobs = new Map<number, number>();
-const jobOf = new WeakMap<Task, number>();
 /** Channel ends that came with a call (by job): they belong to it and close when it settles. */
 const owned = new Map<number, Closable[]>();
 
@@ -162,23 +177,34 @@ function release(j: number): void {
 const runningGen = new Int32Array(data.mode === 'pool' ? JOB_CAP : 1);
 let onDone: (j: number) => void = () => {};
 
-/** Told synchronously when a call's task finishes: the result goes out with this turn's batch. */
-const owner: TaskOwner = {
+/**
+ * The owner of call `j`'s task: told synchronously when the task finishes, so
+ * the result goes out with this turn's batch. One per job-table index, made
+ * once and reused by every call that gets that index (a per-task lookup table
+ * would cost a hash-table write and read per call).
+ */
+class CallOwner implements TaskOwner {
+  constructor(readonly j: number) {}
   taskDone(task: Task): void {
-    const j = jobOf.get(task)!;
+    const j = this.j;
     running.delete(j);
     release(j);
     onDone(j);
     reportTask(j, runningGen[data.mode === 'pool' ? j : 0]!, task);
-  },
-};
+  }
+}
+const owners: (CallOwner | undefined)[] = [];
+
+function ownerOf(j: number): CallOwner {
+  if (data.mode !== 'pool') return new CallOwner(j); // job ids are not reused there
+  return (owners[j] ??= new CallOwner(j));
+}
 
 /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
 function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
   const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
-  const task = rt.spawnTask(body, name, owner);
+  const task = rt.spawnTask(body, name, ownerOf(j));
   linkAbortFlag(task, flag);
-  jobOf.set(task, j);
   running.set(j, task);
   runningGen[data.mode === 'pool' ? j : 0] = gen;
   // Aborted while its module was loading: it ends cancelled without running.
@@ -286,8 +312,32 @@ function poolMode(): void {
     for (let w = 0; w < n; w++) if (mem.depth(w) > 0) return true;
     return false;
   };
+  let markedIdle = false;
+  goingIdle = () => {
+    if (running.size > 0 || hasWork()) return false;
+    markedIdle = true;
+    // Marked before the result is posted: the caller's next call, placed as soon
+    // as the result arrives, must find this worker ready (placement prefers a
+    // spinning worker, and does not ring one). The loop still looks at the
+    // queues before it parks, so a call placed here is never missed.
+    Atomics.store(i32, stateWord, SPINNING);
+    return true;
+  };
 
+  // A spin that ends without work was worse than useless when the machine has
+  // no core to spare: the caller's thread, woken by the results just posted,
+  // was then often scheduled on this very core and waited for the spin to end
+  // (measured on a loaded 2-core VM: the result reached the caller ~50 µs late,
+  // just after the spin gave up). So after a fruitless spin the next 1, 2, 4 ...
+  // up to SPIN_BACKOFF idle periods park at once, and a spin that finds work
+  // resets that: serial calls on a machine with a free core keep spinning.
+  let spinSkip = 0;
+  let spinMisses = 0;
   const spin = (): boolean => {
+    if (spinSkip > 0) {
+      spinSkip--;
+      return hasWork();
+    }
     if (Atomics.add(i32, SPINNERS, 1) >= MAX_SPINNERS) {
       Atomics.sub(i32, SPINNERS, 1);
       return hasWork();
@@ -298,6 +348,11 @@ function poolMode(): void {
       for (let k = 0; k < 32 && !found; k++) found = hasWork();
     } while (!found && performance.now() < until);
     Atomics.sub(i32, SPINNERS, 1);
+    if (found) spinMisses = 0;
+    else {
+      spinSkip = Math.min(2 ** spinMisses, SPIN_BACKOFF);
+      if (spinMisses < 16) spinMisses++;
+    }
     return found;
   };
 
@@ -376,6 +431,10 @@ function poolMode(): void {
           if (j < 0) break;
           Atomics.add(i32, stolenWord, 1);
         }
+        if (markedIdle) {
+          markedIdle = false; // marked idle by the last result, and found more work
+          Atomics.store(i32, stateWord, RUNNING);
+        }
         const loading = startClaimed(j);
         if (loading !== undefined) await loading;
         await RESOLVED; // the job's body runs its synchronous part now
@@ -385,14 +444,17 @@ function poolMode(): void {
         }
       }
       claiming = false;
-      flush(); // what finished in this slice goes out in one message
       if (full) {
+        flush(); // what finished in this slice goes out in one message
         // A full slice: let timers, I/O and abort messages have their turn.
         await scheduler.hop();
         continue;
       }
-      // Out of work: watch the queues a moment, then park.
+      // Out of work: watch the queues a moment, then park. Marked spinning
+      // before the results go out (see goingIdle).
+      markedIdle = false;
       Atomics.store(i32, stateWord, SPINNING);
+      flush();
       if (spin()) {
         Atomics.store(i32, stateWord, RUNNING);
         continue;

@@ -47,6 +47,20 @@ describe('spawnWorker on a multi-thread runtime', () => {
     );
   });
 
+  test('a lone call is placed before spawnWorker returns: a worker runs it while this thread has not yielded', async () => {
+    await rt.run(async () => {
+      await spawnWorker(tasks.nothing); // the threads are up
+      const ran = (): number => workerMetrics(rt).workers.reduce((n, w) => n + w.tasksRun, 0);
+      const before = ran();
+      const h = spawnWorker(tasks.nothing);
+      // No await, no microtask: only a call already on a queue in shared memory can run.
+      const deadline = Date.now() + 5000;
+      while (ran() === before && Date.now() < deadline);
+      assert.equal(ran(), before + 1, 'a worker ran the call before this thread yielded');
+      assert.equal(await h, 0);
+    });
+  });
+
   test('a worker runs many async tasks at once, with weft timers and tasks', async () => {
     await rt.run(async () => {
       const t0 = Date.now();
