@@ -7,23 +7,26 @@ import type { Task } from '../task/task.js';
  * (which a thread busy in synchronous code would read only when it is done).
  */
 let flags: Int32Array | undefined;
-const words = new WeakMap<Task, number>();
+
+/**
+ * The owner of a call's task on a worker or blocking thread carries the word
+ * of its abort flag (the owner is made per call slot and reused, so finding
+ * the flag costs no per-task table).
+ */
+export interface FlaggedOwner {
+  flag: number;
+}
 
 /** Worker side: where this thread's abort flags live. */
 export function useAbortFlags(array: Int32Array): void {
   flags = array;
 }
 
-/** Worker side: `task`'s abort flag is word `word` of the flags. */
-export function linkAbortFlag(task: Task, word: number): void {
-  words.set(task, word);
-}
-
 /** True if `task` was aborted, here or (through its flag) by the thread that spawned it. Aborts it locally then. */
 export function isAborted(task: Task): boolean {
   if (task.cancelRequested) return true;
   if (flags === undefined) return false;
-  const word = words.get(task);
+  const word = (task.owner as Partial<FlaggedOwner> | undefined)?.flag;
   if (word === undefined || Atomics.load(flags, word) === 0) return false;
   task.abort();
   return true;

@@ -26,7 +26,7 @@ import { reviveArgs, type Closable } from './channel-wire.js';
 // The job outcome codes the main thread reads back: one definition for both sides.
 import { OK, FAILED, CANCELLED } from './remote-job.js';
 import { takeTransfer, transfer } from './transfer.js';
-import { isAborted, linkAbortFlag, useAbortFlags } from './cancel-probe.js';
+import { isAborted, useAbortFlags, type FlaggedOwner } from './cancel-probe.js';
 import {
   PoolMemory,
   JOB_CAP,
@@ -183,7 +183,9 @@ let onDone: (j: number) => void = () => {};
  * once and reused by every call that gets that index (a per-task lookup table
  * would cost a hash-table write and read per call).
  */
-class CallOwner implements TaskOwner {
+class CallOwner implements TaskOwner, FlaggedOwner {
+  /** The word of the running call's abort flag (`cancel-probe.ts`). */
+  flag = 0;
   constructor(readonly j: number) {}
   taskDone(task: Task): void {
     const j = this.j;
@@ -203,8 +205,9 @@ function ownerOf(j: number): CallOwner {
 /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
 function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
   const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
-  const task = rt.spawnTask(body, name, ownerOf(j));
-  linkAbortFlag(task, flag);
+  const owner = ownerOf(j);
+  owner.flag = flag;
+  const task = rt.spawnTask(body, name, owner);
   running.set(j, task);
   runningGen[data.mode === 'pool' ? j : 0] = gen;
   // Aborted while its module was loading: it ends cancelled without running.
