@@ -12,21 +12,16 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { kMove } from '../internal/move.js';
+import { checkCloneable } from '../internal/clone-check.js';
 import { Sender } from '../sync/mpsc/bounded.js';
 import { UnboundedSender } from '../sync/mpsc/unbounded.js';
 import { Receiver } from '../sync/mpsc/receiver.js';
 import { OneshotReceiver, OneshotSender } from '../sync/oneshot.js';
 import type { Chan } from '../sync/mpsc/chan.js';
 import type { Inner } from '../sync/oneshot.js';
-import {
-  RemoteReceiver,
-  RemoteSender,
-  RemoteUnboundedSender,
-  reviveMpsc,
-  wireReceiver,
-  wireSender,
-  type MpscWire,
-} from './remote-mpsc.js';
+import { RemoteReceiver, RemoteSender, RemoteUnboundedSender, reviveMpsc } from './remote-mpsc.js';
+import { wireReceiver, wireSender } from './mpsc-home.js';
+import type { MpscWire } from './mpsc-wire.js';
 import {
   RemoteOneshotReceiver,
   RemoteOneshotSender,
@@ -116,8 +111,9 @@ function replace(value: unknown, wires: Map<object, Wire>, depth: number): unkno
  * Returns the arguments to send and the ports to transfer, or undefined
  * when there are none (the common case, found without allocating).
  *
- * @throws TypeError if an end cannot be moved (closed, moved already, or
- *   itself from another thread); then nothing was moved
+ * @throws TypeError if an end cannot be moved (closed, moved already, itself
+ *   from another thread, or a receiver holding a value that cannot be
+ *   cloned); then nothing was moved
  */
 export function wireArgs(args: unknown[]): { args: unknown[]; ports: MessagePort[] } | undefined {
   const ends: object[] = [];
@@ -129,8 +125,14 @@ export function wireArgs(args: unknown[]): { args: unknown[]; ports: MessagePort
         'a channel end that came from another thread cannot be passed on to a third: create the channel where both ends can reach it',
       );
     }
-    if ((end as Movable)[kMove](true) === undefined) {
+    const state = (end as Movable)[kMove](true);
+    if (state === undefined) {
       throw new TypeError('a closed (or already moved) channel end cannot be passed to another thread');
+    }
+    // A moved receiver's buffered values go over too: each must be cloneable.
+    if (end instanceof Receiver) {
+      const buffer = (state as Chan<unknown>).buffer;
+      for (let i = 0; i < buffer.length; i++) checkCloneable(buffer.at(i), 'passing a Receiver to another thread');
     }
   }
   const wires = new Map<object, Wire>();

@@ -1,4 +1,5 @@
-import type { MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { frames } from '../internal/context.js';
 
 /** One operation between a channel end on one thread and its channel on another: an op code and its operands. */
 export type Op = readonly [number, ...unknown[]];
@@ -104,4 +105,12 @@ export class Link {
     this.#open = false;
     this.port.close();
   }
+}
+
+/**
+ * A port pair made outside any task's async context: the home side's message
+ * handlers act for another thread, not for the task that passed the end.
+ */
+export function newPorts(): MessageChannel {
+  return frames.exit(() => new MessageChannel());
 }

@@ -22,8 +22,7 @@ import { scheduler } from '../runtime/scheduler.js';
 import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../sync/oneshot.js';
 import { RecvError } from '../sync/errors.js';
 import { checkCloneable } from '../internal/clone-check.js';
-import { Link } from './remote-link.js';
-import { newPorts } from './remote-mpsc.js';
+import { Link, newPorts } from './remote-link.js';
 
 const V = 1;
 const D = 2;

@@ -280,6 +280,18 @@ describe('mpsc and oneshot ends passed to worker threads', () => {
     });
   });
 
+  test('a receiver holding a value that cannot be cloned is refused, and keeps its values', async () => {
+    await rt.run(async () => {
+      const [tx, rx] = mpsc.channel<unknown>(2);
+      tx.trySend(1);
+      tx.trySend(() => 2);
+      assert.throws(() => spawnWorker(ch.consume, rx as mpsc.Receiver<number>, 0), TypeError);
+      assert.equal(rx.isClosed, false);
+      assert.equal(await rx.recv(), 1);
+      assert.equal(typeof (await rx.recv()), 'function');
+    });
+  });
+
   test('a value that cannot be cloned is refused by the send that tried it, and takes no capacity', async () => {
     await rt.run(async () => {
       const [tx, rx] = mpsc.channel<unknown>(2);
