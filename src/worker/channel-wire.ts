@@ -36,9 +36,15 @@ const MAX_DEPTH = 8;
 
 type Wire = MpscWire | OneshotWire;
 
-/** An end that arrived from another thread, closed when its call settles. */
+/** An end that arrived from another thread, dropped when its call settles. */
 export interface Closable {
   close(): void;
+}
+
+/** Drops an end whose call settled: closes it; a receiver also lets go of what it holds. */
+export function dropEnd(end: Closable): void {
+  if (end instanceof RemoteReceiver) end.drop();
+  else end.close();
 }
 
 function isEnd(value: object): boolean {

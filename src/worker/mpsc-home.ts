@@ -187,9 +187,9 @@ class ReceiverHome<T> implements ChanSink<T> {
     this.link.post([V, value]);
   }
 
+  /** Nothing more will come. The far side closes the link once it has taken (and reported) what it holds. */
   end(): void {
     this.link.post([E]);
-    this.link.close();
   }
 }
 

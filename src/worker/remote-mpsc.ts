@@ -331,12 +331,15 @@ export class RemoteReceiver<T> extends Receiver<T> {
   readonly #waiters = new WaitQueue<Parked<any>>();
   #done = false;
   #closed = false;
+  /** Its call has settled: values still arriving are let go at once. */
+  #dropped = false;
   /** Values taken and not yet reported to the home. */
   #taken = 0;
   readonly #report = (): void => {
     const n = this.#taken;
     this.#taken = 0;
     if (n > 0) this.#link.post([K, n]);
+    this.#finishLink();
   };
 
   constructor(wire: MpscWire) {
@@ -346,10 +349,14 @@ export class RemoteReceiver<T> extends Receiver<T> {
       wire.port,
       {
         onOp: (op) => {
-          if (op[0] === V) this.#buffer.push(op[1] as T);
-          else this.#done = true;
+          if (op[0] !== V) this.#done = true;
+          else if (this.#dropped) this.#took(1);
+          else this.#buffer.push(op[1] as T);
         },
-        onBatch: () => this.#serve(),
+        onBatch: () => {
+          this.#serve();
+          this.#finishLink();
+        },
         onClose: () => {
           this.#done = true;
           this.#serve();
@@ -358,6 +365,28 @@ export class RemoteReceiver<T> extends Receiver<T> {
       false,
       ARITY,
     );
+  }
+
+  /**
+   * Closes the link once nothing more can pass: the channel ended (or the
+   * call that held this end settled) and every value taken has been reported,
+   * so the home has given back every slot.
+   */
+  #finishLink(): void {
+    if (this.#taken === 0 && (this.#dropped || (this.#done && this.#buffer.length === 0))) this.#link.close();
+  }
+
+  /**
+   * Its call settled: closes it, and lets go of the values it still holds
+   * (their slots are given back), and of those still on their way.
+   */
+  drop(): void {
+    this.close();
+    this.#dropped = true;
+    this.#took(this.#buffer.length);
+    this.#buffer.clear();
+    this.#serve();
+    this.#finishLink();
   }
 
   /** Frees the slots of values taken, in one message per microtask turn. */

@@ -22,7 +22,7 @@ import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
 import { encodeThrown, plainThrown, type EncodedThrown } from './error-codec.js';
 import { readArgs } from './args-codec.js';
-import { reviveArgs, type Closable } from './channel-wire.js';
+import { dropEnd, reviveArgs, type Closable } from './channel-wire.js';
 // The job outcome codes the main thread reads back: one definition for both sides.
 import { OK, FAILED, CANCELLED } from './remote-job.js';
 import { takeTransfer, transfer } from './transfer.js';
@@ -172,7 +172,7 @@ function release(j: number): void {
   const ends = owned.get(j);
   if (ends === undefined) return;
   owned.delete(j);
-  for (const end of ends) end.close();
+  for (const end of ends) dropEnd(end);
 }
 const runningGen = new Int32Array(data.mode === 'pool' ? JOB_CAP : 1);
 let onDone: (j: number) => void = () => {};
