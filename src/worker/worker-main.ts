@@ -282,6 +282,21 @@ function start(
   );
 }
 
+/**
+ * A message from the calling thread: `t` 'job' (a call sent by message: a
+ * pinned or blocking call; `ch` when channel ends came with it) or 'abort'.
+ * Pool mode names the task by index, blocking mode by module URL and name.
+ */
+interface JobMessage {
+  t: string;
+  j: number;
+  gen: number;
+  kind: number;
+  args: unknown[];
+  ch: boolean;
+  reason: unknown;
+}
+
 function onAbort(message: { j: number; gen: number; reason: unknown }): void {
   const task = running.get(message.j);
   if (task === undefined) {
@@ -393,32 +408,20 @@ function poolMode(): void {
     return start(j, gen, url, name, kind, args, flag, fns[taskIndex], (fn) => (fns[taskIndex] = fn));
   };
 
-  port.on(
-    'message',
-    (message: {
-      t: string;
-      j: number;
-      gen: number;
-      task: number;
-      kind: number;
-      args: unknown[];
-      ch: boolean;
-      reason: unknown;
-    }) => {
-      if (message.t === 'abort') {
-        onAbort(message);
-        return;
-      }
-      if (message.ch) adopt(message.j, message.args);
-      // A pinned job, sent to this worker by message (transferred arguments).
-      Atomics.add(i32, activeWord, 1);
-      const [url, name] = (names[message.task] ??= mem.readName(message.task));
-      const flag = mem.j(message.j, J_ABORT);
-      void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
-        fns[message.task] = fn;
-      });
-    },
-  );
+  port.on('message', (message: JobMessage & { task: number }) => {
+    if (message.t === 'abort') {
+      onAbort(message);
+      return;
+    }
+    if (message.ch) adopt(message.j, message.args);
+    // A pinned job, sent to this worker by message (transferred arguments).
+    Atomics.add(i32, activeWord, 1);
+    const [url, name] = (names[message.task] ??= mem.readName(message.task));
+    const flag = mem.j(message.j, J_ABORT);
+    void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
+      fns[message.task] = fn;
+    });
+  });
 
   const loop = async (): Promise<void> => {
     for (;;) {
@@ -481,27 +484,14 @@ function poolMode(): void {
 
 function blockingMode(): void {
   useAbortFlags(data.flags);
-  port.on(
-    'message',
-    (message: {
-      t: string;
-      j: number;
-      gen: number;
-      url: string;
-      name: string;
-      kind: number;
-      args: unknown[];
-      ch: boolean;
-      reason: unknown;
-    }) => {
-      if (message.t === 'abort') {
-        onAbort(message);
-        return;
-      }
-      if (message.ch) adopt(message.j, message.args);
-      void start(message.j, message.gen, message.url, message.name, message.kind, message.args, 0, undefined, () => {});
-    },
-  );
+  port.on('message', (message: JobMessage & { url: string; name: string }) => {
+    if (message.t === 'abort') {
+      onAbort(message);
+      return;
+    }
+    if (message.ch) adopt(message.j, message.args);
+    void start(message.j, message.gen, message.url, message.name, message.kind, message.args, 0, undefined, () => {});
+  });
   port.postMessage({ t: 'ready' });
 }
 
