@@ -58,9 +58,17 @@ test('tasks queued for a worker that is terminated run on the other worker and t
       const busy = outcomes([spawnWorker(tasks.spin, 1500), spawnWorker(tasks.spin, 1500)]);
       await sleepReal(50);
       const queued = Array.from({ length: 20 }, (_, i) => spawnWorker(tasks.add, i, 1));
-      await sleepReal(10);
-      assert.ok(workerMetrics(rt).workers[0]!.queueDepth > 0, 'worker 0 has queued tasks');
-      void existingHub(rt)!.workerPool!.threadAt(0)!.terminate();
+      // Both workers are busy spinning: the calls wait in their queues. Kill one that holds some.
+      let victim = -1;
+      await eventually(
+        () => {
+          victim = workerMetrics(rt).workers.findIndex((w) => w.queueDepth > 0);
+          return victim >= 0;
+        },
+        5000,
+        'a worker with queued tasks',
+      );
+      void existingHub(rt)!.workerPool!.threadAt(victim)!.terminate();
       const { values } = await outcomes(queued);
       assert.deepEqual(
         values,
