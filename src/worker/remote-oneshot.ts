@@ -31,6 +31,9 @@ const X = 4;
 /** Operands of each op code. */
 const ARITY = [0, 1, 1, 0, 0];
 
+const closedSite = { kind: 'oneshot.Sender.closed' } as const;
+const recvSite = { kind: 'oneshot.Receiver.recv' } as const;
+
 const OPEN = 0;
 const SENT = 1;
 const RX_CLOSED = 2;
@@ -131,7 +134,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
       return RESOLVED;
     }
     const w = new Parked<void>();
-    const promise = w.park(signal, { kind: 'oneshot.Sender.closed' });
+    const promise = w.park(signal, closedSite);
     if (!w.settled) this.#closedWaiters.push(w);
     return promise;
   }
@@ -233,7 +236,7 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
     }
     if (this.#failure !== undefined) return Promise.reject(new RecvError(this.#failure));
     const w = new Parked<T>();
-    const promise = w.park(signal, { kind: 'oneshot.Receiver.recv' });
+    const promise = w.park(signal, recvSite);
     if (!w.settled) this.#waiters.push(w);
     return promise;
   }

@@ -2,7 +2,7 @@ import '../helpers/guard.js';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { JoinError, Runtime, sleep, spawn } from 'weft';
+import { JoinError, Runtime, sleep, spawn, type JoinHandle } from 'weft';
 import { mpsc } from 'weft/sync';
 import { spawnWorker } from 'weft/worker';
 import * as ch from '../fixtures/worker-channels.js';
@@ -14,6 +14,18 @@ after(async () => {
   await rt.shutdown();
   await noThreadsLeft();
 });
+
+/** Aborts each producer that has an `abortAfterMs` that many ms from now; the promises settle once they did. */
+function abortLater(
+  producers: readonly { abortAfterMs: number | undefined }[],
+  handles: readonly JoinHandle<unknown>[],
+): Promise<void>[] {
+  const aborts: Promise<void>[] = [];
+  producers.forEach((p, k) => {
+    if (p.abortAfterMs !== undefined) aborts.push(sleep(p.abortAfterMs).then(() => handles[k]!.abort()));
+  });
+  return aborts;
+}
 
 /**
  * Producers on worker threads and on this thread share one bounded channel;
@@ -51,10 +63,7 @@ test('remote and local producers under random aborts: per-producer order, nothin
             for (let i = 0; i < localCount; i++) await ltx.send(`local:${i}`);
             ltx.close();
           });
-          const aborts: Promise<void>[] = [];
-          producers.forEach((p, k) => {
-            if (p.abortAfterMs !== undefined) aborts.push(sleep(p.abortAfterMs).then(() => handles[k]!.abort()));
-          });
+          const aborts = abortLater(producers, handles);
           const probe = tx.clone();
           tx.close();
           const last = new Map<string, number>();
@@ -124,10 +133,7 @@ test('a moved receiver under random aborts of the senders: per-producer order, n
               }
             });
           });
-          const aborts: Promise<void>[] = [];
-          producers.forEach((p, k) => {
-            if (p.abortAfterMs !== undefined) aborts.push(sleep(p.abortAfterMs).then(() => tasks[k]!.abort()));
-          });
+          const aborts = abortLater(producers, tasks);
           const probe = tx.clone();
           tx.close();
           const outcomes = await Promise.allSettled(tasks);

@@ -150,6 +150,8 @@ export class Chan<T> {
   #free: number;
   /** `[FREE, STATE]` in shared memory, once an end of this channel crossed to another thread. */
   shared: Int32Array | undefined = undefined;
+  /** The free count lives in `shared` (a bounded channel that crossed threads), not in `#free`. */
+  #atomicFree = false;
   /** Set when the receiver moved to another thread. */
   sink: ChanSink<T> | undefined = undefined;
   /** A batched wake-up of parked `recvMany` calls is scheduled. */
@@ -177,17 +179,12 @@ export class Chan<T> {
 
   /** Capacity free for a new send or reserve. */
   get available(): number {
-    return this.#sharedFree() ? Atomics.load(this.shared!, FREE) : this.#free;
-  }
-
-  /** True when the free count is in shared memory (a bounded channel whose sender crossed threads). */
-  #sharedFree(): boolean {
-    return this.shared !== undefined && this.max !== Infinity;
+    return this.#atomicFree ? Atomics.load(this.shared!, FREE) : this.#free;
   }
 
   /** Takes one free slot if there is one. The caller checked that no sender waits. */
   tryAcquire(): boolean {
-    if (!this.#sharedFree()) {
+    if (!this.#atomicFree) {
       if (this.#free <= 0) return false;
       this.#free--;
       return true;
@@ -208,6 +205,7 @@ export class Chan<T> {
       const shared = new Int32Array(new SharedArrayBuffer(8));
       shared[FREE] = this.max === Infinity ? 0 : this.#free;
       this.shared = shared;
+      this.#atomicFree = this.max !== Infinity;
       this.#publishState();
     }
     return this.shared;
@@ -237,7 +235,7 @@ export class Chan<T> {
       }
     }
     if (n === 0) return;
-    if (this.#sharedFree()) Atomics.add(this.shared!, FREE, n);
+    if (this.#atomicFree) Atomics.add(this.shared!, FREE, n);
     else this.#free += n;
   }
 
