@@ -223,6 +223,15 @@ export class Chan<T> {
    * slots re-entrantly, and this sender must resolve first.
    */
   release(n: number): void {
+    // Usually nobody waits: skip the grant loop (this runs on every receive).
+    if (this.sendWaiters.head !== undefined) n = this.#grant(n);
+    if (n <= 0) return;
+    if (this.#atomicFree) Atomics.add(this.shared!, FREE, n);
+    else this.#free += n;
+  }
+
+  /** Hands up to `n` freed slots to waiting senders, oldest first; returns how many are left. */
+  #grant(n: number): number {
     for (; n > 0; n--) {
       const w = this.sendWaiters.shift();
       if (w === undefined) break;
@@ -234,9 +243,7 @@ export class Chan<T> {
         this.deliver(w.value as T);
       }
     }
-    if (n === 0) return;
-    if (this.#atomicFree) Atomics.add(this.shared!, FREE, n);
-    else this.#free += n;
+    return n;
   }
 
   /**
