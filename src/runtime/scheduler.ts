@@ -89,11 +89,9 @@ class Scheduler {
    */
   budget(): boolean {
     this.activity++;
-    // Once spent, it stays spent until a hop's macrotask runs: every ready
-    // operation until then completes through a hop too, so operations issued
-    // in one step still complete in the order they were issued.
-    if (this.#spent >= BUDGET) return false;
-    return ++this.#spent < BUDGET;
+    if (++this.#spent < BUDGET) return true;
+    this.#spent = 0;
+    return false;
   }
 
   /**
