@@ -1,4 +1,4 @@
-import { integer } from '../internal/validate.js';
+import { integer } from '../core/validate.js';
 
 function check(n: number, max: number, fn: string, what: string): void {
   if (!Number.isInteger(n) || n < 0 || n > max) {

@@ -1,13 +1,13 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { signalOf, duration, integer } from '../internal/validate.js';
-import { RESOLVED } from '../internal/promise.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { signalOf, duration, integer } from '../core/validate.js';
+import { RESOLVED } from '../core/promise.js';
+import { scheduler } from '../core/scheduler.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import { timeout } from '../time/timeout.js';
 import { TimeoutError } from '../time/errors.js';
-import type { Clock } from '../time/clock.js';
-import { hasReadWithin, kReadWithin, type AsyncRead, type AsyncWrite } from '../net/io.js';
-import { ReadTimeoutError, UnexpectedEofError } from '../net/errors.js';
+import type { Clock } from '../core/clock.js';
+import { hasReadWithin, kReadWithin, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import { ReadTimeoutError, UnexpectedEofError } from '../io/errors.js';
 import { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
 

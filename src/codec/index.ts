@@ -10,5 +10,5 @@ export { LinesCodec, type LinesCodecOptions } from './lines-codec.js';
 export { LengthDelimitedCodec, type LengthDelimitedCodecOptions } from './length-delimited-codec.js';
 export { BytesCodec } from './bytes-codec.js';
 export { Framed, type FramedIo, type FramedOptions } from './framed.js';
-export { FrameTooLargeError } from './errors.js';
-export { UnexpectedEofError, ReadTimeoutError } from '../net/errors.js';
+export { FrameTooLargeError } from '../io/errors.js';
+export { UnexpectedEofError, ReadTimeoutError } from '../io/errors.js';

@@ -1,7 +1,7 @@
 import type { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
-import { FrameTooLargeError } from './errors.js';
-import { UnexpectedEofError } from '../net/errors.js';
+import { FrameTooLargeError } from '../io/errors.js';
+import { UnexpectedEofError } from '../io/errors.js';
 
 /** Options of `LengthDelimitedCodec`. */
 export interface LengthDelimitedCodecOptions {

@@ -1,7 +1,7 @@
-import { integer } from '../internal/validate.js';
+import { integer } from '../core/validate.js';
 import type { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
-import { FrameTooLargeError } from './errors.js';
+import { FrameTooLargeError } from '../io/errors.js';
 
 const NL = 10;
 const CR = 13;

@@ -1,6 +1,6 @@
-import { signalOf, integer } from '../internal/validate.js';
-import { FrameTooLargeError } from '../codec/errors.js';
-import { bytesArg, type AsyncRead } from './io.js';
+import { signalOf, integer } from '../core/validate.js';
+import { FrameTooLargeError } from '../io/errors.js';
+import { bytesArg, type AsyncRead } from '../io/traits.js';
 
 /** Options of a `BufReader`. */
 export interface BufReaderOptions {

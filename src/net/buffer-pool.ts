@@ -1,4 +1,4 @@
-import { integer } from '../internal/validate.js';
+import { integer } from '../core/validate.js';
 
 /** Options of a `BufferPool`. */
 export interface BufferPoolOptions {

@@ -1,6 +1,6 @@
 import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
-import { Parked, type WaitSite } from '../internal/wait-queue.js';
-import { IoError } from './errors.js';
+import { Parked, type WaitSite } from '../core/wait-queue.js';
+import { IoError } from '../io/errors.js';
 
 /** One pending connect: settles on 'connect' or 'error'; an abort destroys the half-open socket. */
 class ConnectWait<T> extends Parked<T> {

@@ -1,8 +1,8 @@
-import { signalOf } from '../internal/validate.js';
-import { silence } from '../internal/promise.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from './io.js';
+import { signalOf } from '../core/validate.js';
+import { silence } from '../core/promise.js';
+import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from '../io/traits.js';
 import type { SocketIo } from './socket-io.js';
-import { SocketClosedError } from './errors.js';
+import { SocketClosedError } from '../io/errors.js';
 
 /** @internal What a half tells when it is closed. */
 export interface HalfOwner {

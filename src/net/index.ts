@@ -13,7 +13,7 @@ export { ReadHalf, WriteHalf } from './halves.js';
 export { UdpSocket, type Datagram, type UdpBindOptions } from './udp-socket.js';
 export { BufReader, type BufReaderOptions } from './buf-reader.js';
 export { BufferPool, type BufferPoolOptions } from './buffer-pool.js';
-export type { AsyncRead, AsyncWrite } from './io.js';
+export type { AsyncRead, AsyncWrite } from '../io/traits.js';
 export type { AddrInput, SocketAddr } from './addr.js';
 export type { StreamOptions, TcpStreamOptions } from './options.js';
 export type { ListenOptions } from './listener-core.js';
@@ -23,5 +23,5 @@ export {
   WriteAfterShutdownError,
   SocketClosedError,
   ReadTimeoutError,
-  AddrParseError,
-} from './errors.js';
+} from '../io/errors.js';
+export { AddrParseError } from './errors.js';

@@ -1,10 +1,10 @@
 import type { Server, Socket } from 'node:net';
-import { Parked, WaitQueue, type WaitSite } from '../internal/wait-queue.js';
-import { noop } from '../internal/promise.js';
-import { scheduler } from '../runtime/scheduler.js';
-import { RingBuffer } from '../internal/ring-buffer.js';
-import { integer } from '../internal/validate.js';
-import { IoError, SocketClosedError } from './errors.js';
+import { Parked, WaitQueue, type WaitSite } from '../core/wait-queue.js';
+import { noop } from '../core/promise.js';
+import { scheduler } from '../core/scheduler.js';
+import { RingBuffer } from '../core/ring-buffer.js';
+import { integer } from '../core/validate.js';
+import { IoError, SocketClosedError } from '../io/errors.js';
 
 /** How many connections the kernel accepted that may wait for `accept()` before new ones are closed. */
 export const DEFAULT_MAX_PENDING = 1024;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import { signalOf } from '../internal/validate.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from './io.js';
+import { signalOf } from '../core/validate.js';
+import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from '../io/traits.js';
 import { SocketIo, type IoOptions } from './socket-io.js';
 import { ReadHalf, WriteHalf, type HalfOwner } from './halves.js';
 

@@ -1,4 +1,4 @@
-import { duration, integer } from '../internal/validate.js';
+import { duration, integer } from '../core/validate.js';
 import type { IoOptions } from './socket-io.js';
 
 /** Options of a stream (given to `connect`, or to `bind` for the streams a listener accepts). */

@@ -1,4 +1,4 @@
-import { RingBuffer } from '../internal/ring-buffer.js';
+import { RingBuffer } from '../core/ring-buffer.js';
 
 /** Received chunks not read yet, with their total size. */
 export class ChunkQueue {

@@ -1,12 +1,18 @@
 import type { Socket } from 'node:net';
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { RESOLVED } from '../internal/promise.js';
-import type { TimerEntry } from '../internal/timer-heap.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { RESOLVED } from '../core/promise.js';
+import type { TimerEntry } from '../core/timer-heap.js';
+import { scheduler } from '../core/scheduler.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock } from '../core/clock.js';
 import { ChunkQueue } from './ring.js';
-import { IoError, ReadTimeoutError, SocketClosedError, UnexpectedEofError, WriteAfterShutdownError } from './errors.js';
+import {
+  IoError,
+  ReadTimeoutError,
+  SocketClosedError,
+  UnexpectedEofError,
+  WriteAfterShutdownError,
+} from '../io/errors.js';
 
 const readSite = { kind: 'net.read' } as const;
 const writeSite = { kind: 'net.write' } as const;

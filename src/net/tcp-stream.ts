@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { signalOf } from '../internal/validate.js';
+import { signalOf } from '../core/validate.js';
 import { NetStream } from './net-stream.js';
 import { parseAddr, socketAddr, type AddrInput, type SocketAddr } from './addr.js';
 import { ioOptions, noDelayOption, type TcpStreamOptions } from './options.js';

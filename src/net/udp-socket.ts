@@ -1,13 +1,13 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { signalOf, integer } from '../internal/validate.js';
-import { RESOLVED } from '../internal/promise.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { signalOf, integer } from '../core/validate.js';
+import { RESOLVED } from '../core/promise.js';
+import { scheduler } from '../core/scheduler.js';
 import { parseAddr, socketAddr, type AddrInput, type SocketAddr } from './addr.js';
-import { bytesArg } from './io.js';
-import { RingBuffer } from '../internal/ring-buffer.js';
-import { IoError, SocketClosedError } from './errors.js';
+import { bytesArg } from '../io/traits.js';
+import { RingBuffer } from '../core/ring-buffer.js';
+import { IoError, SocketClosedError } from '../io/errors.js';
 
 const recvSite = { kind: 'UdpSocket.recv' } as const;
 const sendSite = { kind: 'UdpSocket.send' } as const;

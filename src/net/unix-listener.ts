@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { signalOf } from '../internal/validate.js';
+import { signalOf } from '../core/validate.js';
 import { unixPath } from './addr.js';
 import { ioOptions, type StreamOptions } from './options.js';
 import { ListenerCore, listening, listenSettings, acceptLoop, type ListenOptions } from './listener-core.js';

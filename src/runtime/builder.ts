@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { integer, duration } from '../internal/validate.js';
+import { integer, duration } from '../core/validate.js';
 import type { JoinError } from '../task/errors.js';
-import { Runtime } from './runtime.js';
+import type { Runtime } from './runtime.js';
 
 /** What the runtime does with a task that failed while nobody awaited its handle. */
 export type TaskErrorPolicy = 'warn' | 'ignore' | 'shutdown' | ((error: JoinError) => void);
@@ -58,6 +58,12 @@ export interface Builder {
 
 export class RuntimeBuilder implements Builder {
   #options = defaultOptions();
+  /** Makes the runtime (passed in by `Runtime.builder()`, so this module needs no value import of runtime.ts). */
+  readonly #make: (options: RuntimeOptions) => Runtime;
+
+  constructor(make: (options: RuntimeOptions) => Runtime) {
+    this.#make = make;
+  }
 
   currentThread(): Builder {
     this.#options.flavor = 'current-thread';
@@ -112,6 +118,6 @@ export class RuntimeBuilder implements Builder {
   }
 
   build(): Runtime {
-    return new Runtime({ ...this.#options });
+    return this.#make({ ...this.#options });
   }
 }

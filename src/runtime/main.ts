@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { func, duration } from '../internal/validate.js';
+import { func, duration } from '../core/validate.js';
 import { CancelledError, formatCauseChain } from '../task/errors.js';
 import type { Task, TaskContext } from '../task/task.js';
 import { Runtime } from './runtime.js';

@@ -1,21 +1,16 @@
-import { frames, currentTaskRecord, enableFrames } from '../internal/context.js';
-import { func, duration } from '../internal/validate.js';
-import { scheduler } from './scheduler.js';
-import { RESOLVED } from '../internal/promise.js';
-import { Clock } from '../time/clock.js';
+import { frames, enableFrames } from '../core/context.js';
+import { func, duration } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
+import { RESOLVED } from '../core/promise.js';
+import { Clock } from '../core/clock.js';
 import { Task, Outcome, TaskState, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
 import { JoinHandle } from '../task/join-handle.js';
+import { currentHost, setDefaultHost, spawnName, type SpawnOptions, type TaskHost } from '../task/host.js';
 import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
 import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
 import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
 
 let nextTaskId = 1;
-
-/** Spawn options. */
-export interface SpawnOptions {
-  /** Shown in errors, warnings and (later) introspection. */
-  name?: string;
-}
 
 /**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
@@ -34,7 +29,7 @@ export interface SpawnOptions {
  * await rt.shutdown();
  * ```
  */
-export class Runtime implements AsyncDisposable {
+export class Runtime implements AsyncDisposable, TaskHost {
   readonly clock = new Clock();
   readonly options: Readonly<RuntimeOptions>;
   /** Alive tasks: an intrusive list through Task.rtPrev/rtNext (cheaper per spawn than a Set). */
@@ -51,7 +46,7 @@ export class Runtime implements AsyncDisposable {
 
   /** A builder for a runtime with non-default options. */
   static builder(): Builder {
-    return new RuntimeBuilder();
+    return new RuntimeBuilder((options) => new Runtime(options));
   }
 
   constructor(options?: RuntimeOptions) {
@@ -276,16 +271,6 @@ export class Runtime implements AsyncDisposable {
   }
 }
 
-function spawnName(options: SpawnOptions | undefined): string | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`spawn: options must be an object, got ${options === null ? 'null' : typeof options}`);
-  }
-  const name = options.name;
-  if (name !== undefined && typeof name !== 'string') throw new TypeError('spawn: options.name must be a string');
-  return name;
-}
-
 /** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
 function startTask(task: Task): void {
   frames.enterWith(task);
@@ -294,11 +279,13 @@ function startTask(task: Task): void {
   else task.run();
 }
 
-let defaultRuntime: Runtime | undefined;
+// The task layer makes the default runtime through this (it cannot import this module).
+setDefaultHost(() => new Runtime());
 
 /** The runtime of the calling task, or the default runtime (created on first use). */
 export function currentRuntime(): Runtime {
-  return currentTaskRecord()?.runtime ?? (defaultRuntime ??= new Runtime());
+  // Every TaskHost is a Runtime: nothing else creates tasks.
+  return currentHost() as Runtime;
 }
 
-export { spawnName };
+export { spawnName, type SpawnOptions };

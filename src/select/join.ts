@@ -1,5 +1,5 @@
-import { CancelHook } from '../internal/cancel-hook.js';
-import { func } from '../internal/validate.js';
+import { CancelHook } from '../core/cancel-hook.js';
+import { func } from '../core/validate.js';
 import { CancelledError } from '../task/errors.js';
 
 type Work = (signal: AbortSignal) => unknown;

@@ -1,9 +1,9 @@
-import { Parked } from '../internal/wait-queue.js';
-import { kSelect, isSelectable } from '../internal/selectable.js';
-import { signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
-import { silence } from '../internal/promise.js';
-import { CancellationToken } from '../sync/cancellation-token.js';
+import { Parked } from '../core/wait-queue.js';
+import { kSelect, isSelectable } from '../core/selectable.js';
+import { signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
+import { silence } from '../core/promise.js';
+import { CancellationToken } from '../task/cancellation-token.js';
 import { CancelledError } from '../task/errors.js';
 
 /**

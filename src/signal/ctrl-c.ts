@@ -1,5 +1,5 @@
-import { Parked } from '../internal/wait-queue.js';
-import { signalOf } from '../internal/validate.js';
+import { Parked } from '../core/wait-queue.js';
+import { signalOf } from '../core/validate.js';
 import { subscribe, unsubscribe, hold, release, type SignalSubscriber } from './hub.js';
 
 const site = { kind: 'ctrlC' } as const;

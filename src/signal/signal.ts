@@ -1,6 +1,6 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 import { subscribe, unsubscribe, signalName, hold, release, type SignalSubscriber } from './hub.js';
 
 const site = { kind: 'SignalStream.recv' } as const;

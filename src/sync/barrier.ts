@@ -1,6 +1,6 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { integer, signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { integer, signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 
 /**
  * What `Barrier.wait()` resolves with: exactly one waiter per generation is

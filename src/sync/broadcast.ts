@@ -1,8 +1,8 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { kSelect, type Selectable } from '../internal/selectable.js';
-import { RESOLVED } from '../internal/promise.js';
-import { signalOf, integer } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { kSelect, type Selectable } from '../core/selectable.js';
+import { RESOLVED } from '../core/promise.js';
+import { signalOf, integer } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 import { ClosedError, LaggedError, SendError } from './errors.js';
 
 const recvSite = { kind: 'broadcast.Receiver.recv' } as const;

@@ -3,7 +3,7 @@
  * @module
  */
 export * from './errors.js';
-export { CancellationToken } from './cancellation-token.js';
+export { CancellationToken } from '../task/cancellation-token.js';
 export { Mutex, type MutexGuard } from './mutex.js';
 export { RwLock, type ReadGuard, type WriteGuard } from './rwlock.js';
 export { Semaphore, type SemaphorePermit } from './semaphore.js';

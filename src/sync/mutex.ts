@@ -1,5 +1,5 @@
 import { Permits } from './semaphore.js';
-import { func, signalOf } from '../internal/validate.js';
+import { func, signalOf } from '../core/validate.js';
 
 /**
  * Exclusive access to a `Mutex`'s value; give it back with `release()` or

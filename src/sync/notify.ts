@@ -1,7 +1,7 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { RESOLVED } from '../internal/promise.js';
-import { signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { RESOLVED } from '../core/promise.js';
+import { signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 
 const enum Chosen {
   No = 0,

@@ -1,6 +1,6 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { func, signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { func, signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 
 /** A `getOrInit` call waiting for the value; it carries its own initializer in case the running one fails. */
 class InitWait<T> extends Parked<T> {

@@ -1,11 +1,11 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { kSelect, type Selectable } from '../internal/selectable.js';
-import { RESOLVED } from '../internal/promise.js';
-import { signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { kSelect, type Selectable } from '../core/selectable.js';
+import { RESOLVED } from '../core/promise.js';
+import { signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 import { RecvError } from './errors.js';
-import { kMove } from '../internal/move.js';
-import { checkCloneable } from '../internal/clone-check.js';
+import { kMove } from '../core/move.js';
+import { checkCloneable } from '../core/clone-check.js';
 
 const recvSite = { kind: 'oneshot.Receiver.recv' } as const;
 const closedSite = { kind: 'oneshot.Sender.closed' } as const;

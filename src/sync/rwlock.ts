@@ -1,5 +1,5 @@
 import { Permits, Semaphore } from './semaphore.js';
-import { integer, signalOf } from '../internal/validate.js';
+import { integer, signalOf } from '../core/validate.js';
 
 /**
  * Shared access to an `RwLock`'s value; give it back with `release()` or

@@ -1,8 +1,8 @@
-import { Parked, WaitQueue, type WaitSite } from '../internal/wait-queue.js';
-import { scheduler } from '../runtime/scheduler.js';
-import { func, integer, signalOf } from '../internal/validate.js';
+import { Parked, WaitQueue, type WaitSite } from '../core/wait-queue.js';
+import { scheduler } from '../core/scheduler.js';
+import { func, integer, signalOf } from '../core/validate.js';
 import { ClosedError } from './errors.js';
-import { RESOLVED } from '../internal/promise.js';
+import { RESOLVED } from '../core/promise.js';
 
 /** The largest permit count a semaphore holds or an acquire asks for: 2^31 - 1. */
 const MAX_PERMITS = 0x7fffffff;

@@ -1,7 +1,7 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { RESOLVED } from '../internal/promise.js';
-import { signalOf, func } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { RESOLVED } from '../core/promise.js';
+import { signalOf, func } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 import { RecvError, SendError } from './errors.js';
 
 const changedSite = { kind: 'watch.Receiver.changed' } as const;

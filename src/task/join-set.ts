@@ -1,6 +1,6 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { signalOf, func } from '../internal/validate.js';
-import { currentRuntime, spawnName, type SpawnOptions } from '../runtime/runtime.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { signalOf, func } from '../core/validate.js';
+import { currentHost, spawnName, type SpawnOptions } from './host.js';
 import { Outcome, type Task, type TaskBody, type TaskOwner } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
@@ -46,7 +46,7 @@ export class JoinSet<T> implements AsyncDisposable, TaskOwner {
   /** Spawns a task into the set on the current runtime. */
   spawn(fn: TaskBody<T>, options?: SpawnOptions): JoinHandle<T> {
     func(fn, 'JoinSet.spawn', 'the task body');
-    const task = currentRuntime().spawnTask(fn, spawnName(options), this);
+    const task = currentHost().spawnTask(fn, spawnName(options), this);
     this.#tasks.add(task);
     this.#running++;
     return task.handle as JoinHandle<T>;

@@ -1,8 +1,8 @@
-import { currentFrame } from '../internal/context.js';
-import { CancelHook } from '../internal/cancel-hook.js';
-import { signalOf, func } from '../internal/validate.js';
-import { currentRuntime, spawnName, type SpawnOptions } from '../runtime/runtime.js';
-import { CancellationToken } from '../sync/cancellation-token.js';
+import { currentFrame } from '../core/context.js';
+import { CancelHook } from '../core/cancel-hook.js';
+import { signalOf, func } from '../core/validate.js';
+import { currentHost, spawnName, type SpawnOptions } from './host.js';
+import { CancellationToken } from './cancellation-token.js';
 import { CancelledError } from './errors.js';
 import { Outcome, type Task, type TaskBody, type TaskOwner } from './task.js';
 import type { JoinHandle } from './join-handle.js';
@@ -34,7 +34,7 @@ class ScopeGroup implements Scope, TaskOwner {
   }
 
   start(fn: TaskBody<unknown>, name: string | undefined): Task {
-    const task = currentRuntime().spawnTask(fn, name, this);
+    const task = currentHost().spawnTask(fn, name, this);
     if (this.#ended) {
       // Nothing spawned through a scope may outlive it: cancelled before it starts.
       task.abort(new CancelledError('the scope has ended'));

@@ -1,8 +1,8 @@
-import { currentRuntime, type SpawnOptions } from '../runtime/runtime.js';
-import { currentTaskRecord } from '../internal/context.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { currentHost, spawnName, type SpawnOptions } from './host.js';
+import { func } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 import type { JoinHandle } from './join-handle.js';
-import type { TaskBody, TaskContext } from './task.js';
+import { runningTask, type TaskBody, type TaskContext } from './task.js';
 
 /**
  * Spawns a task on the runtime of the calling task (or the default runtime).
@@ -23,12 +23,13 @@ import type { TaskBody, TaskContext } from './task.js';
  * ```
  */
 export function spawn<T>(fn: TaskBody<T>, options?: SpawnOptions): JoinHandle<T> {
-  return currentRuntime().spawn(fn, options);
+  func(fn, 'spawn', 'the task body');
+  return currentHost().spawnTask(fn, spawnName(options)).handle as JoinHandle<T>;
 }
 
 /** The context of the task the calling code runs in, or undefined outside any task. */
 export function currentTask(): TaskContext | undefined {
-  return currentTaskRecord();
+  return runningTask();
 }
 
 /**

@@ -1,4 +1,4 @@
-import { frames, currentFrame, type Frame } from '../internal/context.js';
+import { frames, currentFrame, type Frame } from '../core/context.js';
 import { TaskLocalError } from './errors.js';
 
 /** The frame `TaskLocal.scope` enters: the same task, plus one more local value. */

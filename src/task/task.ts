@@ -1,9 +1,9 @@
-import { currentTaskRecord, type Frame } from '../internal/context.js';
-import { RESOLVED, newPromise } from '../internal/promise.js';
-import type { Parked } from '../internal/wait-queue.js';
-import { CancellationToken, onTokenCancel } from '../sync/cancellation-token.js';
+import { currentTaskRecord, type Frame } from '../core/context.js';
+import { RESOLVED, newPromise } from '../core/promise.js';
+import type { Parked } from '../core/wait-queue.js';
+import { CancellationToken, onTokenCancel } from './cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { TaskHost } from './host.js';
 import type { JoinHandle } from './join-handle.js';
 
 /** What a task body receives: its identity and its cancellation. */
@@ -48,7 +48,7 @@ export const enum Outcome {
 export class Task implements Frame, TaskContext {
   readonly id: number;
   readonly name: string | undefined;
-  readonly runtime: Runtime;
+  readonly runtime: TaskHost;
   body: TaskBody<unknown> | undefined;
   state = TaskState.Scheduled;
   outcome = Outcome.Pending;
@@ -68,7 +68,7 @@ export class Task implements Frame, TaskContext {
   /** What few tasks need; allocated on first need, so a plain task stays small. */
   #rare: RareFields | undefined = undefined;
 
-  constructor(runtime: Runtime, id: number, name: string | undefined, body: TaskBody<unknown> | undefined) {
+  constructor(runtime: TaskHost, id: number, name: string | undefined, body: TaskBody<unknown> | undefined) {
     this.runtime = runtime;
     this.id = id;
     this.name = name;
@@ -274,14 +274,23 @@ class RareFields {
   reject: ((reason: unknown) => void) | undefined = undefined;
 }
 
+/**
+ * The task the calling code runs in, if any (the core's `currentTaskRecord()`,
+ * typed as the task layer's record).
+ * @internal
+ */
+export function runningTask(): Task | undefined {
+  return currentTaskRecord() as Task | undefined;
+}
+
 // Shared by every task: a reaction job runs in the async-context frame it was
 // created in, which for these is the task's own, so they need no closure.
 function bodyReturned(value: unknown): unknown {
-  const task = currentTaskRecord()!;
+  const task = runningTask()!;
   task.finish(false, value);
   return task.outcome === Outcome.Ok ? value : undefined;
 }
 
 function bodyThrew(err: unknown): void {
-  currentTaskRecord()!.finish(true, err);
+  runningTask()!.finish(true, err);
 }

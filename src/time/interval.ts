@@ -1,9 +1,9 @@
-import { signalOf, duration, instant } from '../internal/validate.js';
+import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { scheduler } from '../core/scheduler.js';
 import { CancelledError } from '../task/errors.js';
 import { TimerWait } from './sleep.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 
 /** What an interval does after ticks were missed (the program was busy past a deadline by more than 5 ms). */
 export type MissedTickBehavior = 'burst' | 'delay' | 'skip';

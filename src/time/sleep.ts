@@ -1,10 +1,10 @@
-import { Parked } from '../internal/wait-queue.js';
-import type { TimerEntry } from '../internal/timer-heap.js';
-import { RESOLVED } from '../internal/promise.js';
-import { signalOf, duration, instant } from '../internal/validate.js';
+import { Parked } from '../core/wait-queue.js';
+import type { TimerEntry } from '../core/timer-heap.js';
+import { RESOLVED } from '../core/promise.js';
+import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import { scheduler } from '../runtime/scheduler.js';
-import type { Clock } from './clock.js';
+import { scheduler } from '../core/scheduler.js';
+import type { Clock } from '../core/clock.js';
 
 const site = { kind: 'sleep' } as const;
 

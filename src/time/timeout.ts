@@ -1,8 +1,8 @@
-import { Parked } from '../internal/wait-queue.js';
-import type { TimerEntry } from '../internal/timer-heap.js';
-import { duration } from '../internal/validate.js';
+import { Parked } from '../core/wait-queue.js';
+import type { TimerEntry } from '../core/timer-heap.js';
+import { duration } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { TimeoutError } from './errors.js';
 
 const site = { kind: 'timeout' } as const;

@@ -1,5 +1,4 @@
-import { currentTaskRecord } from '../internal/context.js';
-import type { Task } from '../task/task.js';
+import { runningTask, type Task } from '../task/task.js';
 
 /**
  * Abort flags in shared memory: on a worker or blocking thread, the calling
@@ -61,6 +60,6 @@ export function isAborted(task: Task): boolean {
  * ```
  */
 export function throwIfCancelled(): void {
-  const task = currentTaskRecord();
+  const task = runningTask();
   if (task !== undefined && isAborted(task)) throw task.cancelError();
 }

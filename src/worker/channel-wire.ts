@@ -11,8 +11,8 @@
  * it settles, those still open are closed, as Rust drops what a task owned.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { kMove } from '../internal/move.js';
-import { checkCloneable } from '../internal/clone-check.js';
+import { kMove } from '../core/move.js';
+import { checkCloneable } from '../core/clone-check.js';
 import { Sender } from '../sync/mpsc/bounded.js';
 import { UnboundedSender } from '../sync/mpsc/unbounded.js';
 import { Receiver } from '../sync/mpsc/receiver.js';

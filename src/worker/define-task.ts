@@ -1,4 +1,4 @@
-import { func } from '../internal/validate.js';
+import { func } from '../core/validate.js';
 import { TaskNotFoundError } from './errors.js';
 
 /** Any task function: what `defineTask` registers. */

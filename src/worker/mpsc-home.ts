@@ -4,7 +4,7 @@
  * and the op codes).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { checkCloneable } from '../internal/clone-check.js';
+import { checkCloneable } from '../core/clone-check.js';
 import { Chan, ClosedWait, ClosedWaits, SendWait, type ChanSink } from '../sync/mpsc/chan.js';
 import type { Permit } from '../sync/mpsc/bounded.js';
 import { Link, newPorts, type Op } from './remote-link.js';

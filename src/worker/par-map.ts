@@ -1,6 +1,6 @@
 import { currentRuntime } from '../runtime/runtime.js';
-import { CancelHook } from '../internal/cancel-hook.js';
-import { integer } from '../internal/validate.js';
+import { CancelHook } from '../core/cancel-hook.js';
+import { integer } from '../core/validate.js';
 import { RuntimeShutdownError, type JoinError } from '../task/errors.js';
 import type { JoinHandle } from '../task/join-handle.js';
 import { taskDefArg, type TaskDef } from './define-task.js';

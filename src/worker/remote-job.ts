@@ -1,5 +1,5 @@
 import { MessagePort, type TransferListItem } from 'node:worker_threads';
-import { Parked, type WaitSite } from '../internal/wait-queue.js';
+import { Parked, type WaitSite } from '../core/wait-queue.js';
 import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';

@@ -4,13 +4,13 @@
  * `mpsc-wire.ts` for the design and the op codes, `mpsc-home.ts` for the
  * other side).
  */
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { RingBuffer } from '../internal/ring-buffer.js';
-import { RESOLVED } from '../internal/promise.js';
-import { kSelect } from '../internal/selectable.js';
-import { integer, signalOf } from '../internal/validate.js';
-import { checkCloneable } from '../internal/clone-check.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { RingBuffer } from '../core/ring-buffer.js';
+import { RESOLVED } from '../core/promise.js';
+import { kSelect } from '../core/selectable.js';
+import { integer, signalOf } from '../core/validate.js';
+import { checkCloneable } from '../core/clone-check.js';
+import { scheduler } from '../core/scheduler.js';
 import { ClosedWaits, FREE, STATE, RX_CLOSED, TX_GONE } from '../sync/mpsc/chan.js';
 import { Sender, Permit } from '../sync/mpsc/bounded.js';
 import { UnboundedSender } from '../sync/mpsc/unbounded.js';

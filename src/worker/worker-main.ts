@@ -16,8 +16,8 @@
  */
 import { workerData, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { currentRuntime } from '../runtime/runtime.js';
-import { RESOLVED } from '../internal/promise.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { RESOLVED } from '../core/promise.js';
+import { scheduler } from '../core/scheduler.js';
 import { Outcome, type Task, type TaskOwner } from '../task/task.js';
 import { resolveTask, type AnyTaskFn } from './define-task.js';
 import { encodeThrown, plainThrown, type EncodedThrown } from './error-codec.js';

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitStats } from '../../src/internal/wait-queue.js';
+import { waitStats } from '../../src/core/wait-queue.js';
 import { currentRuntime } from '../../src/runtime/runtime.js';
 
 const problems: string[] = [];

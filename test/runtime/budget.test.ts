@@ -2,7 +2,7 @@ import '../helpers/guard.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sleep, spawn, CancellationToken, now, sleepUntil } from 'weft';
-import { BUDGET } from '../../src/runtime/scheduler.js';
+import { BUDGET } from '../../src/core/scheduler.js';
 
 void test('a hot loop of await sleep(0) does not starve a setImmediate', async () => {
   let fired = false;

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { select, sleep, spawn, yieldNow, CancellationToken, CancelledError, JoinError } from 'weft';
 import { pause, resume } from 'weft/testing';
-import { kSelect } from '../../src/internal/selectable.js';
-import { WaitQueue, type Parked } from '../../src/internal/wait-queue.js';
+import { kSelect } from '../../src/core/selectable.js';
+import { WaitQueue, type Parked } from '../../src/core/wait-queue.js';
 
 async function paused<T>(fn: () => Promise<T>): Promise<T> {
   pause();

@@ -34,8 +34,8 @@ import {
   type BroadcastReceiver,
   type WatchReceiver,
 } from 'weft/sync';
-import { waitStats } from '../../src/internal/wait-queue.js';
-import { scheduler } from '../../src/runtime/scheduler.js';
+import { waitStats } from '../../src/core/wait-queue.js';
+import { scheduler } from '../../src/core/scheduler.js';
 import { PROPERTY_RUNS } from '../helpers/property.js';
 
 before(() => {

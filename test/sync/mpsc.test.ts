@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { spawn, select, CancelledError, JoinError, type Branch } from 'weft';
 import { mpsc, SendError, ClosedError } from 'weft/sync';
-import { waitStats } from '../../src/internal/wait-queue.js';
-import { scheduler, BUDGET } from '../../src/runtime/scheduler.js';
+import { waitStats } from '../../src/core/wait-queue.js';
+import { scheduler, BUDGET } from '../../src/core/scheduler.js';
 import { stateOf } from '../helpers/property.js';
 
 const reason = new Error('aborted by the test');

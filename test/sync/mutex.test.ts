@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { spawn, CancelledError, JoinError } from 'weft';
 import { Mutex } from 'weft/sync';
-import { waitStats } from '../../src/internal/wait-queue.js';
-import { scheduler } from '../../src/runtime/scheduler.js';
+import { waitStats } from '../../src/core/wait-queue.js';
+import { scheduler } from '../../src/core/scheduler.js';
 import { stateOf } from '../helpers/property.js';
 
 void test('lock() resolves at once when the mutex is free, and isLocked follows the guard', async () => {

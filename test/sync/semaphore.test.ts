@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, CancelledError, JoinError } from 'weft';
 import { Semaphore, ClosedError } from 'weft/sync';
-import { waitStats } from '../../src/internal/wait-queue.js';
-import { scheduler } from '../../src/runtime/scheduler.js';
+import { waitStats } from '../../src/core/wait-queue.js';
+import { scheduler } from '../../src/core/scheduler.js';
 import { stateOf } from '../helpers/property.js';
 
 void test('acquire() resolves at once while permits are free', async () => {

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { JoinSet, JoinError, CancellationToken, scope, spawn, type JoinHandle, type Scope } from 'weft';
-import { waitStats } from '../../src/internal/wait-queue.js';
+import { waitStats } from '../../src/core/wait-queue.js';
 
 const RUNS = Number(process.env['WEFT_PROPERTY_RUNS'] ?? 300);
 

@@ -2,7 +2,7 @@ import '../helpers/guard.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TimerHeap, type TimerEntry } from '../../src/internal/timer-heap.js';
+import { TimerHeap, type TimerEntry } from '../../src/core/timer-heap.js';
 
 class Entry implements TimerEntry {
   heapIndex = -1;

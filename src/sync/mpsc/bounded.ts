@@ -1,10 +1,10 @@
-import { RESOLVED } from '../../internal/promise.js';
-import { signalOf, integer } from '../../internal/validate.js';
-import { scheduler } from '../../runtime/scheduler.js';
+import { RESOLVED } from '../../core/promise.js';
+import { signalOf, integer } from '../../core/validate.js';
+import { scheduler } from '../../core/scheduler.js';
 import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits, MAX_CAPACITY, SendWait } from './chan.js';
 import { Receiver } from './receiver.js';
-import { kMove } from '../../internal/move.js';
+import { kMove } from '../../core/move.js';
 
 const sendSite = { kind: 'mpsc.Sender.send' } as const;
 const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;

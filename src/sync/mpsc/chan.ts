@@ -1,9 +1,9 @@
-import { Parked, WaitQueue, type WaitSite } from '../../internal/wait-queue.js';
-import { RingBuffer } from '../../internal/ring-buffer.js';
-import { scheduler } from '../../runtime/scheduler.js';
+import { Parked, WaitQueue, type WaitSite } from '../../core/wait-queue.js';
+import { RingBuffer } from '../../core/ring-buffer.js';
+import { scheduler } from '../../core/scheduler.js';
 import { SendError } from '../errors.js';
-import { RESOLVED } from '../../internal/promise.js';
-import { signalOf } from '../../internal/validate.js';
+import { RESOLVED } from '../../core/promise.js';
+import { signalOf } from '../../core/validate.js';
 
 /** The largest capacity `mpsc.channel` accepts (2^30 values). */
 export const MAX_CAPACITY = 2 ** 30;

@@ -1,10 +1,10 @@
-import { Parked } from '../../internal/wait-queue.js';
-import { kSelect, type Selectable } from '../../internal/selectable.js';
-import { RESOLVED } from '../../internal/promise.js';
-import { signalOf, integer } from '../../internal/validate.js';
-import { scheduler } from '../../runtime/scheduler.js';
+import { Parked } from '../../core/wait-queue.js';
+import { kSelect, type Selectable } from '../../core/selectable.js';
+import { RESOLVED } from '../../core/promise.js';
+import { signalOf, integer } from '../../core/validate.js';
+import { scheduler } from '../../core/scheduler.js';
 import { Chan, ManyWait } from './chan.js';
-import { kMove } from '../../internal/move.js';
+import { kMove } from '../../core/move.js';
 
 const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
 const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;

@@ -1,7 +1,7 @@
 import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits } from './chan.js';
 import { Receiver } from './receiver.js';
-import { kMove } from '../../internal/move.js';
+import { kMove } from '../../core/move.js';
 
 const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
 

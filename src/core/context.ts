@@ -1,5 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Task } from '../task/task.js';
+import type { Parked } from './wait-queue.js';
+
+/**
+ * What the core sees of a task: whether it was aborted, the error its waits
+ * reject with then, and the list of weft waits it is parked in. `Task`
+ * (src/task/task.ts) implements it; the core never names the class, so it
+ * stays below the task layer.
+ */
+export interface TaskRecord {
+  readonly cancelRequested: boolean;
+  cancelError(): unknown;
+  linkWait(w: Parked<any>): void;
+  unlinkWait(w: Parked<any>): void;
+}
 
 /**
  * What weft keeps in async context: the running task and the task-local values
@@ -7,7 +20,7 @@ import type { Task } from '../task/task.js';
  * spawn allocates no extra object for its context.
  */
 export interface Frame {
-  readonly task: Task | undefined;
+  readonly task: TaskRecord | undefined;
   readonly locals: ReadonlyMap<object, unknown> | undefined;
 }
 
@@ -20,7 +33,7 @@ export function currentFrame(): Frame | undefined {
 }
 
 /** The task the calling code runs in, if any. */
-export function currentTaskRecord(): Task | undefined {
+export function currentTaskRecord(): TaskRecord | undefined {
   return frames.getStore()?.task;
 }
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { TimerHeap, type TimerEntry } from '../internal/timer-heap.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { TimerHeap, type TimerEntry } from './timer-heap.js';
+import { scheduler } from './scheduler.js';
 
 /**
  * A runtime's clock and its timer driver: every weft timer (sleeps, intervals,

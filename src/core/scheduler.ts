@@ -1,4 +1,4 @@
-import { currentTaskRecord } from '../internal/context.js';
+import { currentTaskRecord } from './context.js';
 
 /**
  * The one scheduler every weft primitive resumes waiters through.

@@ -1,8 +1,7 @@
 import { newPromise } from './promise.js';
-import { currentTaskRecord } from './context.js';
+import { currentTaskRecord, type TaskRecord } from './context.js';
 import { linkSignal, unlinkSignal } from './abort-link.js';
-import { scheduler } from '../runtime/scheduler.js';
-import type { Task } from '../task/task.js';
+import { scheduler } from './scheduler.js';
 
 /** Live counters for leak checks and (later) introspection. */
 export const waitStats = { parked: 0 };
@@ -31,7 +30,7 @@ export class Parked<T = unknown> {
   next: Parked<any> | undefined = undefined;
   queue: WaitQueue<any> | undefined = undefined;
   // links to what can cancel it
-  task: Task | undefined = undefined;
+  task: TaskRecord | undefined = undefined;
   tPrev: Parked<any> | undefined = undefined;
   tNext: Parked<any> | undefined = undefined;
   signal: AbortSignal | undefined = undefined;

@@ -1,9 +1,9 @@
-import { Parked, WaitQueue } from '../internal/wait-queue.js';
-import { kSelect, type Selectable } from '../internal/selectable.js';
-import { RESOLVED, silence } from '../internal/promise.js';
-import { CancelledError } from '../task/errors.js';
-import { signalOf } from '../internal/validate.js';
-import { scheduler } from '../runtime/scheduler.js';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { kSelect, type Selectable } from '../core/selectable.js';
+import { RESOLVED, silence } from '../core/promise.js';
+import { CancelledError } from './errors.js';
+import { signalOf } from '../core/validate.js';
+import { scheduler } from '../core/scheduler.js';
 import { setMaxListeners } from 'node:events';
 
 const site = { kind: 'CancellationToken.cancelled' } as const;
