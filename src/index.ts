@@ -10,6 +10,7 @@ export { scope, type Scope } from './task/scope.js';
 export { TaskLocal } from './task/task-local.js';
 export type { TaskContext, TaskBody } from './task/task.js';
 export { JoinError, CancelledError, TaskLocalError, RuntimeShutdownError } from './task/errors.js';
+export { WeftError } from './core/errors.js';
 export { CancellationToken } from './task/cancellation-token.js';
 export { now, sleep, sleepUntil } from './time/sleep.js';
 export { interval, type Interval, type MissedTickBehavior } from './time/interval.js';

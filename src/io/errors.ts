@@ -1,9 +1,10 @@
+import { WeftError, registerWeftErrors } from '../core/errors.js';
 /**
  * An operating-system error on a socket (connection refused, reset, address in
  * use...). `kind` is the system code (`'ECONNREFUSED'`, `'ECONNRESET'`,
  * `'EADDRINUSE'`, ...); `cause` is Node's original error.
  */
-export class IoError extends Error {
+export class IoError extends WeftError {
   override readonly name = 'IoError';
   readonly code = 'ERR_IO';
   /** The system error code, e.g. `'ECONNRESET'` (`'UNKNOWN'` when Node gave none). */
@@ -31,7 +32,7 @@ export class IoError extends Error {
  * The stream ended before `readExact` (or a codec at end of stream) had all the
  * bytes it needed. `bytesRead` says how many arrived.
  */
-export class UnexpectedEofError extends Error {
+export class UnexpectedEofError extends WeftError {
   override readonly name = 'UnexpectedEofError';
   readonly code = 'ERR_UNEXPECTED_EOF';
   /** Bytes that were wanted. */
@@ -46,7 +47,7 @@ export class UnexpectedEofError extends Error {
 }
 
 /** A write was attempted after `shutdown()` closed the writing side. */
-export class WriteAfterShutdownError extends Error {
+export class WriteAfterShutdownError extends WeftError {
   override readonly name = 'WriteAfterShutdownError';
   readonly code = 'ERR_WRITE_AFTER_SHUTDOWN';
   constructor(message = 'write after shutdown(): the writing side is closed') {
@@ -55,7 +56,7 @@ export class WriteAfterShutdownError extends Error {
 }
 
 /** The socket or listener was closed with `close()` (before the call, or while it waited). */
-export class SocketClosedError extends Error {
+export class SocketClosedError extends WeftError {
   override readonly name = 'SocketClosedError';
   readonly code = 'ERR_SOCKET_CLOSED';
   constructor(message = 'the socket is closed') {
@@ -67,7 +68,7 @@ export class SocketClosedError extends Error {
  * A read waited longer than the stream's `readTimeout` (or a frame took longer
  * than `Framed`'s `frameTimeout`). The stream was closed.
  */
-export class ReadTimeoutError extends Error {
+export class ReadTimeoutError extends WeftError {
   override readonly name = 'ReadTimeoutError';
   readonly code = 'ERR_READ_TIMEOUT';
   /** The limit that was exceeded, in ms. */
@@ -83,7 +84,7 @@ export class ReadTimeoutError extends Error {
  * Raised as soon as the length is known: for a length-delimited frame, after
  * reading only its header, before any of the body is buffered.
  */
-export class FrameTooLargeError extends Error {
+export class FrameTooLargeError extends WeftError {
   override readonly name = 'FrameTooLargeError';
   readonly code = 'ERR_FRAME_TOO_LARGE';
   /** The frame's length in bytes as declared or seen so far (a lower bound for a line still arriving). */
@@ -98,3 +99,12 @@ export class FrameTooLargeError extends Error {
     this.maxLength = maxLength;
   }
 }
+
+registerWeftErrors({
+  IoError,
+  UnexpectedEofError,
+  WriteAfterShutdownError,
+  SocketClosedError,
+  ReadTimeoutError,
+  FrameTooLargeError,
+});

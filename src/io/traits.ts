@@ -1,5 +1,5 @@
 /**
- * Internal protocol: `stream[kReadWithin](buf, signal, deadline)` reads like
+ * Protocol: `stream[kReadWithin](buf, signal, deadline)` reads like
  * `read()` but gives up (closing the stream with `ReadTimeoutError`) at
  * `deadline` on the runtime clock. `Framed` uses it for `frameTimeout`.
  */
@@ -19,7 +19,7 @@ export interface AsyncWrite {
   writeAll(buf: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-/** Internal: a reader that supports a deadline on the runtime clock. */
+/** A reader that supports a deadline on the runtime clock. */
 export interface ReadWithin {
   [kReadWithin](buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number>;
 }

@@ -1,3 +1,4 @@
+import { registerWeftErrors } from '../core/errors.js';
 /** An address string or object that cannot be parsed (a `TypeError`, thrown synchronously). */
 export class AddrParseError extends TypeError {
   override readonly name = 'AddrParseError';
@@ -9,3 +10,5 @@ export class AddrParseError extends TypeError {
     this.input = input;
   }
 }
+
+registerWeftErrors({ AddrParseError });

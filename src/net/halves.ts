@@ -1,6 +1,6 @@
 import { signalOf } from '../core/validate.js';
 import { silence } from '../core/promise.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from '../io/traits.js';
+import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite } from '../io/traits.js';
 import type { SocketIo } from './socket-io.js';
 import { SocketClosedError } from '../io/errors.js';
 
@@ -30,7 +30,7 @@ export interface HalfOwner {
  * writer.close();
  * ```
  */
-export class ReadHalf implements AsyncRead, ReadWithin, Disposable {
+export class ReadHalf implements AsyncRead, Disposable {
   readonly #io: SocketIo;
   #owner: HalfOwner | undefined;
 

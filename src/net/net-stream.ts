@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { signalOf } from '../core/validate.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from '../io/traits.js';
+import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite } from '../io/traits.js';
 import { SocketIo, type IoOptions } from './socket-io.js';
-import { ReadHalf, WriteHalf, type HalfOwner } from './halves.js';
+import { ReadHalf, WriteHalf } from './halves.js';
 
 /**
  * What TCP and Unix streams have in common: reading, writing, shutdown, close
@@ -25,7 +25,7 @@ import { ReadHalf, WriteHalf, type HalfOwner } from './halves.js';
  * console.assert(buf[2] === 10 && (await client.read(buf)) === 0);
  * ```
  */
-export abstract class NetStream implements AsyncRead, AsyncWrite, ReadWithin, AsyncDisposable, HalfOwner {
+export abstract class NetStream implements AsyncRead, AsyncWrite, AsyncDisposable {
   /** @internal */
   protected readonly io: SocketIo;
   #halves = 0;

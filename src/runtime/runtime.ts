@@ -5,7 +5,7 @@ import { RESOLVED } from '../core/promise.js';
 import { Clock } from '../core/clock.js';
 import { Task, Outcome, TaskState, type TaskBody, type TaskContext, type TaskOwner } from '../task/task.js';
 import { JoinHandle } from '../task/join-handle.js';
-import { currentHost, setDefaultHost, spawnName, type SpawnOptions, type TaskHost } from '../task/host.js';
+import { currentHost, setDefaultHost, spawnName, type SpawnOptions } from '../task/host.js';
 import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
 import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
 import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
@@ -29,7 +29,8 @@ let nextTaskId = 1;
  * await rt.shutdown();
  * ```
  */
-export class Runtime implements AsyncDisposable, TaskHost {
+export class Runtime implements AsyncDisposable {
+  /** @internal The runtime's timers and clock (read through `now()`, `sleep()`, `pause()` and friends). */
   readonly clock = new Clock();
   readonly options: Readonly<RuntimeOptions>;
   /** Alive tasks: an intrusive list through Task.rtPrev/rtNext (cheaper per spawn than a Set). */
@@ -59,7 +60,7 @@ export class Runtime implements AsyncDisposable, TaskHost {
     return this.spawnTask(fn, spawnName(options)).handle as JoinHandle<T>;
   };
 
-  /** Internal: creates and schedules a task. `spawn` never runs the body synchronously. */
+  /** @internal Creates and schedules a task. `spawn` never runs the body synchronously. */
   spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task {
     const task = this.#register(new Task(this, nextTaskId++, name, body), owner);
     enableFrames();
@@ -71,7 +72,7 @@ export class Runtime implements AsyncDisposable, TaskHost {
   }
 
   /**
-   * Internal: a task whose work runs somewhere else (a call on a worker
+   * @internal A task whose work runs somewhere else (a call on a worker
    * thread). It is alive, abortable and joinable like any task, but nothing
    * runs here: no start job, no async-context frame, no promise until someone
    * awaits its handle. Its maker links what it waits on (`linkWait`), so an
@@ -99,7 +100,7 @@ export class Runtime implements AsyncDisposable, TaskHost {
     return task;
   }
 
-  /** Internal: bookkeeping when a task has finished. */
+  /** @internal Bookkeeping when a task has finished. */
   taskFinished(task: Task): void {
     const { rtPrev, rtNext } = task;
     if (rtPrev === undefined) this.#alive = rtNext;
@@ -125,7 +126,7 @@ export class Runtime implements AsyncDisposable, TaskHost {
     return this.runRoot(main, undefined);
   }
 
-  /** Internal: `run`, telling `onRoot` the root task (so `main()` can abort it on a signal). */
+  /** @internal `run`, telling `onRoot` the root task (so `main()` can abort it on a signal). */
   async runRoot<T>(main: TaskBody<T>, onRoot: ((root: Task) => void) | undefined): Promise<T> {
     if (this.#closed) throw new RuntimeShutdownError('Runtime.run(): the runtime has shut down');
     const seed = this.options.seed;
@@ -193,18 +194,18 @@ export class Runtime implements AsyncDisposable, TaskHost {
     };
   }
 
-  /** Internal: the blocking pool / worker threads report their counters here. */
+  /** @internal The blocking pool / worker threads report their counters here. */
   attachThreads(source: ThreadMetricsSource, onShutdown: () => Promise<void>): void {
     this.#threads = source;
     this.#shutdownHooks.push(onShutdown);
   }
 
-  /** Internal: true once shutdown() was called. */
+  /** @internal True once shutdown() was called. */
   get isShutdown(): boolean {
     return this.#closed;
   }
 
-  /** Internal: the tasks alive now (for shutdown and introspection). */
+  /** @internal The tasks alive now (for shutdown and introspection). */
   *aliveTasks(): IterableIterator<Task> {
     for (let task = this.#alive; task !== undefined; task = task.rtNext) yield task;
   }

@@ -1,5 +1,5 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
-import { kSelect, type Selectable } from '../core/selectable.js';
+import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, integer } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
@@ -22,7 +22,7 @@ let wakeReceiver: (rx: BroadcastReceiver<any>) => void;
 let finishReceiver: (rx: BroadcastReceiver<any>) => void;
 
 /**
- * Internal: the state every handle of one broadcast channel shares. Values
+ * @internal The state every handle of one broadcast channel shares. Values
  * live in a ring of exactly `capacity` slots, addressed by absolute position
  * (`pos % capacity`); `tail` is the position the next value takes. The oldest
  * value still retained is at `max(0, tail - capacity)`.
@@ -81,7 +81,7 @@ export class BroadcastSender<T> implements Disposable {
   readonly #shared: Shared<T>;
   #closed = false;
 
-  /** Internal: use `broadcast()`. */
+  /** @internal Use `broadcast()`. */
   constructor(shared: Shared<T>) {
     this.#shared = shared;
   }
@@ -187,7 +187,7 @@ export class BroadcastSender<T> implements Disposable {
  * console.assert((await rx.recv()) === 4 && (await rx.recv()) === 5);
  * ```
  */
-export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable, Selectable<T | undefined> {
+export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable {
   readonly #shared: Shared<T>;
   /** Absolute position of the next value this receiver reads. */
   #next: number;
@@ -203,7 +203,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable, Selec
     };
   }
 
-  /** Internal: use `broadcast()`, `subscribe()` or `resubscribe()`. */
+  /** @internal Use `broadcast()`, `subscribe()` or `resubscribe()`. */
   constructor(shared: Shared<T>, next: number) {
     this.#shared = shared;
     this.#next = next;
@@ -334,7 +334,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable, Selec
     return new RecvIterator(this);
   }
 
-  /** Internal: a `select` branch on this receiver (a lag makes the select reject with `LaggedError`). */
+  /** @internal A `select` branch on this receiver (a lag makes the select reject with `LaggedError`). */
   [kSelect](arm: Parked<T | undefined>): void {
     const shared = this.#shared;
     if (!this.#closed && this.#next < shared.tail) {

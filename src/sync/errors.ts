@@ -1,5 +1,6 @@
+import { WeftError, registerWeftErrors } from '../core/errors.js';
 /** Sending failed because the channel is closed; the value comes back in `.value`. */
-export class SendError<T = unknown> extends Error {
+export class SendError<T = unknown> extends WeftError {
   override readonly name = 'SendError';
   readonly code = 'ERR_CHANNEL_CLOSED';
   readonly value: T;
@@ -10,7 +11,7 @@ export class SendError<T = unknown> extends Error {
 }
 
 /** Receiving failed: the sending side closed without sending (oneshot), or closed with nothing unseen (watch). */
-export class RecvError extends Error {
+export class RecvError extends WeftError {
   override readonly name = 'RecvError';
   readonly code = 'ERR_CHANNEL_CLOSED';
   constructor(message = 'the sender closed') {
@@ -19,7 +20,7 @@ export class RecvError extends Error {
 }
 
 /** A broadcast receiver fell behind: `skipped` values were overwritten before it read them. */
-export class LaggedError extends Error {
+export class LaggedError extends WeftError {
   override readonly name = 'LaggedError';
   readonly code = 'ERR_LAGGED';
   readonly skipped: number;
@@ -30,10 +31,12 @@ export class LaggedError extends Error {
 }
 
 /** The primitive was closed (e.g. `Semaphore.close()`) while waiting or before the call. */
-export class ClosedError extends Error {
+export class ClosedError extends WeftError {
   override readonly name = 'ClosedError';
   readonly code = 'ERR_CLOSED';
   constructor(message = 'closed') {
     super(message);
   }
 }
+
+registerWeftErrors({ SendError, RecvError, LaggedError, ClosedError });

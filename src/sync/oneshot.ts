@@ -1,5 +1,5 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
-import { kSelect, type Selectable } from '../core/selectable.js';
+import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
@@ -27,7 +27,7 @@ export type OneshotTryRecvResult<T> = { state: 'ok'; value: T } | { state: 'empt
 const EMPTY = Object.freeze({ state: 'empty' as const });
 const CLOSED = Object.freeze({ state: 'closed' as const });
 
-/** Internal: the state both halves share. */
+/** @internal The state both halves share. */
 export class Inner<T> {
   state = State.Empty;
   value: T | undefined = undefined;
@@ -112,7 +112,7 @@ MOVED.gone = 'this receiver was moved to another thread';
 export class OneshotSender<T> implements Disposable {
   #inner: Inner<T>;
 
-  /** Internal: use `oneshot()`. */
+  /** @internal Use `oneshot()`. */
   constructor(inner: Inner<T>) {
     this.#inner = inner;
   }
@@ -169,7 +169,7 @@ export class OneshotSender<T> implements Disposable {
     this.close();
   }
 
-  /** Internal: hands the sending side to another thread (see `kMove`); this handle then reads as used. */
+  /** @internal Hands the sending side to another thread (see `kMove`); this handle then reads as used. */
   [kMove](probe: boolean): Inner<T> | undefined {
     const inner = this.#inner;
     if (inner.senderDone || probe) return inner.senderDone ? undefined : inner;
@@ -231,10 +231,10 @@ export class OneshotSender<T> implements Disposable {
  * console.assert((await rx) === 42);
  * ```
  */
-export class OneshotReceiver<T> implements PromiseLike<T>, Disposable, Selectable<T> {
+export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
   #inner: Inner<T>;
 
-  /** Internal: use `oneshot()`. */
+  /** @internal Use `oneshot()`. */
   constructor(inner: Inner<T>) {
     this.#inner = inner;
   }
@@ -338,7 +338,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable, Selectabl
   }
 
   /**
-   * Internal: hands the receiving side to another thread (see `kMove`).
+   * @internal Hands the receiving side to another thread (see `kMove`).
    * Receives waiting here, and any later ones, reject with `RecvError`.
    */
   [kMove](probe: boolean): Inner<T> | undefined {
@@ -349,7 +349,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable, Selectabl
     return inner;
   }
 
-  /** Internal: a `select` branch on this receiver (a `RecvError` makes the select reject). */
+  /** @internal A `select` branch on this receiver (a `RecvError` makes the select reject). */
   [kSelect](arm: Parked<T>): void {
     const inner = this.#inner;
     if (inner.state === State.Full) {

@@ -146,7 +146,7 @@ function deliverLater(w: AcquireWait<any>): void {
 }
 
 /**
- * Internal: the FIFO batch semaphore behind `Semaphore`, `Mutex` and `RwLock`
+ * @internal The FIFO batch semaphore behind `Semaphore`, `Mutex` and `RwLock`
  * (Tokio's design: a mutex is one permit, a write lock all `maxReaders`
  * permits). Invariant: while anyone waits in the queue, `available` is 0
  * (freed permits go to the head first), so nothing can overtake a waiter.

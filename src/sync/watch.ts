@@ -7,7 +7,7 @@ import { RecvError, SendError } from './errors.js';
 const changedSite = { kind: 'watch.Receiver.changed' } as const;
 const closedSite = { kind: 'watch.Sender.closed' } as const;
 
-/** Internal: a parked `changed()`; `rx` is the receiver whose seen version it updates. */
+/** @internal A parked `changed()`; `rx` is the receiver whose seen version it updates. */
 export class ChangedWait extends Parked<void> {
   constructor(readonly rx: WatchReceiver<any>) {
     super();
@@ -17,7 +17,7 @@ export class ChangedWait extends Parked<void> {
 let markSeen: (rx: WatchReceiver<any>, version: number) => void;
 
 /**
- * Internal: the state a watch channel's handles share: the current value and
+ * @internal The state a watch channel's handles share: the current value and
  * its version (bumped by every send); each receiver remembers the version it
  * last saw.
  */
@@ -65,7 +65,7 @@ export class WatchSender<T> implements Disposable {
   readonly #shared: WatchShared<T>;
   #closed = false;
 
-  /** Internal: use `watch()`. */
+  /** @internal Use `watch()`. */
   constructor(shared: WatchShared<T>) {
     this.#shared = shared;
   }
@@ -269,7 +269,7 @@ export class WatchReceiver<T> implements Disposable {
     };
   }
 
-  /** Internal: use `watch()`, `subscribe()` or `clone()`. */
+  /** @internal Use `watch()`, `subscribe()` or `clone()`. */
   constructor(shared: WatchShared<T>, seen: number) {
     this.#shared = shared;
     this.#seen = seen;

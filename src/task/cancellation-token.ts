@@ -1,5 +1,5 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
-import { kSelect, type Selectable } from '../core/selectable.js';
+import { kSelect } from '../core/selectable.js';
 import { RESOLVED, silence } from '../core/promise.js';
 import { CancelledError } from './errors.js';
 import { signalOf } from '../core/validate.js';
@@ -9,7 +9,7 @@ import { setMaxListeners } from 'node:events';
 const site = { kind: 'CancellationToken.cancelled' } as const;
 
 /**
- * Internal: runs `hook` (once) when `token` is cancelled. Used by tasks, whose
+ * @internal Runs `hook` (once) when `token` is cancelled. Used by tasks, whose
  * token aborts the task.
  */
 export let onTokenCancel: (token: CancellationToken, hook: (reason: unknown) => void) => void;
@@ -37,7 +37,7 @@ class RunWait extends Parked<void> {
  * console.assert(child.isCancelled);
  * ```
  */
-export class CancellationToken implements Selectable<void> {
+export class CancellationToken {
   #cancelled = false;
   #reason: unknown = undefined;
   #children: Set<CancellationToken> | undefined = undefined;
@@ -100,7 +100,7 @@ export class CancellationToken implements Selectable<void> {
     return promise;
   }
 
-  /** Internal: `select` branch on this token (fires on cancel). */
+  /** @internal `select` branch on this token (fires on cancel). */
   [kSelect](arm: Parked<void>): void {
     if (this.#cancelled) arm.complete(undefined);
     else (this.#waiters ??= new WaitQueue()).push(arm);

@@ -1,9 +1,10 @@
+import { WeftError, registerWeftErrors } from '../core/errors.js';
 /**
  * Raised inside a task by a weft wait when the task is aborted, and by a
  * cancelled `CancellationToken`'s waits. `cause` is the abort reason, if one
  * was given.
  */
-export class CancelledError extends Error {
+export class CancelledError extends WeftError {
   override readonly name = 'CancelledError';
   readonly code = 'ERR_CANCELLED';
   constructor(message = 'the task was cancelled', options?: { cause?: unknown }) {
@@ -18,7 +19,7 @@ export type JoinErrorKind = 'ERR_TASK_CANCELLED' | 'ERR_TASK_FAILED';
  * The rejection of an awaited `JoinHandle` whose task was aborted or threw.
  * `cause` is the thrown value (failed) or the abort reason (cancelled).
  */
-export class JoinError extends Error {
+export class JoinError extends WeftError {
   override readonly name = 'JoinError';
   readonly code: JoinErrorKind;
   readonly taskId: number;
@@ -45,13 +46,13 @@ export class JoinError extends Error {
 }
 
 /** Thrown by `TaskLocal.get()` outside a `scope()` of that local. */
-export class TaskLocalError extends Error {
+export class TaskLocalError extends WeftError {
   override readonly name = 'TaskLocalError';
   readonly code = 'ERR_TASK_LOCAL_NOT_SET';
 }
 
 /** Thrown by `spawn` on a runtime that has shut down. */
-export class RuntimeShutdownError extends Error {
+export class RuntimeShutdownError extends WeftError {
   override readonly name = 'RuntimeShutdownError';
   readonly code = 'ERR_RUNTIME_SHUTDOWN';
 }
@@ -77,3 +78,5 @@ export function formatCauseChain(err: unknown): string {
   }
   return parts.join('; ');
 }
+
+registerWeftErrors({ CancelledError, JoinError, TaskLocalError, RuntimeShutdownError });

@@ -11,7 +11,6 @@ export interface SpawnOptions {
  * What the task layer needs of the runtime a task runs on. `Runtime`
  * (src/runtime/runtime.ts) implements it; naming only this interface keeps
  * task/ below runtime/ in the layer order.
- * @internal
  */
 export interface TaskHost {
   /** Creates and schedules a task; its body starts on a later microtask. */

@@ -1,6 +1,6 @@
 import { Outcome, type Task } from './task.js';
 
-/** Internal: the task behind a handle. */
+/** @internal The task behind a handle. */
 export let taskOf: (handle: JoinHandle<unknown>) => Task;
 
 /**
@@ -22,6 +22,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
     taskOf = (handle) => handle.#task;
   }
 
+  /** @internal Handles come from `spawn()`. */
   constructor(task: Task) {
     this.#task = task;
   }

@@ -1,7 +1,7 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { signalOf, func } from '../core/validate.js';
 import { currentHost, spawnName, type SpawnOptions } from './host.js';
-import { Outcome, type Task, type TaskBody, type TaskOwner } from './task.js';
+import { Outcome, type Task, type TaskBody } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
 const site = { kind: 'JoinSet.joinNext' } as const;
@@ -27,7 +27,7 @@ class JoinWait<T> extends Parked<T | undefined> {
  * console.assert(first === 10);
  * ```
  */
-export class JoinSet<T> implements AsyncDisposable, TaskOwner {
+export class JoinSet<T> implements AsyncDisposable {
   #tasks = new Set<Task>();
   /** Tasks of the set that have not finished yet. */
   #running = 0;
@@ -52,7 +52,7 @@ export class JoinSet<T> implements AsyncDisposable, TaskOwner {
     return task.handle as JoinHandle<T>;
   }
 
-  /** Internal (TaskOwner): a task of this set has finished. */
+  /** @internal (TaskOwner) A task of this set has finished. */
   taskDone(task: Task): void {
     if (!this.#tasks.has(task)) return;
     this.#running--;

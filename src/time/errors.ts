@@ -1,5 +1,6 @@
+import { WeftError, registerWeftErrors } from '../core/errors.js';
 /** `timeout()` ran out of time; the work's signal was aborted with this error. */
-export class TimeoutError extends Error {
+export class TimeoutError extends WeftError {
   override readonly name = 'TimeoutError';
   readonly code = 'ERR_TIMEOUT';
   /** The limit that was exceeded, in ms. */
@@ -9,3 +10,5 @@ export class TimeoutError extends Error {
     this.ms = ms;
   }
 }
+
+registerWeftErrors({ TimeoutError });

@@ -1,3 +1,4 @@
+import { WeftError, registerWeftErrors } from '../core/errors.js';
 /**
  * Errors of `weft/worker`. Each has a `name` and a stable `code`; the ones a
  * worker thread can raise are rebuilt as the same class on the main thread.
@@ -29,7 +30,7 @@ export interface CrashInfo {
  * console.assert(e.code === 'ERR_WORKER_CRASHED' && e.message.includes("'hash'"));
  * ```
  */
-export class WorkerCrashedError extends Error {
+export class WorkerCrashedError extends WeftError {
   override readonly name = 'WorkerCrashedError';
   readonly code = 'ERR_WORKER_CRASHED';
   readonly taskName: string;
@@ -62,7 +63,7 @@ export class WorkerCrashedError extends Error {
  * console.assert(e.code === 'ERR_BLOCKING_QUEUE_FULL' && e.capacity === 4096);
  * ```
  */
-export class BlockingQueueFullError extends Error {
+export class BlockingQueueFullError extends WeftError {
   override readonly name = 'BlockingQueueFullError';
   readonly code = 'ERR_BLOCKING_QUEUE_FULL';
   /** How many calls the queue holds. */
@@ -86,7 +87,7 @@ export class BlockingQueueFullError extends Error {
  * console.assert(e.code === 'ERR_NOT_MULTI_THREAD');
  * ```
  */
-export class RuntimeFlavorError extends Error {
+export class RuntimeFlavorError extends WeftError {
   override readonly name = 'RuntimeFlavorError';
   readonly code = 'ERR_NOT_MULTI_THREAD';
 
@@ -109,7 +110,7 @@ export class RuntimeFlavorError extends Error {
  * console.assert(e.code === 'ERR_TASK_NOT_FOUND');
  * ```
  */
-export class TaskNotFoundError extends Error {
+export class TaskNotFoundError extends WeftError {
   override readonly name = 'TaskNotFoundError';
   readonly code = 'ERR_TASK_NOT_FOUND';
 
@@ -120,3 +121,5 @@ export class TaskNotFoundError extends Error {
     );
   }
 }
+
+registerWeftErrors({ WorkerCrashedError, BlockingQueueFullError, RuntimeFlavorError, TaskNotFoundError });

@@ -33,7 +33,7 @@ function noUndefined(value: unknown, fn: string): void {
 export class Permit<T> implements Disposable {
   #chan: Chan<T> | undefined;
 
-  /** Internal: obtained from `Sender.reserve()` / `tryReserve()`. */
+  /** @internal Obtained from `Sender.reserve()` / `tryReserve()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
   }
@@ -104,7 +104,7 @@ export class Sender<T> implements Disposable {
   readonly #chan: Chan<T>;
   #closed = false;
 
-  /** Internal: use `mpsc.channel()`. */
+  /** @internal Use `mpsc.channel()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
   }
@@ -292,7 +292,7 @@ export class Sender<T> implements Disposable {
     this.close();
   }
 
-  /** Internal: moves this handle's place among the senders to another thread (see `kMove`). */
+  /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
   [kMove](probe: boolean): Chan<T> | undefined {
     if (this.#closed) return undefined;
     if (!probe) this.#closed = true;

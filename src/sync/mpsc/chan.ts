@@ -8,7 +8,7 @@ import { signalOf } from '../../core/validate.js';
 /** The largest capacity `mpsc.channel` accepts (2^30 values). */
 export const MAX_CAPACITY = 2 ** 30;
 
-/** Internal: a parked `send(value)` (or, with `reserve` set, a parked `reserve()`). */
+/** A parked `send(value)` (or, with `reserve` set, a parked `reserve()`). */
 export class SendWait<T> extends Parked<any> {
   constructor(
     readonly value: T | undefined,
@@ -19,7 +19,7 @@ export class SendWait<T> extends Parked<any> {
   }
 }
 
-/** Internal: a parked `recvMany(into, limit)`: resolves with how many values it appended. */
+/** A parked `recvMany(into, limit)`: resolves with how many values it appended. */
 export class ManyWait<T> extends Parked<number> {
   constructor(
     readonly chan: Chan<T>,
@@ -36,14 +36,14 @@ export class ManyWait<T> extends Parked<number> {
   }
 }
 
-/** Internal: a parked `Sender.closed()`; `owner` is the handle it was called on. */
+/** A parked `Sender.closed()`; `owner` is the handle it was called on. */
 export class ClosedWait extends Parked<void> {
   constructor(readonly owner: object) {
     super();
   }
 }
 
-/** Internal: the parked `closed()` calls of a channel's sender handles (on this thread). */
+/** The parked `closed()` calls of a channel's sender handles (on this thread). */
 export class ClosedWaits {
   readonly #queue = new WaitQueue<ClosedWait>();
 

@@ -1,5 +1,5 @@
 import { Parked } from '../../core/wait-queue.js';
-import { kSelect, type Selectable } from '../../core/selectable.js';
+import { kSelect } from '../../core/selectable.js';
 import { RESOLVED } from '../../core/promise.js';
 import { signalOf, integer } from '../../core/validate.js';
 import { scheduler } from '../../core/scheduler.js';
@@ -38,10 +38,10 @@ const CLOSED = Object.freeze({ state: 'closed' as const });
  * console.assert(got.join() === 'a');
  * ```
  */
-export class Receiver<T> implements AsyncIterable<T>, Disposable, Selectable<T | undefined> {
+export class Receiver<T> implements AsyncIterable<T>, Disposable {
   #chan: Chan<T>;
 
-  /** Internal: use `mpsc.channel()` or `mpsc.unboundedChannel()`. */
+  /** @internal Use `mpsc.channel()` or `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
   }
@@ -181,7 +181,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable, Selectable<T |
   }
 
   /**
-   * Internal: hands the channel over to a receiver on another thread (see
+   * @internal Hands the channel over to a receiver on another thread (see
    * `kMove`). Receives still waiting here end as if the channel had closed;
    * this handle then reads as closed and drained.
    */
@@ -217,7 +217,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable, Selectable<T |
     return new RecvIterator(this);
   }
 
-  /** Internal: a `select` branch on this receiver. */
+  /** @internal A `select` branch on this receiver. */
   [kSelect](arm: Parked<T | undefined>): void {
     const chan = this.#chan;
     if (chan.buffer.length > 0) arm.complete(chan.take());

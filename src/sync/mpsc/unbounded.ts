@@ -22,7 +22,7 @@ export class UnboundedSender<T> implements Disposable {
   readonly #chan: Chan<T>;
   #closed = false;
 
-  /** Internal: use `mpsc.unboundedChannel()`. */
+  /** @internal Use `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
   }
@@ -84,7 +84,7 @@ export class UnboundedSender<T> implements Disposable {
     this.close();
   }
 
-  /** Internal: moves this handle's place among the senders to another thread (see `kMove`). */
+  /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
   [kMove](probe: boolean): Chan<T> | undefined {
     if (this.#closed) return undefined;
     if (!probe) this.#closed = true;
