@@ -1,6 +1,6 @@
 import { signalOf } from '../internal/validate.js';
 import { silence } from '../internal/promise.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite, type ReadWithin } from './io.js';
+import { bytesArg, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite, type ReadWithin } from './io.js';
 import type { SocketIo } from './socket-io.js';
 import { SocketClosedError } from './errors.js';
 
@@ -145,6 +145,11 @@ export class WriteHalf implements AsyncWrite, Disposable {
    */
   shutdown(options?: { signal?: AbortSignal }): Promise<void> {
     return this.#io.shutdown(signalOf(options, 'WriteHalf.shutdown'));
+  }
+
+  /** @internal */
+  [kTryWrite](buf: Uint8Array): boolean {
+    return this.#owner !== undefined && this.#io.tryWrite(buf);
   }
 
   /** Shuts down the writing side (in the background) and releases this half. Idempotent. */
