@@ -39,7 +39,7 @@ export function serveAsChild(port: number): void {
 /** True when `cmd` runs (`cmd --version` exits 0). */
 export function hasTool(cmd: string): boolean {
   const r = spawnSync(cmd, ['--version'], { encoding: 'utf8' });
-  return r.error === undefined && (r.status === 0 || /wrk \d/.test(`${r.stdout}${r.stderr}`));
+  return r.error === undefined && (r.status === 0 || /^wrk /.test(`${r.stdout}${r.stderr}`)); // wrk --version exits 1
 }
 
 /** Runs a load generator and returns its stdout; throws with its stderr when it fails. */

@@ -15,8 +15,7 @@ const utf8Slice: (this: Buffer, start: number, end: number) => string =
 
 /** Buffer's own Latin-1 decoder (one char per byte), as `utf8Slice`. */
 const latin1Slice: (this: Buffer, start: number, end: number) => string =
-  (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, start: number, end: number) => string })
-    .latin1Slice ??
+  (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice ??
   function (this: Buffer, start: number, end: number): string {
     return this.toString('latin1', start, end);
   };

@@ -7,7 +7,7 @@ import { tcpPair, stateOf, text, str } from './helpers.js';
 async function readAll(s: TcpStream): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const buf = new Uint8Array(64 * 1024);
-  for (let n; (n = await s.read(buf)) > 0; ) parts.push(buf.slice(0, n));
+  for (let n; (n = await s.read(buf)) > 0;) parts.push(buf.slice(0, n));
   return Buffer.concat(parts);
 }
 

@@ -54,7 +54,7 @@ test('bytes staged but not yet written count in writeBuffered and are flushed by
   await p.client.shutdown();
   const buf = new Uint8Array(16);
   let n = 0;
-  for (let k; (k = await p.server.read(buf.subarray(n))) > 0; ) n += k;
+  for (let k; (k = await p.server.read(buf.subarray(n))) > 0;) n += k;
   assert.equal(str(buf.subarray(0, n)), 'hello');
 });
 
