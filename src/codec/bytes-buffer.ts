@@ -13,21 +13,12 @@ const utf8Slice: (this: Buffer, start: number, end: number) => string =
     return this.toString('utf8', start, end);
   };
 
-const SLAB = 64 * 1024;
-let slab = new ArrayBuffer(SLAB);
-let slabUsed = 0;
-
-/** A new Uint8Array of `n` bytes (contents unspecified): a slab slice when small, else its own memory. */
-function allocCopy(n: number): Uint8Array {
-  if (n > 1024) return new Uint8Array(n);
-  if (slabUsed + n > SLAB) {
-    slab = new ArrayBuffer(SLAB);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, n);
-  slabUsed = (slabUsed + n + 7) & ~7;
-  return out;
-}
+/** Buffer's own Latin-1 decoder (one char per byte), as `utf8Slice`. */
+const latin1Slice: (this: Buffer, start: number, end: number) => string =
+  (Buffer.prototype as unknown as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice ??
+  function (this: Buffer, start: number, end: number): string {
+    return this.toString('latin1', start, end);
+  };
 
 /**
  * A growable byte buffer with a read end and a write end (the `bytes` crate's
@@ -37,7 +28,9 @@ function allocCopy(n: number): Uint8Array {
  * keeps the size of its largest pending frame.
  *
  * Views (`view`, `spare`) share memory with the buffer and are valid until the
- * next call that writes, reserves or consumes; `take` returns a copy.
+ * next call that writes, reserves or consumes; `take` returns a copy that owns
+ * its memory. Text comes out as UTF-8 (`utf8`) or byte for byte (`latin1`, for
+ * binary-safe protocols such as RESP whose payloads need not be UTF-8).
  *
  * @example
  * ```ts
@@ -114,16 +107,38 @@ export class BytesBuffer {
   }
 
   /**
-   * Removes the first `n` readable bytes and returns them as a new (copied)
-   * array. Small copies are carved from a shared slab (as Node's Buffer pool
-   * does), so a frame does not cost an allocation of its own.
+   * Decodes readable bytes `[start, end)` as Latin-1: one character per byte
+   * (code points 0–255), so any bytes round-trip through `writeLatin1`
+   * unchanged. For binary-safe text such as keys and values of a byte protocol.
+   */
+  latin1(start = 0, end = this.length): string {
+    check(end, this.length, 'latin1', 'end');
+    check(start, end, 'latin1', 'start');
+    return latin1Slice.call(this.#data, this.#start + start, this.#start + end);
+  }
+
+  /**
+   * Removes the first `n` readable bytes and returns them in a new array of
+   * exactly `n` bytes that owns its memory: keeping a small frame keeps only
+   * its own bytes alive, never this buffer or a shared slab.
    */
   take(n: number): Uint8Array {
     check(n, this.length, 'take', 'n');
-    const out = allocCopy(n);
+    const out = new Uint8Array(n);
     this.#data.copy(out, 0, this.#start, this.#start + n);
     this.#consume(n);
     return out;
+  }
+
+  /**
+   * Keeps the first `n` readable bytes and discards the rest (from the write
+   * end), as `BytesMut::truncate`; larger `n` changes nothing. Lets an encoder
+   * undo a partly written frame.
+   */
+  truncate(n: number): void {
+    check(n, 2 ** 31, 'truncate', 'n');
+    if (n < this.#end - this.#start) this.#end = this.#start + n;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
   }
 
   /** Discards the first `n` readable bytes. */
@@ -178,6 +193,17 @@ export class BytesBuffer {
     const n = Buffer.byteLength(text);
     this.reserve(n);
     this.#end += this.#data.write(text, this.#end, n, 'utf8');
+    return n;
+  }
+
+  /**
+   * Appends `text` as Latin-1, one byte per character (its low 8 bits);
+   * returns the number of bytes written (`text.length`). The inverse of `latin1()`.
+   */
+  writeLatin1(text: string): number {
+    const n = text.length;
+    this.reserve(n);
+    this.#end += this.#data.write(text, this.#end, n, 'latin1');
     return n;
   }
 

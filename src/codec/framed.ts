@@ -6,12 +6,12 @@ import { currentRuntime } from '../runtime/runtime.js';
 import { timeout } from '../time/timeout.js';
 import { TimeoutError } from '../time/errors.js';
 import type { Clock } from '../core/clock.js';
-import { hasReadWithin, kReadWithin, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import { hasReadWithin, hasTryWrite, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
 import { ReadTimeoutError, UnexpectedEofError } from '../io/errors.js';
 import { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
 
-const sendSite = { kind: 'Framed.send' } as const;
+const flushSite = { kind: 'Framed.flush' } as const;
 
 /** What `Framed` reads from and writes to: a stream, a half, or any object with `read` and/or `writeAll`. */
 export type FramedIo = (AsyncRead | AsyncWrite) & {
@@ -33,12 +33,25 @@ export interface FramedOptions {
    * connection idle between frames is left alone. Default Infinity.
    */
   frameTimeout?: number;
+  /**
+   * Encoded bytes `feed()` buffers before it flushes (and waits for the
+   * flush), 0 B to 16 MiB. Default 8 KiB (tokio-util's backpressure boundary).
+   */
+  writeHighWaterMark?: number;
 }
 
 /**
  * A stream of frames over a byte stream (tokio-util's `Framed`): `next()`
  * reads until `codec` decodes a frame, `send()` encodes a frame and writes it.
  * Iterate it with `for await` to receive every frame until end of stream.
+ *
+ * Writing has two steps, as tokio-util's `SinkExt::feed` + `flush`: `feed()`
+ * encodes a frame into the write buffer (waiting only when that buffer is over
+ * `writeHighWaterMark`), `flush()` writes what was fed; `send()` is both. A
+ * server answering pipelined requests can `feed()` each reply and `flush()`
+ * once no request is left buffered (`readBuffered === 0`), so a batch of
+ * replies becomes one socket write. Frames always go out whole and in the
+ * order they were fed or sent.
  *
  * Memory stays bounded by the codec's limit plus one read: bytes are read only
  * when no complete frame is buffered, and codecs check sizes as soon as they
@@ -62,21 +75,26 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
   readonly codec: Codec<In, Out>;
   readonly #io: FramedIo;
   readonly #rbuf: BytesBuffer;
-  readonly #wbuf = new BytesBuffer(0);
+  /** Frames fed and not written yet. */
+  #wbuf = new BytesBuffer(0);
+  /** The bytes a flush is writing while it waits (swapped with `#wbuf` so feeds can go on meanwhile). */
+  #wbufOut = new BytesBuffer(0);
   readonly #readSize: number;
   readonly #frameTimeout: number;
+  readonly #writeHwm: number;
   readonly #clock: Clock;
-  readonly #sendQueue = new WaitQueue();
+  /** Flushes waiting for the one in progress. */
+  readonly #flushQueue = new WaitQueue();
   #partialSince = NaN;
   #eof = false;
   #reading = false;
-  #sending = false;
+  #flushing = false;
   #closed = false;
 
   /**
    * @param io what to read frames from and write frames to
    * @param codec how frames are encoded
-   * @param options `readSize` (8 KiB), `frameTimeout` (ms, Infinity)
+   * @param options `readSize` (8 KiB), `frameTimeout` (ms, Infinity), `writeHighWaterMark` (8 KiB)
    * @throws TypeError if `io` has neither `read` nor `writeAll`, or `codec` has no `decode`/`encode`;
    *   RangeError for a bad option
    */
@@ -94,13 +112,26 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
       options?.readSize === undefined ? 8192 : integer(options.readSize, 'Framed', 'readSize', 1, 2 ** 24);
     this.#frameTimeout =
       options?.frameTimeout === undefined ? Infinity : duration(options.frameTimeout, 'Framed', 'frameTimeout');
+    this.#writeHwm =
+      options?.writeHighWaterMark === undefined
+        ? 8192
+        : integer(options.writeHighWaterMark, 'Framed', 'writeHighWaterMark', 0, 2 ** 24);
     this.#rbuf = new BytesBuffer(this.#readSize);
     this.#clock = currentRuntime().clock;
   }
 
-  /** Bytes read and not decoded yet (a partial frame). */
+  /**
+   * Bytes read and not decoded yet: the start of a frame still arriving, and
+   * any number of complete frames when the peer pipelines (sends requests
+   * without waiting for replies). 0 means the next `next()` has to read.
+   */
   get readBuffered(): number {
     return this.#rbuf.length;
+  }
+
+  /** Bytes fed (encoded) and not written yet, including those a pending `flush()` is writing. */
+  get writeBuffered(): number {
+    return this.#wbuf.length + this.#wbufOut.length;
   }
 
   /**
@@ -134,29 +165,86 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
   }
 
   /**
-   * Encodes `frame` and writes it. Concurrent sends are written one after
-   * another, in call order.
+   * Encodes `frame` into the write buffer. Resolves at once while the buffer
+   * holds less than `writeHighWaterMark` bytes; over it, flushes and resolves
+   * once the flush is done (backpressure). Nothing reaches the stream until a
+   * `flush()` (or a `send()`, or a feed over the mark).
    *
    * @throws TypeError if `io` cannot write
-   * @rejects the codec's encode errors (nothing is written then); the writer's errors
+   * @rejects the codec's encode errors (nothing of that frame is buffered then); over the mark, as `flush()`
+   *
+   * **Cancellation**: the frame is buffered before any wait; aborting a wait for
+   * the flush over the mark leaves it buffered for the next flush.
+   *
+   * @example
+   * ```ts
+   * import { TcpListener, TcpStream } from 'weft/net';
+   * import { Framed, LinesCodec } from 'weft/codec';
+   * await using listener = await TcpListener.bind('127.0.0.1:0');
+   * await using client = new Framed(await TcpStream.connect(listener.localAddr()), new LinesCodec());
+   * await using server = new Framed(await listener.accept(), new LinesCodec());
+   * await client.feed('one');
+   * await client.feed('two'); // still buffered
+   * await client.flush(); // both lines in one write
+   * console.assert((await server.next()) === 'one' && (await server.next()) === 'two');
+   * ```
+   */
+  feed(frame: Out, options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = signalOf(options, 'Framed.feed');
+    this.#writable('Framed.feed');
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    try {
+      this.#encode(frame);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if (this.#wbuf.length < this.#writeHwm || this.#wbuf.length === 0) return RESOLVED;
+    return this.#flush(signal);
+  }
+
+  /**
+   * Writes every frame fed so far, honouring the stream's backpressure, and
+   * resolves once the stream took them all. A flush called while another is
+   * writing waits for it, then writes what was fed since. Resolves at once
+   * when nothing is buffered.
+   *
+   * @throws TypeError if `io` cannot write
+   * @rejects the writer's errors (e.g. `IoError`, `SocketClosedError`)
+   *
+   * **Cancellation**: not cancel-safe once writing started: part of the
+   * buffered bytes may have been written, and the rest are dropped (a frame
+   * may be cut). Aborted while waiting for an earlier flush, nothing was
+   * written and the frames stay buffered.
+   */
+  flush(options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = signalOf(options, 'Framed.flush');
+    this.#writable('Framed.flush');
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    return this.#flush(signal);
+  }
+
+  /**
+   * Encodes `frame` and writes it with everything fed before it: `feed(frame)`
+   * then `flush()`. Concurrent sends are written one after another, in call
+   * order.
+   *
+   * @throws TypeError if `io` cannot write
+   * @rejects the codec's encode errors (nothing of that frame is buffered then); the writer's errors
    *
    * **Cancellation**: not cancel-safe once writing started: part of the frame
-   * may have been written. Aborted while waiting for an earlier send, nothing
-   * was written.
+   * may have been written. Aborted while waiting for an earlier send, the
+   * frame stays buffered and goes out, whole, with the next flush.
    */
   send(frame: Out, options?: { signal?: AbortSignal }): Promise<void> {
     const signal = signalOf(options, 'Framed.send');
-    if (typeof (this.#io as Partial<AsyncWrite>).writeAll !== 'function') {
-      throw new TypeError('Framed.send: io has no writeAll(buf) method');
+    this.#writable('Framed.send');
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
+    try {
+      this.#encode(frame);
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    if (!this.#sending) {
-      this.#sending = true;
-      return this.#sendNow(frame, signal);
-    }
-    const turn = new Parked<void>();
-    const promise = turn.park(signal, sendSite);
-    if (!turn.settled) this.#sendQueue.push(turn);
-    return promise.then(() => this.#sendNow(frame, signal));
+    return this.#flush(signal);
   }
 
   /** Closes the underlying stream (its `[Symbol.asyncDispose]`, else `close()`). Idempotent. */
@@ -248,16 +336,55 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     });
   }
 
-  async #sendNow(frame: Out, signal: AbortSignal | undefined): Promise<void> {
+  #writable(fn: string): void {
+    if (typeof (this.#io as Partial<AsyncWrite>).writeAll !== 'function') {
+      throw new TypeError(`${fn}: io has no writeAll(buf) method`);
+    }
+  }
+
+  /** Encodes into the write buffer; a frame the codec rejects leaves nothing behind. */
+  #encode(frame: Out): void {
     const wbuf = this.#wbuf;
+    const before = wbuf.length;
     try {
       this.codec.encode(frame, wbuf);
-      await (this.#io as AsyncWrite).writeAll(wbuf.view(), signal === undefined ? undefined : { signal });
-    } finally {
+    } catch (err) {
+      wbuf.truncate(before);
+      throw err;
+    }
+  }
+
+  #flush(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#flushing) {
+      const turn = new Parked<void>();
+      const promise = turn.park(signal, flushSite);
+      if (!turn.settled) this.#flushQueue.push(turn);
+      return promise.then(() => this.#flush(signal));
+    }
+    const wbuf = this.#wbuf;
+    if (wbuf.length === 0) return RESOLVED;
+    const io = this.#io;
+    // A weft stream with room takes the bytes at once (copied): no promise, no wait.
+    if (hasTryWrite(io) && scheduler.budget() && io[kTryWrite](wbuf.view())) {
       wbuf.clear();
-      const next = this.#sendQueue.shift();
-      if (next !== undefined) next.complete(undefined);
-      else this.#sending = false;
+      return RESOLVED;
+    }
+    return this.#flushSlow(signal);
+  }
+
+  async #flushSlow(signal: AbortSignal | undefined): Promise<void> {
+    this.#flushing = true;
+    // Write from the other buffer, so feed() can go on encoding meanwhile.
+    const out = this.#wbuf;
+    this.#wbuf = this.#wbufOut;
+    this.#wbufOut = out;
+    try {
+      await (this.#io as AsyncWrite).writeAll(out.view(), signal === undefined ? undefined : { signal });
+    } finally {
+      out.clear();
+      this.#flushing = false;
+      // Every waiter retries: the first writes what was fed since, the others then find it done or wait again.
+      this.#flushQueue.drain((w) => w.complete(undefined));
     }
   }
 }

@@ -55,7 +55,12 @@ export class WriteAfterShutdownError extends WeftError {
   }
 }
 
-/** The socket or listener was closed with `close()` (before the call, or while it waited). */
+/**
+ * The socket or listener was closed on this side with `close()` (before the
+ * call, or while it waited). A connection lost on the peer's side (reset, or
+ * closed while this side still writes) is an `IoError` instead (`kind`
+ * `'ECONNRESET'` or `'EPIPE'`).
+ */
 export class SocketClosedError extends WeftError {
   override readonly name = 'SocketClosedError';
   readonly code = 'ERR_SOCKET_CLOSED';

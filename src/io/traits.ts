@@ -5,6 +5,22 @@
  */
 export const kReadWithin: unique symbol = Symbol('weft.readWithin');
 
+/**
+ * Internal protocol: `stream[kTryWrite](buf)` takes all of `buf` at once (as
+ * `writeAll` would without waiting) and returns true, or takes nothing and
+ * returns false. `Framed` and `BufWriter` use it to flush without a promise.
+ */
+export const kTryWrite: unique symbol = Symbol('weft.tryWrite');
+
+/** Internal: a writer that can take bytes synchronously when it has room. */
+export interface TryWrite {
+  [kTryWrite](buf: Uint8Array): boolean;
+}
+
+export function hasTryWrite(io: unknown): io is TryWrite {
+  return typeof (io as Partial<TryWrite> | null)?.[kTryWrite] === 'function';
+}
+
 /** Something bytes can be read from: a weft stream, a `ReadHalf`, a `BufReader`, or your own. */
 export interface AsyncRead {
   /**

@@ -1,6 +1,6 @@
 import { signalOf } from '../core/validate.js';
 import { silence } from '../core/promise.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import { bytesArg, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
 import type { SocketIo } from './socket-io.js';
 import { SocketClosedError } from '../io/errors.js';
 
@@ -145,6 +145,11 @@ export class WriteHalf implements AsyncWrite, Disposable {
    */
   shutdown(options?: { signal?: AbortSignal }): Promise<void> {
     return this.#io.shutdown(signalOf(options, 'WriteHalf.shutdown'));
+  }
+
+  /** @internal */
+  [kTryWrite](buf: Uint8Array): boolean {
+    return this.#owner !== undefined && this.#io.tryWrite(buf);
   }
 
   /** Shuts down the writing side (in the background) and releases this half. Idempotent. */

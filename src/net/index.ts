@@ -1,6 +1,7 @@
 /**
  * weft/net: TCP, Unix and UDP sockets with pull-based, bounded reads,
- * backpressured writes and cancellable waits; `BufReader` for lines; a
+ * backpressured writes and cancellable waits; `BufReader` for lines,
+ * `BufWriter` for batching small writes; a
  * `BufferPool` for read buffers.
  * @module
  */
@@ -12,6 +13,7 @@ export { NetStream } from './net-stream.js';
 export { ReadHalf, WriteHalf } from './halves.js';
 export { UdpSocket, type Datagram, type UdpBindOptions } from './udp-socket.js';
 export { BufReader, type BufReaderOptions } from './buf-reader.js';
+export { BufWriter, type BufWriterTarget } from './buf-writer.js';
 export { BufferPool, type BufferPoolOptions } from './buffer-pool.js';
 export type { AsyncRead, AsyncWrite } from '../io/traits.js';
 export type { AddrInput, SocketAddr } from './addr.js';

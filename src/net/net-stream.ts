@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { signalOf } from '../core/validate.js';
-import { bytesArg, kReadWithin, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import { bytesArg, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
 import { SocketIo, type IoOptions } from './socket-io.js';
 import { ReadHalf, WriteHalf } from './halves.js';
 
@@ -165,6 +165,11 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, AsyncDisposabl
   /** @internal Called by a half's close(). */
   halfClosed(): void {
     if (--this.#halves === 0) this.io.close();
+  }
+
+  /** @internal */
+  [kTryWrite](buf: Uint8Array): boolean {
+    return this.io.tryWrite(buf);
   }
 
   /** @internal */

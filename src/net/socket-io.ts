@@ -99,6 +99,9 @@ export class SocketIo implements TimerEntry {
   /** Where write() copies go (see #copy); allocated on the first write. */
   #stage: Buffer | undefined = undefined;
   #staged = 0;
+  /** Start of the staged bytes not handed to Node yet (`#stage[#pendingFrom, #staged)`), written at the end of the turn. */
+  #pendingFrom = 0;
+  #flushQueued = false;
 
   constructor(socket: Socket, options: IoOptions) {
     this.socket = socket;
@@ -121,7 +124,7 @@ export class SocketIo implements TimerEntry {
 
   /** Bytes accepted by `write()` that Node has not handed to the kernel yet. */
   get writeBuffered(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + (this.#staged - this.#pendingFrom);
   }
 
   get isClosed(): boolean {
@@ -196,6 +199,19 @@ export class SocketIo implements TimerEntry {
     return writeFully(this, buf, signal);
   }
 
+  /**
+   * Takes all of `buf` at once when `writeAll` would (it fits in one write, the
+   * socket has room, no error) and returns true; otherwise takes nothing and
+   * returns false. Lets `Framed.flush` skip a promise per flush.
+   */
+  tryWrite(buf: Uint8Array): boolean {
+    if (buf.length > MAX_WRITE || !this.#writers.isEmpty || this.socket.writableNeedDrain) return false;
+    if (this.#closed || this.#shutdown || this.#error !== undefined || this.socket.destroyed || !this.socket.writable)
+      return false;
+    this.#send(buf);
+    return true;
+  }
+
   write(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     if (this.#writers.isEmpty && !this.socket.writableNeedDrain) {
       if (signal?.aborted) return Promise.reject(signal.reason as Error);
@@ -221,6 +237,7 @@ export class SocketIo implements TimerEntry {
       this.#shutdown = true;
       const err = new WriteAfterShutdownError('shutdown() was called while this write waited for the socket to drain');
       this.#writers.drain((w) => w.fail(err));
+      this.#flushStaged();
       this.socket.end();
       if (this.#finished) return RESOLVED;
     }
@@ -246,6 +263,7 @@ export class SocketIo implements TimerEntry {
     this.#shutdowns?.drain((w) => w.fail(err));
     const socket = this.socket;
     if (socket.destroyed) return;
+    this.#flushStaged();
     if (this.#error !== undefined || socket.writableLength === 0 || this.#finished) {
       socket.destroy();
       return;
@@ -295,37 +313,57 @@ export class SocketIo implements TimerEntry {
   #send(buf: Uint8Array): number {
     const n = buf.length < MAX_WRITE ? buf.length : MAX_WRITE;
     if (n === 0) return 0;
-    this.socket.write(this.#copy(buf, n));
+    this.#stageCopy(buf, n);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      process.nextTick(this.#flushLater);
+    }
     return n;
   }
 
   /**
-   * Copies `n` bytes of `src` for Node to write. Copies are carved from a
-   * per-stream staging buffer. While Node holds unsent bytes they may still
-   * be read, so new copies go after them (or into a fresh buffer); once Node
-   * holds none (`writableLength` 0: every earlier write completed), the whole
-   * staging buffer is free again. An echo-style stream thus copies into the
-   * same memory over and over, allocating nothing per write.
+   * Copies `n` bytes of `src` into the staging buffer, after the bytes staged
+   * earlier in this turn: they all reach Node as one `socket.write` when the
+   * turn ends (a server answering 16 pipelined requests makes one write, not
+   * 16). While Node holds unsent bytes they may still be read, so new copies
+   * go after them (or into a fresh buffer); once Node holds none
+   * (`writableLength` 0: every earlier write completed) and nothing is
+   * pending, the whole staging buffer is free again. An echo-style stream thus
+   * copies into the same memory over and over, allocating nothing per write.
    */
-  #copy(src: Uint8Array, n: number): Buffer {
-    if (this.socket.writableLength === 0) this.#staged = 0;
+  #stageCopy(src: Uint8Array, n: number): void {
+    if (this.#staged === this.#pendingFrom && this.socket.writableLength === 0) this.#staged = this.#pendingFrom = 0;
     let stage = this.#stage;
     if (stage === undefined || stage.length - this.#staged < n) {
+      this.#flushStaged(); // what is pending stays in order ahead of this copy
       stage = this.#stage = Buffer.allocUnsafeSlow(n <= STAGE_SMALL ? STAGE_SMALL : MAX_WRITE);
-      this.#staged = 0;
+      this.#staged = this.#pendingFrom = 0;
     }
-    const out = stage.subarray(this.#staged, this.#staged + n);
-    out.set(n === src.length ? src : src.subarray(0, n));
+    stage.set(n === src.length ? src : src.subarray(0, n), this.#staged);
     this.#staged += n;
-    return out;
   }
+
+  /** Hands the pending staged bytes to Node (one `socket.write`). */
+  #flushStaged(): void {
+    const from = this.#pendingFrom;
+    const to = this.#staged;
+    if (from === to) return;
+    this.#pendingFrom = to;
+    if (this.socket.destroyed) return;
+    this.socket.write(this.#stage!.subarray(from, to));
+  }
+
+  #flushLater = (): void => {
+    this.#flushQueued = false;
+    this.#flushStaged();
+  };
 
   #writeError(): Error | undefined {
     if (this.#closed) return new SocketClosedError();
     if (this.#shutdown) return new WriteAfterShutdownError();
     if (this.#error !== undefined) return this.#error;
     if (this.socket.destroyed || !this.socket.writable)
-      return new SocketClosedError('the socket was closed by its peer');
+      return new IoError('write: the connection was closed by its peer', 'EPIPE', 'write');
     return undefined;
   }
 
@@ -383,9 +421,10 @@ export class SocketIo implements TimerEntry {
 
   #onClose = (): void => {
     if (this.#closed) return;
-    if (!this.#eof && this.#error === undefined) this.#fail(new SocketClosedError('the socket was closed'));
+    if (!this.#eof && this.#error === undefined)
+      this.#fail(new IoError('the connection was closed without an end of stream', 'ECONNRESET', undefined));
     else {
-      const err = this.#error ?? new SocketClosedError('the socket was closed');
+      const err = this.#error ?? new IoError('the connection was closed by its peer', 'EPIPE', 'write');
       this.#writers.drain((w) => w.fail(err));
       this.#shutdowns?.drain((w) => (this.#finished ? w.complete(undefined) : w.fail(err)));
     }
@@ -396,6 +435,7 @@ export class SocketIo implements TimerEntry {
     while (!writers.isEmpty && !this.socket.writableNeedDrain) {
       const w = writers.shift()!;
       w.complete(this.#send(w.buf));
+      this.#flushStaged(); // so writableNeedDrain counts it before the next writer
     }
   };
 

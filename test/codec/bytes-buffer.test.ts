@@ -80,3 +80,50 @@ test('out-of-range arguments throw RangeError', () => {
   assert.throws(() => b.commit(b.capacity), RangeError);
   assert.throws(() => new BytesBuffer(-1), RangeError);
 });
+
+test('take() returns bytes that own their memory: 20,000 kept 3-byte frames hold only their bytes', () => {
+  const buf = new BytesBuffer();
+  const kept: Uint8Array[] = [];
+  const before = process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < 20_000; i++) {
+    buf.write(Uint8Array.of(i & 255, 1, 2, 9, 9, 9, 9, 9)); // a frame and bytes after it
+    kept.push(buf.take(3));
+    buf.clear();
+  }
+  let backing = 0;
+  for (const f of kept) backing += f.buffer.byteLength;
+  assert.equal(backing, 20_000 * 3, 'each frame is backed by exactly its own 3 bytes');
+  assert.deepEqual(kept[300], Uint8Array.of(300 & 255, 1, 2));
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grown < 4 * 1024 * 1024, `array buffer memory grew by ${grown} bytes`);
+});
+
+test('latin1() and writeLatin1() round-trip every byte value (binary-safe text)', () => {
+  const buf = new BytesBuffer();
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  buf.write(all);
+  const s = buf.latin1();
+  assert.equal(s.length, 256);
+  assert.equal(s.charCodeAt(0xff), 0xff);
+  assert.equal(buf.utf8(0x80, 0x81), '\ufffd', 'the same byte is not valid UTF-8 alone');
+  const out = new BytesBuffer();
+  assert.equal(out.writeLatin1(s), 256);
+  assert.deepEqual(Uint8Array.from(out.view()), all);
+  assert.equal(buf.latin1(65, 68), 'ABC');
+  assert.throws(() => buf.latin1(0, 257), RangeError);
+  assert.throws(() => buf.latin1(5, 4), RangeError);
+});
+
+test('truncate() drops bytes from the write end and ignores a length past the end', () => {
+  const buf = new BytesBuffer();
+  buf.writeString('hello world');
+  buf.advance(6);
+  buf.truncate(3);
+  assert.equal(buf.utf8(), 'wor');
+  buf.truncate(10);
+  assert.equal(buf.length, 3);
+  buf.truncate(0);
+  assert.equal(buf.length, 0);
+  assert.throws(() => buf.truncate(-1), RangeError);
+  assert.throws(() => buf.truncate(1.5), RangeError);
+});
