@@ -211,7 +211,20 @@ async function echoClient(bin: string, who: Contender, server: EchoServer, ms: n
   return { ...r, serverCpu: procCpu(server.pid) - s0 };
 }
 
+/** All rounds together (as bench/echo.ts), and each figure's range over the single rounds. */
 function summariseEcho(runs: EchoRun[]): Figures {
+  const all = summariseRuns(runs);
+  if (runs.length > 1) {
+    const single = runs.map((r) => summariseRuns([r]));
+    for (const k of ['mbps', 'p50', 'p99', 'cpu']) {
+      all[`${k}:min`] = Math.min(...single.map((f) => f[k]!));
+      all[`${k}:max`] = Math.max(...single.map((f) => f[k]!));
+    }
+  }
+  return all;
+}
+
+function summariseRuns(runs: EchoRun[]): Figures {
   const rtts = Float64Array.from(runs.flatMap((r) => r.rtts)).sort();
   const q = (p: number): number => rtts[Math.min(rtts.length - 1, Math.floor(p * rtts.length))] ?? NaN;
   const sum = (f: (r: EchoRun) => number): number => runs.reduce((a, r) => a + f(r), 0);
@@ -237,7 +250,7 @@ interface RowSpec {
 
 const ROWS: RowSpec[] = [
   {
-    label: `spawn + join ${PARAMS.spawn.n} tasks, per task`,
+    label: `spawn + join ${fmt(PARAMS.spawn.n!)} tasks, per task`,
     scenario: 'spawn',
     key: 'median',
     unit: 'ns',
@@ -278,19 +291,28 @@ const TITLES: Record<Contender, string> = {
   'async-std': 'async-std',
 };
 
-function table(results: Map<string, Map<Contender, Figures>>, contenders: readonly Contender[]): string[] {
+type Cell = (figures: Figures | undefined, key: string, weft: number, who: Contender) => string;
+
+/** The figure, and beside each other contender's the ratio weft ÷ it. */
+const figureCell: Cell = (f, key, weft, who) => {
+  const v = f?.[key] ?? NaN;
+  if (who === 'weft') return fmt(v);
+  const ratio = weft / v;
+  return `${fmt(v)} (${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : '—'})`;
+};
+
+/** The lowest and highest of the processes' figures (for echo, of its rounds'). */
+const rangeCell: Cell = (f, key) =>
+  f?.[`${key}:min`] === undefined ? '—' : `${fmt(f[`${key}:min`]!)}–${fmt(f[`${key}:max`]!)}`;
+
+function table(results: Map<string, Map<Contender, Figures>>, contenders: readonly Contender[], cell: Cell): string[] {
   const head = ['figure', ...contenders.map((c) => TITLES[c])];
   const rows: string[][] = [];
   for (const spec of ROWS) {
     const byWho = results.get(spec.scenario);
     if (byWho === undefined) continue;
     const weft = byWho.get('weft')?.[spec.key] ?? NaN;
-    const cells = contenders.map((c) => {
-      const v = byWho.get(c)?.[spec.key] ?? NaN;
-      if (c === 'weft') return fmt(v);
-      const ratio = weft / v;
-      return `${fmt(v)} (${Number.isFinite(ratio) ? ratio.toFixed(2) + 'x' : '—'})`;
-    });
+    const cells = contenders.map((c) => cell(byWho.get(c), spec.key, weft, c));
     rows.push([`${spec.label}, ${spec.unit} (${spec.better} is better)`, ...cells]);
   }
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -344,19 +366,17 @@ async function main(): Promise<void> {
     }
     const merged = new Map<Contender, Figures>();
     for (const [who, list] of perWho) {
-      const keys = Object.keys(list[0]!).filter((k) => typeof list[0]![k] === 'number');
-      merged.set(
-        who,
-        Object.fromEntries(
-          keys.map((k) => [
-            k,
-            stats(
-              k,
-              list.map((f) => f[k]!),
-            ).median,
-          ]),
-        ),
-      );
+      const figures: Figures = {};
+      for (const k of Object.keys(list[0]!).filter((key) => typeof list[0]![key] === 'number')) {
+        const st = stats(
+          k,
+          list.map((f) => f[k]!),
+        );
+        figures[k] = st.median;
+        figures[`${k}:min`] = st.min;
+        figures[`${k}:max`] = st.max;
+      }
+      merged.set(who, figures);
     }
     results.set(scenario, merged);
     raw[scenario] = Object.fromEntries(perWho);
@@ -383,7 +403,13 @@ async function main(): Promise<void> {
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r');
 
-  for (const l of table(results, CONTENDERS)) console.log(l);
+  for (const l of table(results, CONTENDERS, figureCell)) console.log(l);
+  if (rounds > 1) {
+    console.log(
+      `\nrange over the ${rounds} processes (echo: ${ECHO.rounds} rounds) of each cell above, lowest–highest:\n`,
+    );
+    for (const l of table(results, CONTENDERS, rangeCell)) console.log(l);
+  }
   const echo = results.get('echo');
   if (echo !== undefined) {
     const errs = CONTENDERS.map((c) => `${TITLES[c]} ${echo.get(c)!['errors']}`).join(', ');

@@ -58,8 +58,8 @@ fn main() {
     }
     let params = Params::parse(&args[2..]);
     let out = match args[0].as_str() {
-        "tokio-ct" => rt_tokio::run(rt_tokio::Flavor::CurrentThread, &args[1], &params),
-        "tokio-mt" => rt_tokio::run(rt_tokio::Flavor::MultiThread, &args[1], &params),
+        "tokio-ct" => rt_tokio::run_on(false, &args[1], &params),
+        "tokio-mt" => rt_tokio::run_on(true, &args[1], &params),
         "smol" => rt_smol::run(&args[1], &params),
         "async-std" => rt_async_std::run(&args[1], &params),
         other => fail(&format!("unknown runtime {other:?}")),

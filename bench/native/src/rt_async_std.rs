@@ -1,8 +1,13 @@
 //! async-std: its global executor (one thread per core), tasks spawned from
-//! `async_std::task::block_on`.
+//! `async_std::task::block_on`. Channels are async-channel
+//! (`async_std::channel`); the parking Gate is event-listener's Event, which
+//! async-std's own primitives are built on.
 
 use std::future::Future;
-use std::io;
+
+use async_std::channel::{Receiver, Sender};
+use async_std::io::{ReadExt, WriteExt};
+use event_listener::{Event, EventListener};
 
 type Listener = async_std::net::TcpListener;
 type Stream = async_std::net::TcpStream;
@@ -20,28 +25,35 @@ fn detach<T>(handle: async_std::task::JoinHandle<T>) {
     drop(handle);
 }
 
-async fn sleep(d: std::time::Duration) {
+async fn sleep(d: Duration) {
     async_std::task::sleep(d).await;
 }
 
-async fn bind(addr: &str) -> io::Result<Listener> {
-    Listener::bind(addr).await
+fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    async_std::channel::bounded(capacity)
 }
 
-fn port(l: &Listener) -> u16 {
-    l.local_addr().unwrap().port()
+async fn recv<T>(rx: &mut Receiver<T>) -> Option<T> {
+    rx.recv().await.ok()
 }
 
-async fn accept(l: &Listener) -> io::Result<Stream> {
-    let (s, _) = l.accept().await?;
-    s.set_nodelay(true)?;
-    Ok(s)
+async fn close(s: &mut Stream) {
+    s.shutdown(std::net::Shutdown::Write).ok();
 }
 
-async fn connect(port: u16) -> io::Result<Stream> {
-    let s = Stream::connect(("127.0.0.1", port)).await?;
-    s.set_nodelay(true)?;
-    Ok(s)
+/// Many tasks park on it, all resume on `open`.
+struct Gate(Event);
+
+impl Gate {
+    fn new() -> Gate {
+        Gate(Event::new())
+    }
+    fn wait(&self) -> EventListener {
+        self.0.listen()
+    }
+    fn open(&self) {
+        self.0.notify(usize::MAX);
+    }
 }
 
-include!("futures_scenarios.rs");
+include!("scenarios.rs");

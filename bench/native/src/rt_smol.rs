@@ -1,8 +1,12 @@
 //! smol: the global executor (one thread unless SMOL_THREADS says more),
 //! tasks spawned from `smol::block_on`, as smol's documentation shows.
+//! Channels are async-channel (`smol::channel`).
 
 use std::future::Future;
-use std::io;
+
+use event_listener::{Event, EventListener};
+use smol::channel::{Receiver, Sender};
+use smol::io::{AsyncReadExt, AsyncWriteExt};
 
 type Listener = smol::net::TcpListener;
 type Stream = smol::net::TcpStream;
@@ -20,28 +24,35 @@ fn detach<T>(task: smol::Task<T>) {
     task.detach();
 }
 
-async fn sleep(d: std::time::Duration) {
+async fn sleep(d: Duration) {
     smol::Timer::after(d).await;
 }
 
-async fn bind(addr: &str) -> io::Result<Listener> {
-    Listener::bind(addr).await
+fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    smol::channel::bounded(capacity)
 }
 
-fn port(l: &Listener) -> u16 {
-    l.local_addr().unwrap().port()
+async fn recv<T>(rx: &mut Receiver<T>) -> Option<T> {
+    rx.recv().await.ok()
 }
 
-async fn accept(l: &Listener) -> io::Result<Stream> {
-    let (s, _) = l.accept().await?;
-    s.set_nodelay(true)?;
-    Ok(s)
+async fn close(s: &mut Stream) {
+    s.close().await.ok();
 }
 
-async fn connect(port: u16) -> io::Result<Stream> {
-    let s = Stream::connect(("127.0.0.1", port)).await?;
-    s.set_nodelay(true)?;
-    Ok(s)
+/// Many tasks park on it, all resume on `open`.
+struct Gate(Event);
+
+impl Gate {
+    fn new() -> Gate {
+        Gate(Event::new())
+    }
+    fn wait(&self) -> EventListener {
+        self.0.listen()
+    }
+    fn open(&self) {
+        self.0.notify(usize::MAX);
+    }
 }
 
-include!("futures_scenarios.rs");
+include!("scenarios.rs");

@@ -1,17 +1,18 @@
-// The scenarios on a futures-io runtime (smol, async-std), included by
-// rt_smol.rs and rt_async_std.rs, each of which first defines what differs:
-// `block_on`, `spawn`, `detach`, `sleep`, `bind`, `port`, `accept`, `connect`.
-// Both use async-channel (`smol::channel` and `async_std::channel` are it).
-// An include rather than a trait keeps the crate building on Debian
-// bookworm's rustc 1.63 (a trait would need generic associated types).
+// The scenarios, written once and included by each runtime's module
+// (rt_tokio.rs, rt_smol.rs, rt_async_std.rs), which first defines what
+// differs: the `Listener`/`Stream` types and their I/O extension traits,
+// `block_on`, `spawn` (a handle that yields the task's output), `detach`,
+// `sleep`, `bounded`/`recv` (a bounded channel), `Gate` (a wait many tasks
+// park on: registered from its creation, so no wake-up is missed) and
+// `close` (shut a stream's write side). An include rather than a trait keeps
+// the crate building on Debian bookworm's rustc 1.63 (a trait would need
+// generic associated types). Every party of a scenario is a spawned task,
+// as in weft; the measuring future runs in `block_on`, as under
+// `#[tokio::main]` or `smol::block_on`.
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use event_listener::Event;
-use smol::channel;
-use smol::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::measure::{self, check, measure, time_json, Plan};
 use crate::memory::Snapshot;
@@ -51,11 +52,11 @@ async fn spawn_join(p: &Params) -> String {
 async fn pingpong(p: &Params) -> String {
     let n = p.num("n", 100_000) as u64;
     let samples = measure(&Plan::from(p, n as usize), || async move {
-        let (ping_tx, ping_rx) = channel::bounded::<u64>(1);
-        let (pong_tx, pong_rx) = channel::bounded::<u64>(1);
+        let (ping_tx, mut ping_rx) = bounded::<u64>(1);
+        let (pong_tx, mut pong_rx) = bounded::<u64>(1);
         let ponger = spawn(async move {
             for _ in 0..n {
-                let v = ping_rx.recv().await.unwrap();
+                let v = recv(&mut ping_rx).await.unwrap();
                 pong_tx.send(v + 1).await.unwrap();
             }
         });
@@ -63,7 +64,7 @@ async fn pingpong(p: &Params) -> String {
             let mut sum = 0;
             for i in 0..n {
                 ping_tx.send(i).await.unwrap();
-                sum += pong_rx.recv().await.unwrap();
+                sum += recv(&mut pong_rx).await.unwrap();
             }
             sum
         });
@@ -79,7 +80,7 @@ async fn mpsc_throughput(p: &Params) -> String {
     let n = p.num("n", 1_000_000) as u64;
     let cap = p.num("capacity", 1024);
     let samples = measure(&Plan::from(p, n as usize), || async move {
-        let (tx, rx) = channel::bounded::<u64>(cap);
+        let (tx, mut rx) = bounded::<u64>(cap);
         let producer = spawn(async move {
             for i in 0..n {
                 tx.send(i).await.unwrap();
@@ -87,7 +88,7 @@ async fn mpsc_throughput(p: &Params) -> String {
         });
         let consumer = spawn(async move {
             let mut sum = 0;
-            while let Ok(v) = rx.recv().await {
+            while let Some(v) = recv(&mut rx).await {
                 sum += v;
             }
             sum
@@ -99,19 +100,18 @@ async fn mpsc_throughput(p: &Params) -> String {
     time_json(&samples)
 }
 
-/// n tasks parked on one shared Event (weft: one token's `cancelled()`),
+/// n tasks parked on one shared Gate (weft: one token's `cancelled()`),
 /// their handles kept by the caller, as weft keeps its JoinHandles.
 async fn parked_memory(p: &Params) -> String {
     let n = p.num("n", 100_000);
-    let event = Arc::new(Event::new());
+    let gate = Arc::new(Gate::new());
     let parked = Arc::new(AtomicUsize::new(0));
     let before = Snapshot::now();
     let mut handles = Vec::with_capacity(n);
     for _ in 0..n {
-        let (event, parked) = (event.clone(), parked.clone());
+        let (gate, parked) = (gate.clone(), parked.clone());
         handles.push(spawn(async move {
-            // A listener is registered from its creation on: no wake-up is missed.
-            let woken = event.listen();
+            let woken = gate.wait();
             parked.fetch_add(1, Relaxed);
             woken.await;
         }));
@@ -121,7 +121,7 @@ async fn parked_memory(p: &Params) -> String {
     }
     sleep(Duration::from_millis(20)).await; // executor threads finish their polls
     let after = Snapshot::now();
-    event.notify(usize::MAX);
+    gate.open();
     for h in handles {
         h.await;
     }
@@ -218,7 +218,7 @@ async fn echo_load(port: u16, conns: usize, size: usize, ms: u64) -> (Vec<f64>, 
                     }
                     rtts.push(t.elapsed().as_nanos() as f64 / 1e3);
                 }
-                s.close().await.ok();
+                close(&mut s).await;
                 (rtts, failed)
             })
         })
@@ -231,4 +231,26 @@ async fn echo_load(port: u16, conns: usize, size: usize, ms: u64) -> (Vec<f64>, 
     }
     let bytes = rtts.len() * size;
     (rtts, bytes, t0.elapsed().as_secs_f64() * 1e3, errors)
+}
+
+// TCP: the three runtimes' listeners and streams spell these alike.
+
+async fn bind(addr: &str) -> std::io::Result<Listener> {
+    Listener::bind(addr).await
+}
+
+fn port(l: &Listener) -> u16 {
+    l.local_addr().unwrap().port()
+}
+
+async fn accept(l: &Listener) -> std::io::Result<Stream> {
+    let (s, _) = l.accept().await?;
+    s.set_nodelay(true)?;
+    Ok(s)
+}
+
+async fn connect(port: u16) -> std::io::Result<Stream> {
+    let s = Stream::connect(("127.0.0.1", port)).await?;
+    s.set_nodelay(true)?;
+    Ok(s)
 }
