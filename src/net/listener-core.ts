@@ -9,7 +9,7 @@ import { IoError, SocketClosedError } from '../io/errors.js';
 /** How many connections the kernel accepted that may wait for `accept()` before new ones are closed. */
 export const DEFAULT_MAX_PENDING = 1024;
 
-const listenSite = { kind: 'net.listen' } as const;
+const listenSite = { op: 'listen' };
 
 class AcceptWait<S> extends Parked<S> {}
 

@@ -14,9 +14,9 @@ import {
   WriteAfterShutdownError,
 } from '../io/errors.js';
 
-const readSite = { kind: 'net.read' } as const;
-const writeSite = { kind: 'net.write' } as const;
-const shutdownSite = { kind: 'net.shutdown' } as const;
+const readSite = { op: 'net.read' };
+const writeSite = { op: 'net.write' };
+const shutdownSite = { op: 'net.shutdown' };
 
 /** The most one `write()` call takes: with the socket's high-water mark, the bound on unsent bytes per stream. */
 export const MAX_WRITE = 64 * 1024;

@@ -5,7 +5,7 @@ import { ioOptions, noDelayOption, type TcpStreamOptions } from './options.js';
 import { ListenerCore, listening, listenSettings, acceptLoop, type ListenOptions } from './listener-core.js';
 import { TcpStream } from './tcp-stream.js';
 
-const acceptSite = { kind: 'TcpListener.accept' } as const;
+const acceptSite = { op: 'accept' };
 
 /** Options of `TcpListener.bind`. The stream options apply to every accepted stream. */
 export interface TcpBindOptions extends TcpStreamOptions, ListenOptions {

@@ -6,7 +6,7 @@ import { ioOptions, noDelayOption, type TcpStreamOptions } from './options.js';
 import { connectSocket } from './connect.js';
 import type { IoOptions } from './socket-io.js';
 
-const connectSite = { kind: 'TcpStream.connect' } as const;
+const connectSite = { op: 'tcp.connect' };
 
 /** Options of `TcpStream.connect`. */
 export interface TcpConnectOptions extends TcpStreamOptions {

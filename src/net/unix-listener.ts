@@ -5,7 +5,7 @@ import { ioOptions, type StreamOptions } from './options.js';
 import { ListenerCore, listening, listenSettings, acceptLoop, type ListenOptions } from './listener-core.js';
 import { UnixStream } from './unix-stream.js';
 
-const acceptSite = { kind: 'UnixListener.accept' } as const;
+const acceptSite = { op: 'accept' };
 
 /** Options of `UnixListener.bind`. The stream options apply to every accepted stream. */
 export interface UnixBindOptions extends StreamOptions, ListenOptions {

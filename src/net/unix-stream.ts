@@ -6,7 +6,7 @@ import { ioOptions, type StreamOptions } from './options.js';
 import { connectSocket } from './connect.js';
 import type { IoOptions } from './socket-io.js';
 
-const connectSite = { kind: 'UnixStream.connect' } as const;
+const connectSite = { op: 'unix.connect' };
 
 /** Options of `UnixStream.connect`. */
 export interface UnixConnectOptions extends StreamOptions {

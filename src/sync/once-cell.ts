@@ -15,7 +15,7 @@ const enum State {
   Set = 2,
 }
 
-const site = { kind: 'OnceCell.getOrInit' } as const;
+const site = { op: 'onceCell.getOrInit' };
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (

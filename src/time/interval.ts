@@ -10,7 +10,7 @@ export type MissedTickBehavior = 'burst' | 'delay' | 'skip';
 
 /** Tokio's threshold: a tick later than this past its instant counts as missed. */
 const MISSED_THRESHOLD_MS = 5;
-const site = { kind: 'Interval.tick' } as const;
+const site = { op: 'interval.tick' };
 
 /** A periodic timer (Tokio's `time::Interval`). */
 export interface Interval extends AsyncIterable<number>, Disposable {

@@ -5,8 +5,9 @@ import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import { scheduler } from '../core/scheduler.js';
 import type { Clock } from '../core/clock.js';
+import { closeResource, observation, registerResource, resourceId, type ResourceEntry } from '../core/resources.js';
 
-const site = { kind: 'sleep' } as const;
+const site = { op: 'sleep' };
 
 /** A wait parked in the timer heap instead of a wait-queue. */
 export class TimerWait<T = void> extends Parked<T> implements TimerEntry {
@@ -21,10 +22,12 @@ export class TimerWait<T = void> extends Parked<T> implements TimerEntry {
   }
 
   fire(): void {
+    if (this.resource !== undefined) closeResource(this.resource);
     this.complete(undefined as T);
   }
 
   protected override detach(): void {
+    if (this.resource !== undefined) closeResource(this.resource);
     this.clock.remove(this);
   }
 }
@@ -56,7 +59,8 @@ export function sleep(ms: number, options?: { signal?: AbortSignal }): Promise<v
   duration(ms, 'sleep', 'ms');
   const signal = signalOf(options, 'sleep');
   const clock = currentRuntime().clock;
-  return sleepOn(clock, clock.now() + ms, signal);
+  const start = clock.now();
+  return sleepOn(clock, start + ms, signal, start);
 }
 
 /**
@@ -68,16 +72,27 @@ export function sleep(ms: number, options?: { signal?: AbortSignal }): Promise<v
 export function sleepUntil(deadline: number, options?: { signal?: AbortSignal }): Promise<void> {
   instant(deadline, 'sleepUntil');
   const signal = signalOf(options, 'sleepUntil');
-  return sleepOn(currentRuntime().clock, deadline, signal);
+  const clock = currentRuntime().clock;
+  return sleepOn(clock, deadline, signal, clock.now());
 }
 
-function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-  if (deadline <= clock.now()) {
+function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined, start: number): Promise<void> {
+  if (deadline <= start) {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return scheduler.budget() ? RESOLVED : scheduler.hop();
   }
   const w = new TimerWait(clock, deadline);
-  const promise = w.park(signal, site);
+  // While a runtime observes, each sleep is a 'timer' resource (as in tokio-console).
+  let rid: number | undefined;
+  if (observation.active) {
+    rid = resourceId();
+    registerResource(w, rid, 'timer', undefined, describeTimer, start);
+  }
+  const promise = w.park(signal, site, rid);
   if (!w.settled && deadline !== Infinity) clock.add(w);
   return promise;
+}
+
+function describeTimer(w: TimerWait<any>, entry: ResourceEntry): Record<string, number> {
+  return { duration: w.deadline - entry.createdAt, deadline: w.deadline };
 }
