@@ -5,6 +5,7 @@ import type { Parked } from '../core/wait-queue.js';
 import { JoinWait } from '../task/join-wait.js';
 import type { ObserveSettings, TaskInfo, WaitInfo } from './introspection.js';
 import { Histogram } from './histogram.js';
+import { RetainedRing } from './retained.js';
 
 /** Task hooks (`Builder.onTaskSpawn` / `onTaskTerminate`). */
 export type TaskHook = (info: TaskInfo) => void;
@@ -25,9 +26,8 @@ export class RuntimeObserver implements PollSink {
   readonly #onSpawn: TaskHook | undefined;
   readonly #onTerminate: TaskHook | undefined;
   readonly #now: () => number;
-  /** Finished tasks, oldest first, from `#head` on. */
-  #retained: TaskObs[] = [];
-  #head = 0;
+  /** Finished tasks, oldest first. */
+  readonly #retained: RetainedRing;
   pollCount = 0;
   longPollCount = 0;
   readonly pollTime = new Histogram();
@@ -43,7 +43,37 @@ export class RuntimeObserver implements PollSink {
     this.#onSpawn = onSpawn;
     this.#onTerminate = onTerminate;
     this.#now = now;
+    this.#retained = new RetainedRing(settings.maxRetained);
   }
+
+  /**
+   * Spawn and end times come from a clock read at most once per microtask
+   * batch: the reading is kept until a microtask queued right after it runs
+   * (and, with task times, until the next poll ends). Reading the clock for
+   * every spawn and every end would by itself cost more than the 10% that
+   * observing may add to a spawn. A stamp can be early by at most the time
+   * the microtasks already queued at the reading took to run.
+   */
+  #stamp(): number {
+    if (this.#cachedClock !== this.#cachedClock) {
+      this.#cachedClock = this.#now();
+      this.#cachedPerf = performance.now();
+      queueMicrotask(this.#invalidate);
+    }
+    return this.#cachedClock;
+  }
+
+  /** `performance.now()` at the same cached reading (for the first-poll delay). */
+  #perfStamp(): number {
+    this.#stamp();
+    return this.#cachedPerf;
+  }
+
+  #cachedClock = NaN;
+  #cachedPerf = NaN;
+  readonly #invalidate = (): void => {
+    this.#cachedClock = NaN;
+  };
 
   /** A task was spawned on the observing runtime: give it its record, call the hook. */
   spawned(task: Task, kind: TaskKind): void {
@@ -53,12 +83,12 @@ export class RuntimeObserver implements PollSink {
       task.name,
       parent?.id,
       kind,
-      this.#now(),
+      this.#stamp(),
       this.settings.spawnLocation ? callerLocation() : undefined,
     );
     if (this.settings.taskTimes) {
       obs.sink = this;
-      obs.wokenAt = performance.now(); // the first poll's delay counts as scheduled time
+      obs.wokenAt = this.#perfStamp(); // the first poll's delay counts as scheduled time
     }
     task.obs = obs;
     if (this.#onSpawn !== undefined) callHook(this.#onSpawn, this.info(task, obs, parent), 'onTaskSpawn');
@@ -68,7 +98,7 @@ export class RuntimeObserver implements PollSink {
   finished(task: Task): void {
     const obs = task.obs;
     if (obs === undefined) return;
-    obs.endedAt = this.#now();
+    obs.endedAt = this.#stamp();
     obs.outcome = OUTCOMES[task.outcome];
     obs.sink = undefined;
     obs.wokenAt = obs.idleSince = -1;
@@ -78,40 +108,27 @@ export class RuntimeObserver implements PollSink {
   }
 
   #retain(obs: TaskObs): void {
-    const max = this.settings.maxRetained;
-    if (max === 0) return;
     this.#retained.push(obs);
-    if (this.#retained.length - this.#head > max) this.#retained[this.#head++] = undefined as unknown as TaskObs;
-    this.#expire();
+    // The end time just read serves as "now" (no second clock read per task).
+    const retain = this.settings.retain;
+    if (retain !== Infinity) this.#retained.expire(obs.endedAt! - retain);
   }
 
-  /** Drops retained tasks older than `retain` ms, and compacts the array now and then. */
+  /** Drops retained tasks older than `retain` ms. */
   #expire(): void {
     const retain = this.settings.retain;
-    const list = this.#retained;
-    if (retain !== Infinity) {
-      const cutoff = this.#now() - retain;
-      while (this.#head < list.length && list[this.#head]!.endedAt! < cutoff) {
-        list[this.#head++] = undefined as unknown as TaskObs;
-      }
-    }
-    if (this.#head > 1024 && this.#head * 2 > list.length) {
-      this.#retained = list.slice(this.#head);
-      this.#head = 0;
-    }
+    if (retain !== Infinity && this.#retained.size > 0) this.#retained.expire(this.#now() - retain);
   }
 
   /** The retained finished tasks, oldest first. */
   retained(): TaskInfo[] {
     this.#expire();
-    const out: TaskInfo[] = [];
-    for (let i = this.#head; i < this.#retained.length; i++) out.push(finishedInfo(this.#retained[i]!));
-    return out;
+    return this.#retained.infos();
   }
 
   /** How many finished tasks are retained now. */
   get retainedCount(): number {
-    return this.#retained.length - this.#head;
+    return this.#retained.size;
   }
 
   /** A snapshot of an alive (or just finished) task. */
@@ -120,6 +137,7 @@ export class RuntimeObserver implements PollSink {
   }
 
   pollEnded(_task: Task, busy: number): void {
+    this.#cachedClock = NaN; // time has passed: the next stamp reads the clock
     this.pollCount++;
     this.pollTime.record(busy);
     if (busy > this.settings.longPoll) {
@@ -155,29 +173,6 @@ export function taskInfo(task: Task, obs: TaskObs | undefined, current: Task | u
     wakes: obs?.wakes ?? 0,
     selfWakes: obs?.selfWakes ?? 0,
     longPolls: obs?.longPolls ?? 0,
-  };
-}
-
-function finishedInfo(obs: TaskObs): TaskInfo {
-  return {
-    id: obs.id,
-    name: obs.name,
-    parentId: obs.parentId,
-    kind: obs.kind,
-    thread: obs.thread,
-    state: 'done',
-    outcome: obs.outcome,
-    spawnedAt: obs.spawnedAt,
-    endedAt: obs.endedAt,
-    location: obs.location,
-    waitsOn: [],
-    polls: obs.polls,
-    busyMs: obs.busyMs,
-    scheduledMs: obs.scheduledMs,
-    idleMs: obs.idleMs,
-    wakes: obs.wakes,
-    selfWakes: obs.selfWakes,
-    longPolls: obs.longPolls,
   };
 }
 
