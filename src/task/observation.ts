@@ -69,6 +69,21 @@ export interface PollSink {
   resumed(task: Task, delay: number): void;
 }
 
+/**
+ * The task whose poll just ended by parking: the synchronous rest of its code
+ * (between the park and the `await`) may still run, and a wake it causes then
+ * is a self-wake. Cleared when another poll begins or the microtask queue
+ * reaches the clearing job. The async context cannot tell this: a timer or
+ * socket callback runs in the context of whoever armed it.
+ */
+let tail: Task | undefined;
+let tailClearQueued = false;
+
+function clearTail(): void {
+  tail = undefined;
+  tailClearQueued = false;
+}
+
 /** Tasks woken and waiting for their resumption mark (FIFO, like the microtask queue). */
 const resuming: Task[] = [];
 let resumingHead = 0;
@@ -79,11 +94,11 @@ let resumingHead = 0;
  * continuation (it is queued before the waiter's promise resolves), where the
  * next poll begins.
  */
-export function taskWoken(task: Task, obs: TaskObs, waker: Task | undefined): void {
+export function taskWoken(task: Task, obs: TaskObs): void {
   if (obs.pollStart >= 0 || obs.wokenAt >= 0) return; // running, or already woken
   const now = performance.now();
   obs.wakes++;
-  if (waker === task) obs.selfWakes++;
+  if (tail === task) obs.selfWakes++;
   if (obs.idleSince >= 0) obs.idleMs += now - obs.idleSince;
   obs.idleSince = -1;
   obs.wokenAt = now;
@@ -109,6 +124,7 @@ export function beginPoll(task: Task): void {
   const readyAt = obs.wokenAt;
   obs.wokenAt = -1;
   obs.pollStart = now;
+  tail = undefined;
   if (readyAt >= 0) {
     obs.scheduledMs += now - readyAt;
     obs.sink?.resumed(task, now - readyAt);
@@ -124,5 +140,10 @@ export function endPoll(task: Task, obs: TaskObs): void {
   obs.polls++;
   obs.busyMs += busy;
   obs.idleSince = now;
+  tail = task;
+  if (!tailClearQueued) {
+    tailClearQueued = true;
+    queueMicrotask(clearTail);
+  }
   obs.sink?.pollEnded(task, busy);
 }

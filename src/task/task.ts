@@ -176,7 +176,7 @@ export class Task implements Frame, TaskContext {
     w.task = w.tPrev = w.tNext = undefined;
     // A settled wait wakes the task (task times only).
     const obs = this.obs;
-    if (obs?.sink !== undefined) taskWoken(this, obs, runningTask());
+    if (obs?.sink !== undefined) taskWoken(this, obs);
   }
 
   /** Records how the body ended. A body that ends after an abort was cancelled, unless its cleanup threw something else. */
