@@ -75,8 +75,9 @@ export class TcpListener implements AsyncIterable<TcpStream>, AsyncDisposable {
     const noDelay = noDelayOption(options, fn);
     const { backlog, maxPending } = listenSettings(options, fn);
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay });
-    const wrap = (socket: Socket): TcpStream => new TcpStream(socket, io, noDelay);
-    const core = new ListenerCore(server, wrap, acceptSite, maxPending);
+    const streams = { ...io, name: undefined };
+    const wrap = (socket: Socket): TcpStream => new TcpStream(socket, streams, noDelay);
+    const core = new ListenerCore(server, wrap, acceptSite, maxPending, 'listener', io.name);
     return listening(server, () => server.listen({ host, port, backlog }), signal).then(() => new TcpListener(core));
   }
 

@@ -45,7 +45,7 @@ export class TcpStream extends NetStream {
 
   /** @internal Streams come from `TcpStream.connect` or `TcpListener.accept`. */
   constructor(socket: Socket, options: IoOptions, noDelay: boolean) {
-    super(socket, options);
+    super(socket, options, 'tcp');
     this.#socket = socket;
     if (noDelay) socket.setNoDelay(true);
     this.#local = socketAddr(socket.localAddress, socket.localPort, socket.localFamily);

@@ -37,7 +37,7 @@ export class UnixStream extends NetStream {
 
   /** @internal Streams come from `UnixStream.connect` or `UnixListener.accept`. */
   constructor(socket: Socket, options: IoOptions, path: string) {
-    super(socket, options);
+    super(socket, options, 'unix');
     this.#path = path;
   }
 
