@@ -22,13 +22,24 @@ export class TimerWait<T = void> extends Parked<T> implements TimerEntry {
   }
 
   fire(): void {
-    if (this.resource !== undefined) closeResource(this.resource);
     this.complete(undefined as T);
   }
 
   protected override detach(): void {
-    if (this.resource !== undefined) closeResource(this.resource);
     this.clock.remove(this);
+  }
+}
+
+/** A sleep made while a runtime observes: a 'timer' resource of its own, gone once it fires or is cancelled. */
+class ObservedSleep extends TimerWait {
+  override fire(): void {
+    closeResource(this.resource!);
+    super.fire();
+  }
+
+  protected override detach(): void {
+    closeResource(this.resource!);
+    super.detach();
   }
 }
 
@@ -81,13 +92,18 @@ function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined
     if (signal?.aborted) return Promise.reject(signal.reason);
     return scheduler.budget() ? RESOLVED : scheduler.hop();
   }
-  const w = new TimerWait(clock, deadline);
   // While a runtime observes, each sleep is a 'timer' resource (as in tokio-console).
-  let rid: number | undefined;
-  if (observation.active) {
-    rid = resourceId();
-    registerResource(w, rid, 'timer', undefined, describeTimer, start);
-  }
+  if (observation.active) return observedSleep(clock, deadline, signal, start);
+  const w = new TimerWait(clock, deadline);
+  const promise = w.park(signal, site);
+  if (!w.settled && deadline !== Infinity) clock.add(w);
+  return promise;
+}
+
+function observedSleep(clock: Clock, deadline: number, signal: AbortSignal | undefined, start: number): Promise<void> {
+  const w = new ObservedSleep(clock, deadline);
+  const rid = resourceId();
+  registerResource(w, rid, 'timer', undefined, describeTimer, start);
   const promise = w.park(signal, site, rid);
   if (!w.settled && deadline !== Infinity) clock.add(w);
   return promise;

@@ -298,3 +298,41 @@ void test('metrics() of an observing runtime: event-loop delay and utilization, 
   assert.ok(m.eventLoopDelay.p50 > 0, JSON.stringify(m.eventLoopDelay));
   await rt.shutdown();
 });
+
+void test('scope, join(), interval and OnceCell waits are named too', async () => {
+  const { scope, join, interval, now } = await import('weft');
+  const { OnceCell } = await import('weft/sync');
+  const rt = Runtime.builder().observe().build();
+  await rt.run(async () => {
+    const gate = new Notify();
+    const inScope = spawn(() => scope(async (s) => void s.spawn(() => gate.notified())), { name: 'scoped' });
+    const joined = spawn(() => join(() => gate.notified()), { name: 'joined' });
+    const every = interval(60_000, { name: 'ticker', start: now() + 3_600_000 });
+    const ticking = spawn(() => every.tick(), { name: 'ticking' });
+    const cell = new OnceCell<number>({ name: 'cell' });
+    const initialising = spawn(() => cell.getOrInit(() => gate.notified().then(() => 1)), { name: 'init' });
+    const waitingOnCell = spawn(() => cell.getOrInit(() => 2), { name: 'second' });
+    await parkAll();
+    assert.ok(infoOf(rt, 'scoped').waitsOn.some((w) => w.op === 'scope'));
+    assert.ok(infoOf(rt, 'joined').waitsOn.some((w) => w.op === 'join'));
+    const ticker = rt.resources().find((r) => r.name === 'ticker')!;
+    assert.equal(ticker.kind, 'interval');
+    assert.equal(ticker.attributes['period'], 60_000);
+    assert.deepEqual(
+      infoOf(rt, 'ticking').waitsOn.map((w) => [w.op, w.resourceId]),
+      [['interval.tick', ticker.id]],
+    );
+    const c = rt.resources().find((r) => r.name === 'cell')!;
+    assert.equal(c.attributes['initializing'], true);
+    assert.deepEqual(
+      infoOf(rt, 'second').waitsOn.map((w) => [w.op, w.resourceId]),
+      [['onceCell.getOrInit', c.id]],
+    );
+    gate.notifyWaiters();
+    await Promise.all([inScope, joined, initialising, waitingOnCell]);
+    ticking.abort();
+    await ticking.catch(() => {});
+    every[Symbol.dispose]();
+  });
+  await rt.shutdown();
+});
