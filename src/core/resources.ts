@@ -41,8 +41,12 @@ export class ResourceEntry {
 export const observation = {
   /** True while at least one observing runtime exists on this thread. */
   active: false,
-  /** The clock of the calling code's runtime (the runtime layer installs it). */
-  now: (): number => performance.now(),
+  /**
+   * The clock of the runtime of `task` (else of the calling code); the
+   * runtime layer installs it. Read at batch precision (see the runtime's
+   * observer): a wait's `since` needs no more.
+   */
+  now: (_task?: object): number => performance.now(),
   /** The runtime the calling code runs in, for a resource's owner. */
   owner: (): unknown => undefined,
   /** `file:line:col` of the user code that called into weft, when spawn locations are recorded; else undefined. */

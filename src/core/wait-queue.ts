@@ -57,8 +57,8 @@ export class Parked<T = unknown> {
     waitStats.parked++;
     if (site !== undefined) this.site = site;
     if (resource !== undefined) this.resource = resource;
-    if (observation.active) this.since = observation.now();
     const task = currentTaskRecord();
+    if (observation.active) this.since = observation.now(task);
     if (task !== undefined) {
       if (task.cancelRequested) {
         this.cancel(task.cancelError());

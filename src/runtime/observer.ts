@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { TaskState, runningTask, type Task } from '../task/task.js';
-import { TaskObs, type PollSink, type TaskKind } from '../task/observation.js';
+import { TASK_KINDS, TaskObs, TaskTimes, type PollSink, type TaskKind } from '../task/observation.js';
 import type { Parked } from '../core/wait-queue.js';
 import type { Clock } from '../core/clock.js';
 import { JoinWait } from '../task/join-wait.js';
@@ -56,6 +56,10 @@ export class RuntimeObserver implements PollSink {
    * observing may add to a spawn. A stamp can be early by at most the time
    * the microtasks already queued at the reading took to run.
    */
+  stamp(): number {
+    return this.#stamp();
+  }
+
   #stamp(): number {
     if (this.#cachedClock !== this.#cachedClock) {
       this.#cachedClock = this.#clock.now();
@@ -87,40 +91,29 @@ export class RuntimeObserver implements PollSink {
   spawned(task: Task, kind: TaskKind): void {
     const parent = runningTask();
     const obs = new TaskObs(
-      task.id,
-      task.name,
       parent?.id,
-      kind,
+      kind === 'task' ? 0 : TASK_KINDS.indexOf(kind),
       this.#stamp(),
       this.settings.spawnLocation ? callerLocation() : undefined,
     );
-    if (this.settings.taskTimes) {
-      obs.sink = this;
-      obs.wokenAt = this.#perfStamp(); // the first poll's delay counts as scheduled time
-    }
+    if (this.settings.taskTimes) obs.times = new TaskTimes(this, this.#perfStamp());
     task.obs = obs;
-    if (this.#onSpawn !== undefined) callHook(this.#onSpawn, this.info(task, obs, parent), 'onTaskSpawn');
+    if (this.#onSpawn !== undefined) callHook(this.#onSpawn, taskInfo(task, obs, parent), 'onTaskSpawn');
   }
 
-  /** A task of the observing runtime finished: retain its record, call the hook. */
+  /** A task of the observing runtime finished: retain it, call the hook. */
   finished(task: Task): void {
     const obs = task.obs;
     if (obs === undefined) return;
+    const times = obs.times;
     // With task times the last poll's end was just read precisely: carry it over to the runtime clock.
-    obs.endedAt = obs.sink !== undefined && obs.idleSince >= 0 ? this.#fromPerf(obs.idleSince) : this.#stamp();
-    obs.outcome = OUTCOMES[task.outcome];
-    obs.sink = undefined;
-    obs.wokenAt = obs.idleSince = -1;
-    this.#retain(obs);
-    if (this.#onTerminate !== undefined)
-      callHook(this.#onTerminate, this.info(task, obs, runningTask()), 'onTaskTerminate');
-  }
-
-  #retain(obs: TaskObs): void {
-    this.#retained.push(obs);
-    // The end time just read serves as "now" (no second clock read per task).
+    obs.endedAt = times !== undefined && times.idleSince >= 0 ? this.#fromPerf(times.idleSince) : this.#stamp();
+    if (times !== undefined) times.wokenAt = times.idleSince = -1;
+    this.#retained.push(task, obs);
     const retain = this.settings.retain;
-    if (retain !== Infinity) this.#retained.expire(obs.endedAt! - retain);
+    if (retain !== Infinity) this.#retained.expire(obs.endedAt - retain);
+    if (this.#onTerminate !== undefined)
+      callHook(this.#onTerminate, taskInfo(task, obs, runningTask()), 'onTaskTerminate');
   }
 
   /** Drops retained tasks older than `retain` ms. */
@@ -140,47 +133,42 @@ export class RuntimeObserver implements PollSink {
     return this.#retained.size;
   }
 
-  /** A snapshot of an alive (or just finished) task. */
-  info(task: Task, obs: TaskObs | undefined, current: Task | undefined): TaskInfo {
-    return taskInfo(task, obs, current);
-  }
-
-  pollEnded(_task: Task, busy: number): void {
+  pollEnded(times: TaskTimes, busy: number): void {
     this.pollCount++;
     this.pollTime.record(busy);
     if (busy > this.settings.longPoll) {
       this.longPollCount++;
-      const obs = _task.obs;
-      if (obs !== undefined) obs.longPolls++;
+      times.longPolls++;
     }
   }
 
-  resumed(_task: Task, delay: number): void {
+  resumed(delay: number): void {
     this.scheduledDelay.record(delay);
   }
 }
 
 /** A snapshot of a task, from the task and (when its runtime observes) its side record. */
 export function taskInfo(task: Task, obs: TaskObs | undefined, current: Task | undefined): TaskInfo {
+  const times = obs?.times;
   return {
     id: task.id,
     name: task.name,
     parentId: obs?.parentId,
-    kind: obs?.kind ?? 'task',
+    kind: TASK_KINDS[obs?.kind ?? 0]!,
     thread: obs?.thread ?? 0,
     state: stateOf(task, obs, current),
     outcome: task.state === TaskState.Done ? OUTCOMES[task.outcome] : undefined,
     spawnedAt: obs?.spawnedAt ?? NaN,
     endedAt: obs?.endedAt,
     location: obs?.location,
-    waitsOn: waitsOf(task),
-    polls: obs?.polls ?? 0,
-    busyMs: obs?.busyMs ?? 0,
-    scheduledMs: obs?.scheduledMs ?? 0,
-    idleMs: obs?.idleMs ?? 0,
-    wakes: obs?.wakes ?? 0,
-    selfWakes: obs?.selfWakes ?? 0,
-    longPolls: obs?.longPolls ?? 0,
+    waitsOn: task.state === TaskState.Done ? [] : waitsOf(task),
+    polls: times?.polls ?? 0,
+    busyMs: times?.busyMs ?? 0,
+    scheduledMs: times?.scheduledMs ?? 0,
+    idleMs: times?.idleMs ?? 0,
+    wakes: times?.wakes ?? 0,
+    selfWakes: times?.selfWakes ?? 0,
+    longPolls: times?.longPolls ?? 0,
   };
 }
 
@@ -188,8 +176,9 @@ function stateOf(task: Task, obs: TaskObs | undefined, current: Task | undefined
   if (task.state === TaskState.Done) return 'done';
   if (task.state === TaskState.Scheduled) return 'scheduled';
   if (task === current) return 'running';
-  if (obs !== undefined && obs.wokenAt >= 0) return 'scheduled';
-  if (task.waits === undefined && obs?.sink !== undefined && obs.pollStart >= 0) return 'running';
+  const times = obs?.times;
+  if (times !== undefined && times.wokenAt >= 0) return 'scheduled';
+  if (task.waits === undefined && times !== undefined && times.pollStart >= 0) return 'running';
   return 'idle';
 }
 

@@ -1,7 +1,8 @@
-import type { TaskObs, TaskKind } from '../task/observation.js';
+import { TASK_KINDS, type TaskObs } from '../task/observation.js';
+import type { Task } from '../task/task.js';
 import type { TaskInfo } from './introspection.js';
 
-const KINDS: readonly TaskKind[] = ['task', 'worker', 'blocking', 'actor'];
+/** By `Outcome` (task.ts): 1 ok, 2 failed, 3 cancelled. */
 const OUTCOMES = [undefined, 'ok', 'failed', 'cancelled'] as const;
 
 /**
@@ -30,34 +31,41 @@ export class RetainedRing {
     return this.#size;
   }
 
-  push(obs: TaskObs): void {
+  push(task: Task, obs: TaskObs): void {
     if (this.#max === 0) return;
     if (this.#size === this.#cap && this.#cap < this.#max) this.#grow();
     let slot: number;
     if (this.#size < this.#cap) {
-      slot = (this.#head + this.#size) % this.#cap;
+      slot = this.#head + this.#size;
+      if (slot >= this.#cap) slot -= this.#cap;
       this.#size++;
     } else {
       slot = this.#head; // full: overwrite the oldest
-      this.#head = (this.#head + 1) % this.#cap;
+      if (++this.#head === this.#cap) this.#head = 0;
     }
+    const times = obs.times;
     const f = slot * 5;
     const d = this.#f64;
     d[f] = obs.spawnedAt;
     d[f + 1] = obs.endedAt!;
-    d[f + 2] = obs.busyMs;
-    d[f + 3] = obs.scheduledMs;
-    d[f + 4] = obs.idleMs;
     const n = slot * 7;
     const w = this.#i32;
-    w[n] = obs.id;
+    w[n] = task.id;
     w[n + 1] = obs.parentId ?? -1;
-    w[n + 2] = obs.polls;
-    w[n + 3] = obs.wakes;
-    w[n + 4] = obs.selfWakes;
-    w[n + 5] = obs.longPolls;
-    w[n + 6] = KINDS.indexOf(obs.kind) | (OUTCOMES.indexOf(obs.outcome) << 2) | (obs.thread << 4);
-    this.#names[slot] = obs.name;
+    w[n + 6] = obs.kind | (task.outcome << 2) | (obs.thread << 4);
+    if (times === undefined) {
+      d[f + 2] = d[f + 3] = d[f + 4] = 0;
+      w[n + 2] = w[n + 3] = w[n + 4] = w[n + 5] = 0;
+    } else {
+      d[f + 2] = times.busyMs;
+      d[f + 3] = times.scheduledMs;
+      d[f + 4] = times.idleMs;
+      w[n + 2] = times.polls;
+      w[n + 3] = times.wakes;
+      w[n + 4] = times.selfWakes;
+      w[n + 5] = times.longPolls;
+    }
+    this.#names[slot] = task.name;
     this.#locations[slot] = obs.location;
   }
 
@@ -65,7 +73,7 @@ export class RetainedRing {
   expire(cutoff: number): void {
     while (this.#size > 0 && this.#f64[this.#head * 5 + 1]! < cutoff) {
       this.#names[this.#head] = this.#locations[this.#head] = undefined;
-      this.#head = (this.#head + 1) % this.#cap;
+      if (++this.#head === this.#cap) this.#head = 0;
       this.#size--;
     }
   }
@@ -88,7 +96,7 @@ export class RetainedRing {
       id: w[n]!,
       name: this.#names[slot],
       parentId: parent < 0 ? undefined : parent,
-      kind: KINDS[packed & 3]!,
+      kind: TASK_KINDS[packed & 3]!,
       thread: packed >>> 4,
       state: 'done',
       outcome: OUTCOMES[(packed >>> 2) & 3],

@@ -331,6 +331,11 @@ export class Runtime implements AsyncDisposable {
     return renderDump(this.tasks(), this.resources(), this.clock.now(), this.options.flavor);
   }
 
+  /** @internal The runtime clock, read at most once per microtask batch while observing (see RuntimeObserver). */
+  stamp(): number {
+    return this.#observer === undefined ? this.clock.now() : this.#observer.stamp();
+  }
+
   /** @internal The observer's settings, or undefined when this runtime does not observe. */
   get observing(): boolean {
     return this.#observer !== undefined;
@@ -451,7 +456,10 @@ function observingRuntime(): Runtime | undefined {
   return last;
 }
 
-observation.now = () => observingRuntime()?.clock.now() ?? performance.now();
+observation.now = (task) => {
+  const rt = task === undefined ? observingRuntime() : ((task as Task).runtime as Runtime);
+  return rt === undefined ? performance.now() : rt.stamp();
+};
 observation.owner = () => runningTask()?.runtime;
 observation.location = () => (observingRuntime()?.recordsLocations === true ? callerLocation() : undefined);
 

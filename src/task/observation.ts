@@ -3,27 +3,42 @@ import type { Task } from './task.js';
 /** What kind of work a task record stands for. */
 export type TaskKind = 'task' | 'worker' | 'blocking' | 'actor';
 
+/** `TaskKind` as stored: an index into `TASK_KINDS`. */
+export const TASK_KINDS: readonly TaskKind[] = ['task', 'worker', 'blocking', 'actor'];
+
 /**
- * What an observing runtime keeps of one task, beside the `Task`: made at
+ * What an observing runtime keeps of one task beside the `Task`: made at
  * spawn only when the runtime observes (`Builder.observe()`), so a task of a
- * runtime that does not observe carries one empty field. It outlives the task:
- * a finished task is retained as this record alone (the `Task`, its result and
- * its closures can be collected).
- *
- * Times (with `taskTimes`) use `performance.now()`, real time even when the
- * runtime clock is paused: a poll's cost is what the thread spent.
+ * runtime that does not observe carries one empty field. Kept small (the
+ * poll figures live in `TaskTimes`, made only with `taskTimes`); a finished
+ * task is retained as a row of the runtime's retained ring, not as this.
  */
 export class TaskObs {
-  id: number;
-  name: string | undefined;
   parentId: number | undefined;
-  kind: TaskKind;
+  /** Index into `TASK_KINDS`. */
+  kind: number;
+  /** 0: the runtime's own thread, else the worker index + 1. */
   thread = 0;
   spawnedAt: number;
   endedAt: number | undefined = undefined;
   location: string | undefined;
-  /** 'ok' | 'failed' | 'cancelled' once finished. */
-  outcome: 'ok' | 'failed' | 'cancelled' | undefined = undefined;
+  /** Poll figures, with `taskTimes` only. */
+  times: TaskTimes | undefined = undefined;
+
+  constructor(parentId: number | undefined, kind: number, spawnedAt: number, location: string | undefined) {
+    this.parentId = parentId;
+    this.kind = kind;
+    this.spawnedAt = spawnedAt;
+    this.location = location;
+  }
+}
+
+/**
+ * A task's poll figures (`observe({ taskTimes: true })`). Times use
+ * `performance.now()`: real time even when the runtime clock is paused, since
+ * a poll's cost is what the thread spent.
+ */
+export class TaskTimes {
   polls = 0;
   busyMs = 0;
   scheduledMs = 0;
@@ -31,29 +46,18 @@ export class TaskObs {
   wakes = 0;
   selfWakes = 0;
   longPolls = 0;
-  /** When the running poll began (performance.now()), or -1 between polls. */
+  /** When the running poll began, or -1 between polls. */
   pollStart = -1;
   /** When it was last woken and has not resumed yet, or -1. */
-  wokenAt = -1;
+  wokenAt: number;
   /** When its last poll ended (it went idle), or -1. */
   idleSince = -1;
-  /** Where poll times go: set only when its runtime records task times. */
-  sink: PollSink | undefined = undefined;
+  readonly sink: PollSink;
 
-  constructor(
-    id: number,
-    name: string | undefined,
-    parentId: number | undefined,
-    kind: TaskKind,
-    spawnedAt: number,
-    location: string | undefined,
-  ) {
-    this.id = id;
-    this.name = name;
-    this.parentId = parentId;
-    this.kind = kind;
-    this.spawnedAt = spawnedAt;
-    this.location = location;
+  /** @param readyAt when it became ready to run (spawn: the first poll's delay counts as scheduled time) */
+  constructor(sink: PollSink, readyAt: number) {
+    this.sink = sink;
+    this.wokenAt = readyAt;
   }
 }
 
@@ -63,10 +67,10 @@ export class TaskObs {
  * call it, so it is absent from the paths of every other task.
  */
 export interface PollSink {
-  /** A poll of `task` ended after `busy` ms (it parked or finished). */
-  pollEnded(task: Task, busy: number): void;
+  /** A poll ended after `busy` ms (it parked or finished); `times` are its task's figures. */
+  pollEnded(times: TaskTimes, busy: number): void;
   /** A woken task resumed after `delay` ms in the ready state. */
-  resumed(task: Task, delay: number): void;
+  resumed(delay: number): void;
 }
 
 /**
@@ -94,7 +98,7 @@ let resumingHead = 0;
  * continuation (it is queued before the waiter's promise resolves), where the
  * next poll begins.
  */
-export function taskWoken(task: Task, obs: TaskObs): void {
+export function taskWoken(task: Task, obs: TaskTimes): void {
   if (obs.pollStart >= 0 || obs.wokenAt >= 0) return; // running, or already woken
   const now = performance.now();
   obs.wakes++;
@@ -118,7 +122,7 @@ function resumeNext(): void {
 
 /** A poll of `task` begins (its body starts, or it resumes after a wake). */
 export function beginPoll(task: Task): void {
-  const obs = task.obs;
+  const obs = task.obs?.times;
   if (obs === undefined || obs.pollStart >= 0 || task.isFinished) return;
   const now = performance.now();
   const readyAt = obs.wokenAt;
@@ -127,12 +131,12 @@ export function beginPoll(task: Task): void {
   tail = undefined;
   if (readyAt >= 0) {
     obs.scheduledMs += now - readyAt;
-    obs.sink?.resumed(task, now - readyAt);
+    obs.sink.resumed(now - readyAt);
   }
 }
 
 /** The running poll of `task` ends (it parked in a weft wait, or finished). */
-export function endPoll(task: Task, obs: TaskObs): void {
+export function endPoll(task: Task, obs: TaskTimes): void {
   if (obs.pollStart < 0) return;
   const now = performance.now();
   const busy = now - obs.pollStart;
@@ -145,5 +149,5 @@ export function endPoll(task: Task, obs: TaskObs): void {
     tailClearQueued = true;
     queueMicrotask(clearTail);
   }
-  obs.sink?.pollEnded(task, busy);
+  obs.sink.pollEnded(obs, busy);
 }

@@ -159,7 +159,7 @@ export class Task implements Frame, TaskContext {
 
   linkWait(w: Parked<any>): void {
     // Parking ends the running poll (task times only).
-    if (this.obs?.sink !== undefined) endPoll(this, this.obs);
+    if (this.obs?.times !== undefined) endPoll(this, this.obs.times);
     w.task = this;
     w.tPrev = undefined;
     w.tNext = this.waits;
@@ -176,7 +176,7 @@ export class Task implements Frame, TaskContext {
     w.task = w.tPrev = w.tNext = undefined;
     // A settled wait wakes the task (task times only).
     const obs = this.obs;
-    if (obs?.sink !== undefined) taskWoken(this, obs);
+    if (obs?.times !== undefined) taskWoken(this, obs.times);
   }
 
   /** Records how the body ended. A body that ends after an abort was cancelled, unless its cleanup threw something else. */
@@ -184,7 +184,7 @@ export class Task implements Frame, TaskContext {
     if (this.state === TaskState.Done) return;
     this.state = TaskState.Done;
     this.body = undefined;
-    if (this.obs?.sink !== undefined) endPoll(this, this.obs);
+    if (this.obs?.times !== undefined) endPoll(this, this.obs.times);
     if (!threw) {
       this.outcome = this.cancelRequested ? Outcome.Cancelled : Outcome.Ok;
       this.result = this.cancelRequested ? undefined : value;
@@ -222,7 +222,7 @@ export class Task implements Frame, TaskContext {
       return;
     }
     this.state = TaskState.Running;
-    if (this.obs?.sink !== undefined) beginPoll(this);
+    if (this.obs?.times !== undefined) beginPoll(this);
     let result: unknown;
     try {
       result = this.body!(this);

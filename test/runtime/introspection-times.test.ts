@@ -28,10 +28,17 @@ void test('taskTimes: polls, busy, idle and scheduled time, wakes and long polls
     assert.equal(info.polls, 3);
     assert.equal(info.wakes, 2);
     assert.equal(info.selfWakes, 0);
-    assert.equal(info.longPolls, 1);
-    assert.ok(info.busyMs >= 45 && info.busyMs < 200, `busy ${info.busyMs}`);
-    assert.ok(info.idleMs >= 19 && info.idleMs < 200, `idle ${info.idleMs}`);
-    assert.ok(info.scheduledMs >= 0 && info.scheduledMs < 50, `scheduled ${info.scheduledMs}`);
+    // The 40 ms poll is long; on a loaded machine a short one may be too (wall time).
+    assert.ok(info.longPolls >= 1 && info.longPolls <= 3, `long polls ${info.longPolls}`);
+    assert.ok(info.busyMs >= 45, `busy ${info.busyMs}`);
+    assert.ok(info.idleMs >= 19, `idle ${info.idleMs}`);
+    assert.ok(info.scheduledMs >= 0, `scheduled ${info.scheduledMs}`);
+    // Everything between spawn and end is accounted for once: busy + idle + scheduled fits in the lifetime.
+    const life = info.endedAt! - info.spawnedAt;
+    assert.ok(
+      info.busyMs + info.idleMs + info.scheduledMs <= life + 2,
+      `${info.busyMs}+${info.idleMs}+${info.scheduledMs} vs ${life}`,
+    );
   });
   const m = rt.metrics();
   assert.ok(m.pollCount >= 3 + 2, `pollCount ${m.pollCount}`); // main's polls too
@@ -39,9 +46,9 @@ void test('taskTimes: polls, busy, idle and scheduled time, wakes and long polls
   const total = (h: { counts: number[] }) => h.counts.reduce((a, b) => a + b, 0);
   assert.equal(total(m.pollTimeHistogram), m.pollCount);
   assert.ok(total(m.scheduledDelayHistogram) >= 4);
-  // The 40 ms poll lands in the bucket bounded by 50 ms.
+  // The 40 ms poll lands in the bucket bounded by 50 ms (or a later one, on a loaded machine).
   const i50 = m.pollTimeHistogram.bounds.indexOf(50);
-  assert.ok(m.pollTimeHistogram.counts[i50]! >= 1);
+  assert.ok(m.pollTimeHistogram.counts.slice(i50).reduce((a, b) => a + b, 0) >= 1);
   await rt.shutdown();
 });
 
