@@ -48,43 +48,46 @@ export class RuntimeObserver implements PollSink {
   }
 
   /**
-   * Spawn and end times come from a clock read at most once per microtask
-   * batch: the reading is kept until a microtask queued right after it runs
-   * (with task times, the end time is the precise end of the last poll).
-   * Reading the clock for
-   * every spawn and every end would by itself cost more than the 10% that
-   * observing may add to a spawn. A stamp can be early by at most the time
-   * the microtasks already queued at the reading took to run.
+   * Spawn and end times and each wait's `since` come from a clock read at
+   * most once per event-loop turn (the reading is dropped by an immediate,
+   * and refreshed for free whenever task times end a poll); a paused clock
+   * is read directly. Reading the clock for every spawn, end and wait would
+   * by itself cost more than the 10% observing may add to a spawn or a
+   * channel hand-off. A stamp can be early by at most the time the turn had
+   * run when the clock was read (with task times: since the last poll ended).
    */
   stamp(): number {
-    return this.#stamp();
+    if (this.#clock.paused) return this.#clock.now();
+    if (this.#cachedClock !== this.#cachedClock) this.#read(performance.now());
+    return this.#cachedClock;
   }
 
-  #stamp(): number {
-    if (this.#cachedClock !== this.#cachedClock) {
-      this.#cachedClock = this.#clock.now();
-      this.#cachedPerf = performance.now();
-      queueMicrotask(this.#invalidate);
+  #read(perf: number): void {
+    this.#cachedPerf = perf;
+    this.#cachedClock = this.#clock.nowFrom(perf);
+    if (!this.#invalidateQueued) {
+      this.#invalidateQueued = true;
+      setImmediate(this.#invalidate).unref();
     }
-    return this.#cachedClock;
   }
 
   /** A `performance.now()` reading on the runtime clock (which stands still while paused). */
   #fromPerf(perf: number): number {
-    const at = this.#stamp();
-    return this.#clock.paused ? at : perf + (at - this.#cachedPerf);
+    return this.#clock.nowFrom(perf);
   }
 
-  /** `performance.now()` at the same cached reading (for the first-poll delay). */
+  /** `performance.now()` at the cached reading (for the first-poll delay). */
   #perfStamp(): number {
-    this.#stamp();
+    if (this.#cachedClock !== this.#cachedClock) this.#read(performance.now());
     return this.#cachedPerf;
   }
 
   #cachedClock = NaN;
   #cachedPerf = NaN;
+  #invalidateQueued = false;
   readonly #invalidate = (): void => {
     this.#cachedClock = NaN;
+    this.#invalidateQueued = false;
   };
 
   /** A task was spawned on the observing runtime: give it its record, call the hook. */
@@ -93,7 +96,7 @@ export class RuntimeObserver implements PollSink {
     const obs = new TaskObs(
       parent?.id,
       kind === 'task' ? 0 : TASK_KINDS.indexOf(kind),
-      this.#stamp(),
+      this.stamp(),
       this.settings.spawnLocation ? callerLocation() : undefined,
     );
     if (this.settings.taskTimes) obs.times = new TaskTimes(this, this.#perfStamp());
@@ -107,7 +110,7 @@ export class RuntimeObserver implements PollSink {
     if (obs === undefined) return;
     const times = obs.times;
     // With task times the last poll's end was just read precisely: carry it over to the runtime clock.
-    obs.endedAt = times !== undefined && times.idleSince >= 0 ? this.#fromPerf(times.idleSince) : this.#stamp();
+    obs.endedAt = times !== undefined && times.idleSince >= 0 ? this.#fromPerf(times.idleSince) : this.stamp();
     if (times !== undefined) times.wokenAt = times.idleSince = -1;
     this.#retained.push(task, obs);
     const retain = this.settings.retain;
@@ -134,6 +137,7 @@ export class RuntimeObserver implements PollSink {
   }
 
   pollEnded(times: TaskTimes, busy: number): void {
+    this.#read(times.idleSince); // a fresh reading, free
     this.pollCount++;
     this.pollTime.record(busy);
     if (busy > this.settings.longPoll) {
