@@ -331,7 +331,7 @@ export class Runtime implements AsyncDisposable {
     return renderDump(this.tasks(), this.resources(), this.clock.now(), this.options.flavor);
   }
 
-  /** @internal The runtime clock, read at most once per microtask batch while observing (see RuntimeObserver). */
+  /** @internal The runtime clock, read at most once per event-loop turn while observing (see RuntimeObserver.stamp). */
   stamp(): number {
     return this.#observer === undefined ? this.clock.now() : this.#observer.stamp();
   }
