@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { TaskState, runningTask, type Task } from '../task/task.js';
-import { TASK_KINDS, TaskObs, TaskTimes, type PollSink, type TaskKind } from '../task/observation.js';
+import { Phase, TASK_KINDS, TaskObs, TaskTimes, type PollSink, type TaskKind } from '../task/observation.js';
 import type { Parked } from '../core/wait-queue.js';
 import type { Clock } from '../core/clock.js';
 import { JoinWait } from '../task/join-wait.js';
@@ -93,13 +93,11 @@ export class RuntimeObserver implements PollSink {
   /** A task was spawned on the observing runtime: give it its record, call the hook. */
   spawned(task: Task, kind: TaskKind): void {
     const parent = runningTask();
-    const obs = new TaskObs(
-      parent?.id,
-      kind === 'task' ? 0 : TASK_KINDS.indexOf(kind),
-      this.stamp(),
-      this.settings.spawnLocation ? callerLocation() : undefined,
-    );
-    if (this.settings.taskTimes) obs.times = new TaskTimes(this, this.#perfStamp());
+    const k = kind === 'task' ? 0 : TASK_KINDS.indexOf(kind);
+    const location = this.settings.spawnLocation ? callerLocation() : undefined;
+    const obs = this.settings.taskTimes
+      ? new TaskTimes(parent?.id, k, this.stamp(), location, this, this.#perfStamp())
+      : new TaskObs(parent?.id, k, this.stamp(), location);
     task.obs = obs;
     if (this.#onSpawn !== undefined) callHook(this.#onSpawn, taskInfo(task, obs, parent), 'onTaskSpawn');
   }
@@ -110,8 +108,8 @@ export class RuntimeObserver implements PollSink {
     if (obs === undefined) return;
     const times = obs.times;
     // With task times the last poll's end was just read precisely: carry it over to the runtime clock.
-    obs.endedAt = times !== undefined && times.idleSince >= 0 ? this.#fromPerf(times.idleSince) : this.stamp();
-    if (times !== undefined) times.wokenAt = times.idleSince = -1;
+    obs.endedAt = times !== undefined && times.phase === Phase.Idle ? this.#fromPerf(times.mark) : this.stamp();
+    if (times !== undefined) times.phase = Phase.Done;
     this.#retained.push(task, obs);
     const retain = this.settings.retain;
     if (retain !== Infinity) this.#retained.expire(obs.endedAt - retain);
@@ -137,7 +135,7 @@ export class RuntimeObserver implements PollSink {
   }
 
   pollEnded(times: TaskTimes, busy: number): void {
-    this.#read(times.idleSince); // a fresh reading, free
+    this.#read(times.mark); // a fresh reading, free
     this.pollCount++;
     this.pollTime.record(busy);
     if (busy > this.settings.longPoll) {
@@ -181,8 +179,8 @@ function stateOf(task: Task, obs: TaskObs | undefined, current: Task | undefined
   if (task.state === TaskState.Scheduled) return 'scheduled';
   if (task === current) return 'running';
   const times = obs?.times;
-  if (times !== undefined && times.wokenAt >= 0) return 'scheduled';
-  if (task.waits === undefined && times !== undefined && times.pollStart >= 0) return 'running';
+  if (times !== undefined && times.phase === Phase.Ready) return 'scheduled';
+  if (task.waits === undefined && times !== undefined && times.phase === Phase.Running) return 'running';
   return 'idle';
 }
 

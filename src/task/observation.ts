@@ -33,12 +33,33 @@ export class TaskObs {
   }
 }
 
+/** Where a task with task times is: exactly one at a time, since `TaskTimes.mark`. */
+export const enum Phase {
+  /** Spawned or woken, not running yet. */
+  Ready = 0,
+  /** In a poll. */
+  Running = 1,
+  /** Parked (its last poll ended at a weft wait). */
+  Idle = 2,
+  /** Finished. */
+  Done = 3,
+}
+
 /**
- * A task's poll figures (`observe({ taskTimes: true })`). Times use
- * `performance.now()`: real time even when the runtime clock is paused, since
- * a poll's cost is what the thread spent.
+ * The side record of a task whose runtime records task times
+ * (`observe({ taskTimes: true })`): the fields of `TaskObs` and the poll
+ * figures, one allocation per task; its `times` is itself. Times use
+ * `performance.now()`: real time even when the runtime clock is paused,
+ * since a poll's cost is what the thread spent.
  */
 export class TaskTimes {
+  parentId: number | undefined;
+  kind: number;
+  thread = 0;
+  spawnedAt: number;
+  endedAt: number | undefined = undefined;
+  location: string | undefined;
+  times: TaskTimes;
   polls = 0;
   busyMs = 0;
   scheduledMs = 0;
@@ -46,18 +67,27 @@ export class TaskTimes {
   wakes = 0;
   selfWakes = 0;
   longPolls = 0;
-  /** When the running poll began, or -1 between polls. */
-  pollStart = -1;
-  /** When it was last woken and has not resumed yet, or -1. */
-  wokenAt: number;
-  /** When its last poll ended (it went idle), or -1. */
-  idleSince = -1;
+  phase = Phase.Ready;
+  /** When the current phase began. */
+  mark: number;
   readonly sink: PollSink;
 
   /** @param readyAt when it became ready to run (spawn: the first poll's delay counts as scheduled time) */
-  constructor(sink: PollSink, readyAt: number) {
+  constructor(
+    parentId: number | undefined,
+    kind: number,
+    spawnedAt: number,
+    location: string | undefined,
+    sink: PollSink,
+    readyAt: number,
+  ) {
+    this.parentId = parentId;
+    this.kind = kind;
+    this.spawnedAt = spawnedAt;
+    this.location = location;
     this.sink = sink;
-    this.wokenAt = readyAt;
+    this.mark = readyAt;
+    this.times = this;
   }
 }
 
@@ -99,13 +129,13 @@ let resumingHead = 0;
  * next poll begins.
  */
 export function taskWoken(task: Task, obs: TaskTimes): void {
-  if (obs.pollStart >= 0 || obs.wokenAt >= 0) return; // running, or already woken
+  if (obs.phase !== Phase.Idle) return; // running, already woken, or done
   const now = performance.now();
   obs.wakes++;
   if (tail === task) obs.selfWakes++;
-  if (obs.idleSince >= 0) obs.idleMs += now - obs.idleSince;
-  obs.idleSince = -1;
-  obs.wokenAt = now;
+  obs.idleMs += now - obs.mark;
+  obs.phase = Phase.Ready;
+  obs.mark = now;
   resuming.push(task);
   queueMicrotask(resumeNext);
 }
@@ -123,27 +153,25 @@ function resumeNext(): void {
 /** A poll of `task` begins (its body starts, or it resumes after a wake). */
 export function beginPoll(task: Task): void {
   const obs = task.obs?.times;
-  if (obs === undefined || obs.pollStart >= 0 || task.isFinished) return;
+  if (obs === undefined || obs.phase !== Phase.Ready) return;
   const now = performance.now();
-  const readyAt = obs.wokenAt;
-  obs.wokenAt = -1;
-  obs.pollStart = now;
+  const delay = now - obs.mark;
+  obs.scheduledMs += delay;
+  obs.phase = Phase.Running;
+  obs.mark = now;
   tail = undefined;
-  if (readyAt >= 0) {
-    obs.scheduledMs += now - readyAt;
-    obs.sink.resumed(now - readyAt);
-  }
+  obs.sink.resumed(delay);
 }
 
 /** The running poll of `task` ends (it parked in a weft wait, or finished). */
 export function endPoll(task: Task, obs: TaskTimes): void {
-  if (obs.pollStart < 0) return;
+  if (obs.phase !== Phase.Running) return;
   const now = performance.now();
-  const busy = now - obs.pollStart;
-  obs.pollStart = -1;
+  const busy = now - obs.mark;
   obs.polls++;
   obs.busyMs += busy;
-  obs.idleSince = now;
+  obs.phase = Phase.Idle;
+  obs.mark = now;
   tail = task;
   if (!tailClearQueued) {
     tailClearQueued = true;
