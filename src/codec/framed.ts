@@ -172,7 +172,10 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     }
     if (this.#reading) return Promise.reject(new TypeError('Framed.next: another next() is still pending'));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    if (!scheduler.budget()) return scheduler.hop().then(() => this.next(options));
+    // A frame decoded from bytes already read spends no budget (as in tokio-util,
+    // where only polling the reader does): what is buffered is bounded by one read,
+    // and every read is budgeted, by the weft stream or in #nextSlow.
+    if (this.#eof && !scheduler.budget()) return scheduler.hop().then(() => this.next(options));
     try {
       const frame = this.#eof ? this.#decodeEof() : this.#decode();
       if (frame !== undefined || this.#eof) return Promise.resolve(frame);
@@ -331,6 +334,7 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     try {
       const buf = this.#rbuf;
       for (;;) {
+        if (!scheduler.budget()) await scheduler.hop();
         const n = await this.#read(this.#spare(), signal);
         if (n === 0) {
           this.#eof = true;
