@@ -9,9 +9,9 @@ import { bytesArg } from '../io/traits.js';
 import { RingBuffer } from '../core/ring-buffer.js';
 import { IoError, SocketClosedError } from '../io/errors.js';
 
-const recvSite = { kind: 'UdpSocket.recv' } as const;
-const sendSite = { kind: 'UdpSocket.send' } as const;
-const bindSite = { kind: 'UdpSocket.bind' } as const;
+const recvSite = { op: 'udp.recv' };
+const sendSite = { op: 'udp.send' };
+const bindSite = { op: 'udp.bind' };
 
 /** What `UdpSocket.recv` resolves with. */
 export interface Datagram {

@@ -1,0 +1,20 @@
+/** Upper bounds (ms) of the poll-time and scheduled-delay histograms; one more bucket counts the rest. */
+export const HISTOGRAM_BOUNDS: readonly number[] = Object.freeze([
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000,
+]);
+
+/** A fixed-bucket histogram of durations in ms (`RuntimeMetrics.pollTimeHistogram`). */
+export class Histogram {
+  readonly #counts = new Float64Array(HISTOGRAM_BOUNDS.length + 1);
+
+  record(ms: number): void {
+    let i = 0;
+    while (i < HISTOGRAM_BOUNDS.length && ms > HISTOGRAM_BOUNDS[i]!) i++;
+    this.#counts[i]!++;
+  }
+
+  /** `{ bounds, counts }`: `counts[i]` values were <= `bounds[i]` (and above the bound before); the last count is above every bound. */
+  snapshot(): { bounds: number[]; counts: number[] } {
+    return { bounds: [...HISTOGRAM_BOUNDS], counts: Array.from(this.#counts) };
+  }
+}

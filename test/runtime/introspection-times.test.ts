@@ -1,0 +1,96 @@
+import '../helpers/guard.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Runtime, spawn, sleep, yieldNow } from 'weft';
+import { mpsc } from 'weft/sync';
+
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+void test('taskTimes: polls, busy, idle and scheduled time, wakes and long polls of one task', async () => {
+  const rt = Runtime.builder().observe({ taskTimes: true, longPoll: 30 }).build();
+  await rt.run(async () => {
+    const h = spawn(
+      async () => {
+        spin(5); // poll 1
+        await sleep(20); // idle ~20 ms
+        spin(40); // poll 2: long
+        await sleep(1); // idle
+        return 1; // poll 3
+      },
+      { name: 'worker' },
+    );
+    await h;
+    const info = rt.tasks().find((t) => t.name === 'worker')!;
+    assert.equal(info.state, 'done');
+    assert.equal(info.polls, 3);
+    assert.equal(info.wakes, 2);
+    assert.equal(info.selfWakes, 0);
+    assert.equal(info.longPolls, 1);
+    assert.ok(info.busyMs >= 45 && info.busyMs < 200, `busy ${info.busyMs}`);
+    assert.ok(info.idleMs >= 19 && info.idleMs < 200, `idle ${info.idleMs}`);
+    assert.ok(info.scheduledMs >= 0 && info.scheduledMs < 50, `scheduled ${info.scheduledMs}`);
+  });
+  const m = rt.metrics();
+  assert.ok(m.pollCount >= 3 + 2, `pollCount ${m.pollCount}`); // main's polls too
+  assert.ok(m.longPollCount >= 1);
+  const total = (h: { counts: number[] }) => h.counts.reduce((a, b) => a + b, 0);
+  assert.equal(total(m.pollTimeHistogram), m.pollCount);
+  assert.ok(total(m.scheduledDelayHistogram) >= 4);
+  // The 40 ms poll lands in the bucket bounded by 50 ms.
+  const i50 = m.pollTimeHistogram.bounds.indexOf(50);
+  assert.ok(m.pollTimeHistogram.counts[i50]! >= 1);
+  await rt.shutdown();
+});
+
+void test('taskTimes: a task that settles its own wait counts a self-wake', async () => {
+  const rt = Runtime.builder().observe({ taskTimes: true }).build();
+  await rt.run(async () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    const h = spawn(
+      async () => {
+        const p = rx.recv();
+        tx.trySend(1); // this task wakes itself
+        await p;
+      },
+      { name: 'self' },
+    );
+    await h;
+    const info = rt.tasks().find((t) => t.name === 'self')!;
+    assert.equal(info.wakes, 1);
+    assert.equal(info.selfWakes, 1);
+  });
+  await rt.shutdown();
+});
+
+void test('taskTimes: a woken task is scheduled until it runs; parked it is idle', async () => {
+  const rt = Runtime.builder().observe({ taskTimes: true }).build();
+  await rt.run(async () => {
+    const [tx, rx] = mpsc.channel<number>(1);
+    const h = spawn(() => rx.recv(), { name: 'rx' });
+    await yieldNow();
+    const state = () => rt.tasks().find((t) => t.name === 'rx')!.state;
+    assert.equal(state(), 'idle');
+    tx.trySend(1);
+    assert.equal(state(), 'scheduled');
+    await h;
+    assert.equal(state(), 'done');
+  });
+  await rt.shutdown();
+});
+
+void test('without taskTimes the time figures stay 0', async () => {
+  const rt = Runtime.builder().observe().build();
+  await rt.run(async () => {
+    await spawn(() => sleep(2), { name: 'plain' });
+    const info = rt.tasks().find((t) => t.name === 'plain')!;
+    assert.deepEqual(
+      [info.polls, info.busyMs, info.idleMs, info.scheduledMs, info.wakes, info.longPolls],
+      [0, 0, 0, 0, 0, 0],
+    );
+  });
+  assert.equal(rt.metrics().pollCount, 0);
+  await rt.shutdown();
+});
