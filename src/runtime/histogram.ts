@@ -6,15 +6,21 @@ export const HISTOGRAM_BOUNDS: readonly number[] = Object.freeze([
 /** A fixed-bucket histogram of durations in ms (`RuntimeMetrics.pollTimeHistogram`). */
 export class Histogram {
   readonly #counts = new Float64Array(HISTOGRAM_BOUNDS.length + 1);
+  #sum = 0;
 
   record(ms: number): void {
+    this.#sum += ms;
     let i = 0;
     while (i < HISTOGRAM_BOUNDS.length && ms > HISTOGRAM_BOUNDS[i]!) i++;
     this.#counts[i]!++;
   }
 
-  /** `{ bounds, counts }`: `counts[i]` values were <= `bounds[i]` (and above the bound before); the last count is above every bound. */
-  snapshot(): { bounds: number[]; counts: number[] } {
-    return { bounds: [...HISTOGRAM_BOUNDS], counts: Array.from(this.#counts) };
+  /**
+   * `{ bounds, counts, sum }`: `counts[i]` values were <= `bounds[i]` (and above
+   * the bound before); the last count is above every bound; `sum` is the total
+   * of every value recorded (what a Prometheus histogram's `_sum` needs).
+   */
+  snapshot(): { bounds: number[]; counts: number[]; sum: number } {
+    return { bounds: [...HISTOGRAM_BOUNDS], counts: Array.from(this.#counts), sum: this.#sum };
   }
 }
