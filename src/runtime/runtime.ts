@@ -55,6 +55,7 @@ export class Runtime implements AsyncDisposable {
   /** Introspection state: only for a runtime built with `observe()` or a task hook. */
   readonly #observer: RuntimeObserver | undefined;
   readonly #loop: LoopMonitor;
+  #instrument: TaskInstrument | undefined = undefined;
 
   /** A builder for a runtime with non-default options. */
   static builder(): Builder {
@@ -82,6 +83,11 @@ export class Runtime implements AsyncDisposable {
   spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task {
     const task = this.#register(new Task(this, nextTaskId++, name, body), owner);
     enableFrames();
+    const instrument = this.#instrument;
+    if (instrument !== undefined) {
+      void RESOLVED.then(() => instrument.run(task, () => startTask(task)));
+      return task;
+    }
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
     // inside that job costs one context frame, not the two of frames.run().
@@ -116,7 +122,22 @@ export class Runtime implements AsyncDisposable {
     this.#alive = task;
     this.#aliveCount++;
     if (this.#observer !== undefined) this.#observer.spawned(task, kind);
+    if (this.#instrument !== undefined) this.#instrument.spawned(task);
     return task;
+  }
+
+  /**
+   * @internal Installs (or, with undefined, removes) the one task instrument:
+   * told of each spawn in the spawner's context, asked to start each task (so a
+   * tracer can make the task's span current for its whole body), told of each
+   * end. `weft/observe`'s `taskSpans` is the user. Off costs one branch per spawn.
+   * @throws Error when another instrument is installed
+   */
+  setTaskInstrument(instrument: TaskInstrument | undefined): void {
+    if (instrument !== undefined && this.#instrument !== undefined && this.#instrument !== instrument) {
+      throw new Error('weft: this runtime already has a task instrument (one openTelemetry({ taskSpans }) per runtime)');
+    }
+    this.#instrument = instrument;
   }
 
   /** @internal Bookkeeping when a task has finished. */
@@ -128,6 +149,7 @@ export class Runtime implements AsyncDisposable {
     task.rtPrev = task.rtNext = undefined;
     this.#aliveCount--;
     if (this.#observer !== undefined) this.#observer.finished(task);
+    if (this.#instrument !== undefined) this.#instrument.finished(task);
     if (task.outcome === Outcome.Ok) this.#completed++;
     else if (task.outcome === Outcome.Cancelled) this.#cancelled++;
     else {
@@ -420,6 +442,13 @@ export class Runtime implements AsyncDisposable {
 }
 
 /** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
+/** @internal See `Runtime.setTaskInstrument`. */
+export interface TaskInstrument {
+  spawned(task: Task): void;
+  run(task: Task, start: () => void): void;
+  finished(task: Task): void;
+}
+
 function startTask(task: Task): void {
   frames.enterWith(task);
   // In seeded mode the start order is shuffled (the reaction keeps the task's frame).
