@@ -402,6 +402,8 @@ export class SocketIo implements TimerEntry {
 
   #onData = (chunk: Buffer): void => {
     if (this.#closed || this.#error !== undefined) return;
+    // An I/O callback begins a macrotask: the event loop had its turn.
+    scheduler.refill();
     const len = chunk.length;
     let off = 0;
     let w = this.#readers.head;
