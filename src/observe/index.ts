@@ -6,3 +6,4 @@
  */
 export { prometheus, type PrometheusOptions, type PromRegistry } from './prometheus.js';
 export { MissingPeerError } from './errors.js';
+export { openTelemetry, type OpenTelemetryOptions } from './open-telemetry.js';

@@ -80,10 +80,10 @@ export class Runtime implements AsyncDisposable {
   };
 
   /** @internal Creates and schedules a task. `spawn` never runs the body synchronously. */
-  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, body), owner);
+  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner, instrumented = true): Task {
+    const instrument = instrumented ? this.#instrument : undefined;
+    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, 'task', instrument);
     enableFrames();
-    const instrument = this.#instrument;
     if (instrument !== undefined) {
       void RESOLVED.then(() => instrument.run(task, () => startTask(task)));
       return task;
@@ -103,12 +103,12 @@ export class Runtime implements AsyncDisposable {
    * abort reaches the work, and ends it with `finish()`.
    */
   spawnProxy(name: string | undefined, kind: TaskKind = 'worker'): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined, kind);
+    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined, kind, this.#instrument);
     task.state = TaskState.Running;
     return task;
   }
 
-  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind = 'task'): Task {
+  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind, instrument: TaskInstrument | undefined): Task {
     if (owner !== undefined) {
       task.owner = owner;
       task.observed = true;
@@ -122,7 +122,7 @@ export class Runtime implements AsyncDisposable {
     this.#alive = task;
     this.#aliveCount++;
     if (this.#observer !== undefined) this.#observer.spawned(task, kind);
-    if (this.#instrument !== undefined) this.#instrument.spawned(task);
+    if (instrument !== undefined) instrument.spawned(task);
     return task;
   }
 
@@ -174,7 +174,9 @@ export class Runtime implements AsyncDisposable {
     const seed = this.options.seed;
     if (seed !== undefined) scheduler.setSeed(seed);
     if (this.options.startPaused && !this.clock.paused) this.clock.pause();
-    const root = this.spawnTask(main, 'main');
+    // The root is Tokio's block_on, not a spawned task: no task span (one would
+    // hold every trace of a server under a span that never ends).
+    const root = this.spawnTask(main, 'main', undefined, false);
     root.observed = true;
     onRoot?.(root);
     try {
