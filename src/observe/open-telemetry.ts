@@ -113,24 +113,36 @@ function otelName(family: Family): { name: string; unit: string } {
 
 function instruments(meter: OTel.Meter, runtime: Runtime): () => void {
   const snapshot = snapshotCache(runtime);
-  const observers: { observable: OTel.Observable; read: (s: Snapshot) => { value: number; labels: OTel.Attributes }[] }[] = [];
+  const observers: {
+    observable: OTel.Observable;
+    read: (s: Snapshot) => { value: number; labels: OTel.Attributes }[];
+  }[] = [];
   for (const family of families('weft_')) {
     const { name, unit } = otelName(family);
     const options = { description: family.help, unit };
     if (family.type === 'histogram') {
-      const count = meter.createObservableCounter(`${name}.count`, { description: `${family.help} (count)`, unit: '1' });
+      const count = meter.createObservableCounter(`${name}.count`, {
+        description: `${family.help} (count)`,
+        unit: '1',
+      });
       const sum = meter.createObservableCounter(`${name}.sum`, { description: `${family.help} (sum)`, unit });
-      observers.push({ observable: count, read: (s) => [{ value: family.histogram(s).counts.reduce((a, b) => a + b, 0), labels: {} }] });
+      observers.push({
+        observable: count,
+        read: (s) => [{ value: family.histogram(s).counts.reduce((a, b) => a + b, 0), labels: {} }],
+      });
       observers.push({ observable: sum, read: (s) => [{ value: family.histogram(s).sum, labels: {} }] });
     } else {
       const observable =
-        family.type === 'counter' ? meter.createObservableCounter(name, options) : meter.createObservableGauge(name, options);
+        family.type === 'counter'
+          ? meter.createObservableCounter(name, options)
+          : meter.createObservableGauge(name, options);
       observers.push({ observable, read: (s) => family.samples(s).map((x) => ({ value: x.value, labels: x.labels })) });
     }
   }
   const callback: OTel.BatchObservableCallback = (result) => {
     const s = snapshot();
-    for (const { observable, read } of observers) for (const { value, labels } of read(s)) result.observe(observable, value, labels);
+    for (const { observable, read } of observers)
+      for (const { value, labels } of read(s)) result.observe(observable, value, labels);
   };
   const all = observers.map((o) => o.observable);
   meter.addBatchObservableCallback(callback, all);
@@ -182,7 +194,10 @@ function requestSpans(api: Api, tracer: OTel.Tracer): RequestTracer {
               const type = reason instanceof Error ? reason.name : 'Error';
               span.setAttribute('error.type', type);
               if (reason instanceof Error) span.recordException(reason);
-              span.setStatus({ code: api.SpanStatusCode.ERROR, message: reason instanceof Error ? reason.message : String(reason) });
+              span.setStatus({
+                code: api.SpanStatusCode.ERROR,
+                message: reason instanceof Error ? reason.message : String(reason),
+              });
             } else if (status >= 500) {
               span.setAttribute('error.type', String(status));
               span.setStatus({ code: api.SpanStatusCode.ERROR });
@@ -203,7 +218,11 @@ function taskSpans(api: Api, tracer: OTel.Tracer) {
     spawned(task: Task): void {
       if (task.name === undefined) return;
       const parent = api.context.active();
-      const span = tracer.startSpan(task.name, { attributes: { 'weft.task.id': task.id, 'weft.task.name': task.name } }, parent);
+      const span = tracer.startSpan(
+        task.name,
+        { attributes: { 'weft.task.id': task.id, 'weft.task.name': task.name } },
+        parent,
+      );
       contexts.set(task, api.trace.setSpan(parent, span));
     },
     run(task: Task, start: () => void): void {

@@ -17,7 +17,14 @@ export function parseTraceParent(value: unknown): TraceParent | undefined {
   if (typeof value !== 'string') return undefined;
   const m = FORMAT.exec(value.trim().toLowerCase());
   if (m === null) return undefined;
-  const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string | undefined];
+  const [, version, traceId, spanId, flags, rest] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
   return { traceId, spanId, traceFlags: parseInt(flags, 16) };
