@@ -121,6 +121,73 @@ async function retainedBytes(n: number): Promise<number> {
   return (all - none) / n;
 }
 
+/**
+ * The mechanisms task times could be built on, measured on the same
+ * workloads: weft's own resume points (what `taskTimes` does) against a
+ * prototype on `v8.promiseHooks` and one on `async_hooks`, each timing every
+ * promise reaction job that runs inside a weft task (before/after hooks, the
+ * least either would need). The hooks are switched on only around their own
+ * samples, so the contenders interleave in one process.
+ */
+export async function mechanismRows(): Promise<Row[]> {
+  const { promiseHooks } = await import('node:v8');
+  const { createHook } = await import('node:async_hooks');
+  const here: Lib = { root: weftRoot, sync: weftSync };
+  let busy = 0;
+  let started = 0;
+  const before = (): void => {
+    if (weftRoot.currentTask() !== undefined) started = performance.now();
+  };
+  const after = (): void => {
+    if (started !== 0) {
+      busy += performance.now() - started;
+      started = 0;
+    }
+  };
+  const ah = createHook({ before, after });
+  const rtOff = weftRoot.Runtime.builder().build();
+  const rtTimes = weftRoot.Runtime.builder().observe({ taskTimes: true }).build();
+  const withPromiseHooks = (fn: () => Promise<unknown>) => async () => {
+    const stop = promiseHooks.createHook({ before, after });
+    try {
+      await fn();
+    } finally {
+      stop();
+    }
+  };
+  const withAsyncHooks = (fn: () => Promise<unknown>) => async () => {
+    ah.enable();
+    try {
+      await fn();
+    } finally {
+      ah.disable();
+    }
+  };
+  const rows: Row[] = [];
+  const workloads: Array<[string, (lib: Lib) => Promise<number>, number, number]> = [
+    [`spawn+join ${SPAWN_N} tasks (µs/task)`, spawnMany, pick(10, 4), SPAWN_N],
+    [`ping-pong ${ROUND_TRIPS} round trips (µs/trip)`, pingPong, 1, ROUND_TRIPS],
+  ];
+  for (const [name, work, inner, per] of workloads) {
+    const plain = onRuntime(rtOff, here, work);
+    const [off, times, ph, ahs] = await measureInterleaved(
+      [
+        { name: 'off', fn: plain },
+        { name: 'taskTimes', fn: onRuntime(rtTimes, here, work) },
+        { name: 'promiseHooks', fn: withPromiseHooks(plain) },
+        { name: 'async_hooks', fn: withAsyncHooks(plain) },
+      ],
+      { inner, per, unit: 'µs', samples: pick(15, 5) },
+    );
+    rows.push(ratioRow(`${name}: taskTimes (weft resume points) vs off`, times!, off!));
+    rows.push(ratioRow(`${name}: v8.promiseHooks before/after vs off`, ph!, off!));
+    rows.push(ratioRow(`${name}: async_hooks before/after vs off`, ahs!, off!));
+  }
+  await Promise.all([rtOff.shutdown(), rtTimes.shutdown()]);
+  if (busy < 0) throw new Error('unreachable'); // keeps `busy` observable to the optimiser
+  return rows;
+}
+
 export async function observeRows(baselineRef: string): Promise<Row[]> {
   const { lib: base, dir } = await loadBaseline(baselineRef);
   const here: Lib = { root: weftRoot, sync: weftSync };
@@ -175,4 +242,6 @@ if (isMain(import.meta.url)) {
   const ref = i >= 0 ? process.argv[i + 1]! : 'main';
   header('observe: the cost of introspection', `baseline: weft at ${ref} (git archive), same process, interleaved`);
   printTable(await observeRows(ref));
+  console.log('\n### task-time mechanisms\n');
+  printTable(await mechanismRows());
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { TaskState, runningTask, type Task } from '../task/task.js';
 import { TaskObs, type PollSink, type TaskKind } from '../task/observation.js';
 import type { Parked } from '../core/wait-queue.js';
+import type { Clock } from '../core/clock.js';
 import { JoinWait } from '../task/join-wait.js';
 import type { ObserveSettings, TaskInfo, WaitInfo } from './introspection.js';
 import { Histogram } from './histogram.js';
@@ -25,7 +26,7 @@ export class RuntimeObserver implements PollSink {
   readonly settings: ObserveSettings;
   readonly #onSpawn: TaskHook | undefined;
   readonly #onTerminate: TaskHook | undefined;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   /** Finished tasks, oldest first. */
   readonly #retained: RetainedRing;
   pollCount = 0;
@@ -37,30 +38,37 @@ export class RuntimeObserver implements PollSink {
     settings: ObserveSettings,
     onSpawn: TaskHook | undefined,
     onTerminate: TaskHook | undefined,
-    now: () => number,
+    clock: Clock,
   ) {
     this.settings = settings;
     this.#onSpawn = onSpawn;
     this.#onTerminate = onTerminate;
-    this.#now = now;
+    this.#clock = clock;
     this.#retained = new RetainedRing(settings.maxRetained);
   }
 
   /**
    * Spawn and end times come from a clock read at most once per microtask
    * batch: the reading is kept until a microtask queued right after it runs
-   * (and, with task times, until the next poll ends). Reading the clock for
+   * (with task times, the end time is the precise end of the last poll).
+   * Reading the clock for
    * every spawn and every end would by itself cost more than the 10% that
    * observing may add to a spawn. A stamp can be early by at most the time
    * the microtasks already queued at the reading took to run.
    */
   #stamp(): number {
     if (this.#cachedClock !== this.#cachedClock) {
-      this.#cachedClock = this.#now();
+      this.#cachedClock = this.#clock.now();
       this.#cachedPerf = performance.now();
       queueMicrotask(this.#invalidate);
     }
     return this.#cachedClock;
+  }
+
+  /** A `performance.now()` reading on the runtime clock (which stands still while paused). */
+  #fromPerf(perf: number): number {
+    const at = this.#stamp();
+    return this.#clock.paused ? at : perf + (at - this.#cachedPerf);
   }
 
   /** `performance.now()` at the same cached reading (for the first-poll delay). */
@@ -98,7 +106,8 @@ export class RuntimeObserver implements PollSink {
   finished(task: Task): void {
     const obs = task.obs;
     if (obs === undefined) return;
-    obs.endedAt = this.#stamp();
+    // With task times the last poll's end was just read precisely: carry it over to the runtime clock.
+    obs.endedAt = obs.sink !== undefined && obs.idleSince >= 0 ? this.#fromPerf(obs.idleSince) : this.#stamp();
     obs.outcome = OUTCOMES[task.outcome];
     obs.sink = undefined;
     obs.wokenAt = obs.idleSince = -1;
@@ -117,7 +126,7 @@ export class RuntimeObserver implements PollSink {
   /** Drops retained tasks older than `retain` ms. */
   #expire(): void {
     const retain = this.settings.retain;
-    if (retain !== Infinity && this.#retained.size > 0) this.#retained.expire(this.#now() - retain);
+    if (retain !== Infinity && this.#retained.size > 0) this.#retained.expire(this.#clock.now() - retain);
   }
 
   /** The retained finished tasks, oldest first. */
@@ -137,7 +146,6 @@ export class RuntimeObserver implements PollSink {
   }
 
   pollEnded(_task: Task, busy: number): void {
-    this.#cachedClock = NaN; // time has passed: the next stamp reads the clock
     this.pollCount++;
     this.pollTime.record(busy);
     if (busy > this.settings.longPoll) {

@@ -67,7 +67,7 @@ export class Runtime implements AsyncDisposable {
     const { observe, onTaskSpawn, onTaskTerminate } = this.options;
     if (observe !== undefined || onTaskSpawn !== undefined || onTaskTerminate !== undefined) {
       const settings = observe ?? observeSettings(undefined);
-      this.#observer = new RuntimeObserver(settings, onTaskSpawn, onTaskTerminate, () => this.clock.now());
+      this.#observer = new RuntimeObserver(settings, onTaskSpawn, onTaskTerminate, this.clock);
       startObserving(this);
     }
     this.#loop = new LoopMonitor(this.#observer !== undefined);

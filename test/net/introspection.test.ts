@@ -48,3 +48,23 @@ void test('a task parked in accept() and one parked in a TCP read show the liste
   });
   await rt.shutdown();
 });
+
+void test('a task parked in UdpSocket.recv() waits on the socket resource', async () => {
+  const { UdpSocket } = await import('weft/net');
+  const rt = Runtime.builder().observe().build();
+  await rt.run(async () => {
+    await using sock = await UdpSocket.bind('127.0.0.1:0', { name: 'dns' });
+    const r = spawn(() => sock.recv(new Uint8Array(16)), { name: 'udp-reader' });
+    await yieldNow();
+    const res = rt.resources().find((x) => x.name === 'dns')!;
+    assert.equal(res.kind, 'udp');
+    const t = rt.tasks().find((x) => x.name === 'udp-reader')!;
+    assert.deepEqual(
+      t.waitsOn.map((w) => [w.op, w.resourceId]),
+      [['udp.recv', res.id]],
+    );
+    r.abort();
+    await r.catch(() => {});
+  });
+  await rt.shutdown();
+});
