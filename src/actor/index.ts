@@ -12,3 +12,5 @@ export { defineActor, ActorDef } from './define-actor.js';
 export { registry, type Registry } from './registry.js';
 export { deadLetters, DEAD_LETTER_BUFFER, type DeadLetters } from './dead-letters.js';
 export type { DeadLetter } from './system.js';
+export { supervisor, type Supervisor } from './supervisor.js';
+export { SHUTDOWN_TIMEOUT, type ChildSpec, type Backoff } from './child-spec.js';

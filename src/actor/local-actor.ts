@@ -235,14 +235,11 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
-  /** Opens the gate: a new incarnation starts after `delay` ms. */
-  resume(delay: number): void {
-    if (this.phase !== Phase.AtGate || this.#stopping) return;
-    const gate = this.#gate;
-    if (gate !== undefined) {
-      this.#gate = undefined;
-      gate.complete(delay);
-    } else this.#pendingResume = delay;
+  /** Opens the gate: a new incarnation starts after `delay` ms. Resolves once its init settled (or the actor stopped). */
+  resume(delay: number): Promise<void> {
+    if (this.phase !== Phase.AtGate || this.#stopping) return RESOLVED;
+    this.#openGate(delay);
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /** Brutal kill: no terminate, the task is aborted, the mailbox goes to dead letters. */
@@ -286,8 +283,19 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     for (const w of waiters) w();
   }
 
+  /** @internal The first init waits for `prev` (the previous child of a supervisor that starts in order). */
+  holdUntil(prev: Promise<void>): void {
+    this.#hold = prev;
+  }
+
+  #hold: Promise<void> | undefined = undefined;
+
   async #run(): Promise<void> {
     try {
+      if (this.#hold !== undefined) {
+        await this.#hold;
+        this.#hold = undefined;
+      }
       for (;;) {
         const failure = await this.#incarnation();
         if (this.#killed) return;
