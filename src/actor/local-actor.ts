@@ -302,8 +302,14 @@ export class LocalActor<M, S> implements ActorBackend<M> {
         this.#ctx.release();
         if (failure !== NONE) {
           const parent = this.parent;
-          if (parent === undefined || this.#stopping) {
-            this.#finish(this.#stopping ? this.#stopReason : failure, !this.#stopping);
+          const stopping = this.#stopping;
+          // Unsupervised, the failure stops the actor: mark it stopped before
+          // the failing message goes to dead letters (its asker then sees
+          // ActorStoppedError rather than a dropped request).
+          if (parent === undefined) this.#stopping = true;
+          this.#dropFailing();
+          if (parent === undefined || stopping) {
+            this.#finish(stopping ? this.#stopReason : failure, !stopping);
             return;
           }
           this.phase = Phase.AtGate;
@@ -342,6 +348,15 @@ export class LocalActor<M, S> implements ActorBackend<M> {
       // The task was aborted (runtime shutdown, or a kill) in one of our waits.
       if (!this.#killed) this.#finish(this.#task.cancelRequested ? (this.#task.abortReason ?? 'shutdown') : err, false);
     }
+  }
+
+  #failing: M | undefined = undefined;
+
+  #dropFailing(): void {
+    const msg = this.#failing;
+    if (msg === undefined) return;
+    this.#failing = undefined;
+    this.system.deadLetter(this.ref, msg);
   }
 
   #waitGate(): Promise<number> {
@@ -394,7 +409,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
         state = (isThenable(next) ? await next : next) as S;
       } catch (err) {
         if (this.#killed || this.#task.cancelRequested) throw err;
-        this.system.deadLetter(this.ref, msg);
+        this.#failing = msg as M;
         failure = err === undefined ? new Error('receive threw undefined') : err;
         break;
       }
