@@ -299,7 +299,6 @@ export class LocalActor<M, S> implements ActorBackend<M> {
       for (;;) {
         const failure = await this.#incarnation();
         if (this.#killed) return;
-        this.#ctx.release();
         if (failure !== NONE) {
           const parent = this.parent;
           const stopping = this.#stopping;
@@ -313,6 +312,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
             return;
           }
           this.phase = Phase.AtGate;
+          // Monitors and links belong to the incarnation that ended (a restart is not a stop).
+          this.#ctx.release();
           this.#release();
           parent.childFailed(this, failure, this.generation);
         } else if (this.#stopping) {
@@ -321,6 +322,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
         } else {
           this.phase = Phase.AtGate;
           this.#suspending = false;
+          this.#ctx.release();
           this.#release();
         }
         const delay = this.#pendingResume !== NO_RESUME ? this.#pendingResume : await this.#waitGate();
