@@ -7,6 +7,8 @@ import { sleep } from '../time/sleep.js';
 import { channel, type Sender } from '../sync/mpsc/bounded.js';
 import type { Receiver } from '../sync/mpsc/receiver.js';
 import { SendError } from '../sync/errors.js';
+import type { Chan } from '../sync/mpsc/chan.js';
+import { kMove } from '../core/move.js';
 import { ActorRef } from './actor-ref.js';
 import type { ActorBackend } from './backend.js';
 import type { Behavior } from './behavior.js';
@@ -73,6 +75,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   readonly capacity: number;
   readonly #tx: Sender<M>;
   readonly #rx: Receiver<M>;
+  /** The mailbox's channel state, for taking a buffered message without a result object (the receiver stays here). */
+  readonly #chan: Chan<M>;
   readonly #behavior: Behavior<M, S, any>;
   readonly #args: unknown[];
   readonly #ctx: Context<M>;
@@ -113,6 +117,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.system = system;
     this.capacity = mailbox;
     [this.#tx, this.#rx] = channel<M>(mailbox);
+    // A probe (true) only reads the receiver's channel; nothing moves.
+    this.#chan = this.#rx[kMove](true)!;
     this.#behavior = behavior;
     this.#args = args;
     this.ref = new ActorRef(this);
@@ -385,6 +391,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.phase = Phase.Running;
     this.#release();
     const rx = this.#rx;
+    const buffer = this.#chan.buffer;
     let failure: unknown = NONE;
     for (;;) {
       if (this.#stopping || this.#suspending || this.#exiting) break;
@@ -397,8 +404,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
           this.#front = undefined;
           this.#frontHead = 0;
         }
-      } else if (rx.length > 0) {
-        msg = (rx.tryRecv() as { value: M }).value;
+      } else if (buffer.length > 0) {
+        msg = this.#chan.take();
       } else {
         this.#idle = true;
         msg = await rx.recv();
