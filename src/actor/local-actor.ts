@@ -35,8 +35,8 @@ export const enum Phase {
 
 /** Not a failure (an incarnation that ended by stop or suspend). */
 const NONE: unique symbol = Symbol('none');
-/** Wakes an idle receive without being a message (never handed to `receive`). */
-const WAKE = Object.freeze({ wake: true });
+/** Wakes an idle receive without being a message (never handed to `receive`); a copy that crossed threads is recognised by `__weftWake`. */
+export const WAKE = Object.freeze({ __weftWake: true });
 /** `resume` had not been called when the actor reached its gate. */
 const NO_RESUME = -2;
 /** The gate opened to stop, not to restart. */
@@ -75,8 +75,10 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   readonly capacity: number;
   readonly #tx: Sender<M>;
   readonly #rx: Receiver<M>;
-  /** The mailbox's channel state, for taking a buffered message without a result object (the receiver stays here). */
-  readonly #chan: Chan<M>;
+  /** The mailbox's channel state, for taking a buffered message without a result object (a local mailbox only). */
+  readonly #chan: Chan<M> | undefined;
+  /** Rebuilds a message that crossed threads (reply ends), for a mailbox whose senders live elsewhere. */
+  readonly #decode: ((msg: unknown) => M) | undefined;
   readonly #behavior: Behavior<M, S, any>;
   readonly #args: unknown[];
   readonly #ctx: Context<M>;
@@ -105,20 +107,34 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   #stopped: { promise: Promise<unknown>; resolve: ((v: unknown) => void) | undefined; reject: unknown } | undefined;
   #waiters: (() => void)[] | undefined = undefined;
 
+  /**
+   * @param mailbox a capacity (a new local channel), or the ends of a
+   *   channel made on another thread (an actor placed on a worker), with the
+   *   decoder of what its senders encode
+   */
   constructor(
     system: ActorSystem,
     behavior: Behavior<M, S, any>,
     args: unknown[],
     name: string | undefined,
-    mailbox: number,
+    mailbox: number | { tx: Sender<M>; rx: Receiver<M>; decode: (msg: unknown) => M; id: string },
   ) {
-    this.id = `${threadId}.${nextActorId++}`;
+    this.id = typeof mailbox === 'number' ? `${threadId}.${nextActorId++}` : mailbox.id;
     this.name = name;
     this.system = system;
-    this.capacity = mailbox;
-    [this.#tx, this.#rx] = channel<M>(mailbox);
-    // A probe (true) only reads the receiver's channel; nothing moves.
-    this.#chan = this.#rx[kMove](true)!;
+    if (typeof mailbox === 'number') {
+      this.capacity = mailbox;
+      [this.#tx, this.#rx] = channel<M>(mailbox);
+      // A probe (true) only reads the receiver's channel; nothing moves.
+      this.#chan = this.#rx[kMove](true)!;
+      this.#decode = undefined;
+    } else {
+      this.#tx = mailbox.tx;
+      this.#rx = mailbox.rx;
+      this.capacity = mailbox.tx.maxCapacity;
+      this.#chan = undefined;
+      this.#decode = mailbox.decode;
+    }
     this.#behavior = behavior;
     this.#args = args;
     this.ref = new ActorRef(this);
@@ -391,7 +407,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.phase = Phase.Running;
     this.#release();
     const rx = this.#rx;
-    const buffer = this.#chan.buffer;
+    const chan = this.#chan;
+    const decode = this.#decode;
     let failure: unknown = NONE;
     for (;;) {
       if (this.#stopping || this.#suspending || this.#exiting) break;
@@ -404,13 +421,16 @@ export class LocalActor<M, S> implements ActorBackend<M> {
           this.#front = undefined;
           this.#frontHead = 0;
         }
-      } else if (buffer.length > 0) {
-        msg = this.#chan.take();
+      } else if (chan !== undefined && chan.buffer.length > 0) {
+        msg = chan.take();
+      } else if (chan === undefined && rx.length > 0) {
+        msg = decode!((rx.tryRecv() as { value: M }).value);
       } else {
         this.#idle = true;
         msg = await rx.recv();
         this.#idle = false;
         if (msg === undefined) continue;
+        if (decode !== undefined) msg = decode(msg);
       }
       if (msg === WAKE) continue;
       try {
@@ -456,7 +476,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     if (stash !== undefined) for (const m of stash) system.deadLetter(ref, m);
     this.#stash = undefined;
     for (let r = this.#rx.tryRecv(); r.state === 'ok'; r = this.#rx.tryRecv()) {
-      if (r.value !== WAKE) system.deadLetter(ref, r.value);
+      const m = this.#decode === undefined ? r.value : this.#decode(r.value);
+      if (m !== WAKE) system.deadLetter(ref, m);
     }
     this.#gate?.complete(STOP);
     this.#gate = undefined;
