@@ -2,8 +2,8 @@ import '../helpers/guard.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { threadId } from 'node:worker_threads';
-import { Runtime } from 'weft';
-import { spawnActor, ActorStoppedError } from 'weft/actor';
+import { Runtime, sleep } from 'weft';
+import { spawnActor, supervisor, ActorStoppedError } from 'weft/actor';
 import { RuntimeFlavorError } from 'weft/worker';
 import { counter } from '../fixtures/actors-worker.js';
 import { noThreadsLeft } from '../worker/helpers.js';
@@ -51,6 +51,25 @@ describe("spawnActor({ thread: 'worker' })", () => {
         ref.ask<number>((reply) => ({ type: 'get', reply })),
         ActorStoppedError,
       );
+    });
+  });
+
+  test('a supervisor restarts a failed worker child by starting it again', async () => {
+    await rt.run(async () => {
+      const sup = supervisor({
+        strategy: 'one-for-one',
+        children: [{ id: 'w', start: () => spawnActor({ thread: 'worker' }, counter, 1) }],
+      });
+      const first = sup.ref('w')!;
+      assert.equal(await first.ask<number>((reply) => ({ type: 'get', reply }), { timeout: 10_000 }), 1);
+      first.tell({ type: 'crash' });
+      await first.stopped();
+      while (sup.ref('w') === undefined || sup.ref('w') === first) await sleep(5);
+      const second = sup.ref('w')!;
+      assert.equal(await second.ask<number>((reply) => ({ type: 'get', reply }), { timeout: 10_000 }), 1);
+      assert.equal(sup.restarts, 1);
+      await sup.stop();
+      assert.equal(second.isAlive, false);
     });
   });
 
