@@ -1,10 +1,32 @@
 import { Parked } from '../core/wait-queue.js';
+import { kSelect } from '../core/selectable.js';
 import type { TimerEntry } from '../core/timer-heap.js';
 import type { Clock } from '../core/clock.js';
 import type { OneshotReceiver } from '../sync/oneshot.js';
 import { RecvError } from '../sync/errors.js';
 import type { ActorBackend } from './backend.js';
 import { ActorStoppedError, AskTimeoutError, MailboxFullError } from './errors.js';
+
+/**
+ * The ask's branch in the reply oneshot's receiver queue (the `select`
+ * protocol: `OneshotReceiver[kSelect]`): never parked itself, it forwards the
+ * reply, or the reply end's closing, to its ask.
+ */
+class ReplyArm<R> extends Parked<R> {
+  constructor(readonly ask: AskWait<R>) {
+    super();
+  }
+
+  override complete(value: R): void {
+    this.settled = true;
+    this.ask.replied(true, value);
+  }
+
+  override fail(reason: unknown): void {
+    this.settled = true;
+    this.ask.replied(false, reason);
+  }
+}
 
 /** The `ActorRef.ask` wait site (introspection shows an asking task parked here). */
 export const askSite = { kind: 'ActorRef.ask' } as const;
@@ -40,10 +62,8 @@ export class AskWait<R> extends Parked<R> implements TimerEntry {
    */
   start(msg: unknown): void {
     if (this.timeout !== Infinity) this.clock.add(this);
-    this.rx.recv().then(
-      (value) => this.#settle(true, value),
-      (err: unknown) => this.#settle(false, err),
-    );
+    // Listen the way select does: an arm in the receiver's queue, no second promise.
+    this.rx[kSelect](new ReplyArm(this));
     const backend = this.backend;
     try {
       backend.tell(msg);
@@ -77,6 +97,11 @@ export class AskWait<R> extends Parked<R> implements TimerEntry {
   protected override onCancel(): void {
     this.#sending?.abort();
     this.rx.close();
+  }
+
+  /** @internal The reply arrived, or the reply end closed unsent (from `ReplyArm`). */
+  replied(ok: boolean, value: unknown): void {
+    this.#settle(ok, value);
   }
 
   #settle(ok: boolean, value: unknown): void {
