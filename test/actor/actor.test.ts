@@ -296,3 +296,61 @@ void test('bad arguments throw synchronously', () => {
   assert.throws(() => spawnActor({ receive: () => 0 } as never), TypeError);
   assert.throws(() => spawnActor({ thread: 'gpu' } as never, counter), TypeError);
 });
+
+void test('stop during an async init: init finishes, terminate runs, no message is handled', async () => {
+  const events: string[] = [];
+  const ref = spawnActor({
+    async init() {
+      await sleep(5);
+      events.push('init done');
+      return 0;
+    },
+    receive: (s: number, m: string) => (events.push(`got ${m}`), s),
+    terminate: (_s: number, reason: unknown) => void events.push(`terminate ${String(reason)}`),
+  });
+  ref.tell('early');
+  await sleep(1);
+  await ref.stop('abort start');
+  assert.deepEqual(events, ['init done', 'terminate abort start']);
+});
+
+void test('telling undefined is a TypeError (undefined means "closed" to a mailbox)', async () => {
+  const ref = spawnActor({ init: () => 0, receive: (s: number, _m: number | undefined) => s });
+  assert.throws(() => ref.tell(undefined), TypeError);
+  await ref.stop();
+});
+
+void test('a brutal shutdown kills an actor stuck in receive: no terminate, its mailbox goes to dead letters', async () => {
+  const { supervisor } = await import('weft/actor');
+  using letters = deadLetters();
+  let terminated = false;
+  const sup = supervisor({
+    strategy: 'one-for-one',
+    children: [
+      {
+        id: 'stuck',
+        shutdown: 'brutal',
+        start: () =>
+          spawnActor({
+            init: () => 0,
+            receive: async (s: number, m: string) => {
+              if (m === 'hang') await sleep(60_000);
+              return s;
+            },
+            terminate: () => void (terminated = true),
+          }),
+      },
+    ],
+  });
+  const stuck = sup.ref('stuck')!;
+  stuck.tell('hang');
+  stuck.tell('queued');
+  await sleep(1);
+  await sup.stop();
+  assert.equal(terminated, false);
+  assert.equal(await stuck.stopped(), 'killed');
+  for await (const l of letters) {
+    assert.equal(l.msg, 'queued');
+    break;
+  }
+});
