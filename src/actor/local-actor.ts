@@ -319,7 +319,75 @@ export class LocalActor<M, S> implements ActorBackend<M> {
         this.#hold = undefined;
       }
       for (;;) {
-        const failure = await this.#incarnation();
+        // One incarnation: init, then messages until told otherwise or a failure, then terminate.
+        this.phase = Phase.Starting;
+        const ctx = this.#ctx;
+        const behavior = this.#behavior;
+        let state: S;
+        let failure: unknown = NONE;
+        incarnation: {
+          try {
+            const s = behavior.init(ctx, ...this.#args);
+            state = (isThenable(s) ? await s : s) as S;
+          } catch (err) {
+            if (this.#killed || this.#task.cancelRequested) throw err;
+            this.#release();
+            failure = err === undefined ? new Error('init threw undefined') : err;
+            break incarnation;
+          }
+          this.phase = Phase.Running;
+          this.#release();
+          const rx = this.#rx;
+          const chan = this.#chan;
+          const decode = this.#decode;
+          for (;;) {
+            if (this.#stopping || this.#suspending || this.#exiting) break;
+            let msg: M | undefined;
+            const front = this.#front;
+            if (front !== undefined && this.#frontHead < front.length) {
+              msg = front[this.#frontHead];
+              front[this.#frontHead++] = undefined;
+              if (this.#frontHead === front.length) {
+                this.#front = undefined;
+                this.#frontHead = 0;
+              }
+            } else if (chan !== undefined && chan.buffer.length > 0) {
+              msg = chan.take();
+            } else if (chan === undefined && rx.length > 0) {
+              msg = decode!((rx.tryRecv() as { value: M }).value);
+            } else {
+              this.#idle = true;
+              msg = await rx.recv();
+              this.#idle = false;
+              if (msg === undefined) continue;
+              if (decode !== undefined) msg = decode(msg);
+            }
+            if (msg === WAKE) continue;
+            try {
+              const next = behavior.receive(state, msg as M, ctx);
+              state = (isThenable(next) ? await next : next) as S;
+            } catch (err) {
+              if (this.#killed || this.#task.cancelRequested) throw err;
+              this.#failing = msg as M;
+              failure = err === undefined ? new Error('receive threw undefined') : err;
+              break;
+            }
+            if (this.#killed) return;
+            if (!scheduler.budget()) await scheduler.hop();
+          }
+          if (failure === NONE && this.#exiting && !this.#stopping) failure = this.#exitReason;
+          const terminate = behavior.terminate;
+          if (terminate !== undefined) {
+            const reason = failure !== NONE ? failure : this.#stopping ? this.#stopReason : 'shutdown';
+            try {
+              const r = terminate.call(behavior, state, reason, ctx);
+              if (isThenable(r)) await r;
+            } catch (err) {
+              if (this.#killed || this.#task.cancelRequested) throw err;
+              this.system.report(this.#task.id, `${this.label} terminate`, err, 'terminate threw; ignored');
+            }
+          }
+        }
         if (this.#killed) return;
         if (failure !== NONE) {
           const parent = this.parent;
@@ -391,75 +459,6 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   }
 
   /** One incarnation: init, messages until told otherwise or a failure, terminate. Returns the failure or NONE. */
-  async #incarnation(): Promise<unknown> {
-    this.phase = Phase.Starting;
-    const ctx = this.#ctx;
-    const behavior = this.#behavior;
-    let state: S;
-    try {
-      const s = behavior.init(ctx, ...this.#args);
-      state = (isThenable(s) ? await s : s) as S;
-    } catch (err) {
-      if (this.#killed || this.#task.cancelRequested) throw err;
-      this.#release();
-      return err === undefined ? new Error('init threw undefined') : err;
-    }
-    this.phase = Phase.Running;
-    this.#release();
-    const rx = this.#rx;
-    const chan = this.#chan;
-    const decode = this.#decode;
-    let failure: unknown = NONE;
-    for (;;) {
-      if (this.#stopping || this.#suspending || this.#exiting) break;
-      let msg: M | undefined;
-      const front = this.#front;
-      if (front !== undefined && this.#frontHead < front.length) {
-        msg = front[this.#frontHead];
-        front[this.#frontHead++] = undefined;
-        if (this.#frontHead === front.length) {
-          this.#front = undefined;
-          this.#frontHead = 0;
-        }
-      } else if (chan !== undefined && chan.buffer.length > 0) {
-        msg = chan.take();
-      } else if (chan === undefined && rx.length > 0) {
-        msg = decode!((rx.tryRecv() as { value: M }).value);
-      } else {
-        this.#idle = true;
-        msg = await rx.recv();
-        this.#idle = false;
-        if (msg === undefined) continue;
-        if (decode !== undefined) msg = decode(msg);
-      }
-      if (msg === WAKE) continue;
-      try {
-        const next = behavior.receive(state, msg as M, ctx);
-        state = (isThenable(next) ? await next : next) as S;
-      } catch (err) {
-        if (this.#killed || this.#task.cancelRequested) throw err;
-        this.#failing = msg as M;
-        failure = err === undefined ? new Error('receive threw undefined') : err;
-        break;
-      }
-      if (this.#killed) return NONE;
-      if (!scheduler.budget()) await scheduler.hop();
-    }
-    if (failure === NONE && this.#exiting && !this.#stopping) failure = this.#exitReason;
-    const terminate = behavior.terminate;
-    if (terminate !== undefined) {
-      const reason = failure !== NONE ? failure : this.#stopping ? this.#stopReason : 'shutdown';
-      try {
-        const r = terminate.call(behavior, state, reason, ctx);
-        if (isThenable(r)) await r;
-      } catch (err) {
-        if (this.#killed || this.#task.cancelRequested) throw err;
-        this.system.report(this.#task.id, `${this.label} terminate`, err, 'terminate threw; ignored');
-      }
-    }
-    return failure;
-  }
-
   /** The actor stopped for good: refuse messages, drop what is left to dead letters, tell monitors and the parent. */
   #finish(reason: unknown, failed: boolean): void {
     if (this.phase === Phase.Stopped) return;
