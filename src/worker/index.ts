@@ -7,6 +7,7 @@
 export { defineTask, TaskDef } from './define-task.js';
 export { spawnBlocking, spawnWorker } from './spawn.js';
 export { parMap } from './par-map.js';
+export { workersReady } from './ready.js';
 export { transfer, type Movable } from './transfer.js';
 export { throwIfCancelled } from './cancel-probe.js';
 export { workerMetrics, threadResourceLimits, type WorkerMetrics } from './metrics.js';

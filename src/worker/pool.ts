@@ -113,14 +113,17 @@ export class WorkerPool implements JobHost {
   #nameTop = 0;
   #outstanding = 0;
   #refed = false;
+  #readyWaiters: (() => void)[] = [];
   #flushQueued = false;
   #started = false;
   #closed = false;
   #last = 0;
+  /** Scratch for `#place`: each worker's preference, updated as calls are placed. */
   readonly #depth: Int32Array;
-  readonly #state: Int32Array;
   readonly #pushed: Int32Array;
   readonly #room: Int32Array;
+  /** Per worker: calls sent to it by message and not yet settled (queued in its port or running). */
+  readonly #held: Int32Array;
 
   constructor(size: number, threadName: string, settings: ThreadSettings) {
     this.size = size;
@@ -130,9 +133,25 @@ export class WorkerPool implements JobHost {
     for (let i = 0; i < JOB_CAP; i++) this.#freeIdx[i] = JOB_CAP - 1 - i;
     for (let i = 0; i < size; i++) this.#slots.push(new Slot(i, threadName));
     this.#depth = new Int32Array(size);
-    this.#state = new Int32Array(size);
     this.#pushed = new Int32Array(size);
     this.#room = new Int32Array(size);
+    this.#held = new Int32Array(size);
+  }
+
+  /**
+   * The calls worker `w` holds now: live calls in its shared run queue, the
+   * shared-queue calls it has claimed and not finished, and the calls sent to
+   * it by message (queued in its port or running), counted from the moment
+   * they are sent, so calls placed in the same turn count too. The one measure
+   * both placements use (see `#preference`).
+   */
+  placementScore(w: number): number {
+    return this.mem.queued(w) + Atomics.load(this.mem.i32, this.mem.w(w, W_ACTIVE)) + this.#held[w]!;
+  }
+
+  /** Lower is better: the calls a worker holds first, then its state (spinning > parked > running). */
+  #preference(w: number): number {
+    return this.placementScore(w) * 4 + rank(Atomics.load(this.mem.i32, this.mem.w(w, W_STATE)));
   }
 
   /** Calls submitted and not yet settled. */
@@ -226,12 +245,38 @@ export class WorkerPool implements JobHost {
       threadName: slot.name,
       alive: slot.worker !== undefined,
       queueDepth: this.mem.queued(slot.index),
-      running: Atomics.load(i32, this.mem.w(slot.index, W_ACTIVE)),
+      running: Atomics.load(i32, this.mem.w(slot.index, W_ACTIVE)) + this.#held[slot.index]!,
       tasksRun: Atomics.load(i32, this.mem.w(slot.index, W_RUN)) >>> 0,
       tasksStolen: Atomics.load(i32, this.mem.w(slot.index, W_STOLEN)) >>> 0,
       busyTime: slot.busyBefore + busyOf(slot.worker),
       restarts: slot.restarts,
     }));
+  }
+
+  /** Starts the worker threads now (if they are not running), so the first calls find them booted. */
+  start(): void {
+    if (!this.#closed) this.#ensureStarted();
+  }
+
+  /** Resolves once every worker thread has booted (or its slot gave up starting, or the pool closed). */
+  whenReady(): Promise<void> {
+    this.start();
+    if (this.#allReady()) return Promise.resolve();
+    // Booting threads keep the process alive while someone waits for them.
+    if (this.#readyWaiters.length === 0 && !this.#refed) for (const slot of this.#slots) slot.worker?.ref();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  #allReady(): boolean {
+    return this.#closed || this.#slots.every((s) => s.ready || s.worker === undefined);
+  }
+
+  #checkReady(): void {
+    if (this.#readyWaiters.length === 0 || !this.#allReady()) return;
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    if (!this.#refed) for (const slot of this.#slots) slot.worker?.unref();
+    for (const resolve of waiters) resolve();
   }
 
   /** Test hook: the thread at `index` (to inject faults). */
@@ -264,6 +309,7 @@ export class WorkerPool implements JobHost {
       void worker.terminate();
     }
     await Promise.all(exits);
+    this.#checkReady();
   }
 
   #shutdownSettle(job: RemoteJob, worker: number | undefined): void {
@@ -303,6 +349,10 @@ export class WorkerPool implements JobHost {
   #release(job: RemoteJob): void {
     const index = job.index;
     if (index < 0) return;
+    if (job.held) {
+      job.held = false;
+      this.#held[job.worker]!--;
+    }
     if (job.off >= 0) this.#arena.free(job.off, job.size);
     job.off = -1;
     Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), FREE);
@@ -325,6 +375,8 @@ export class WorkerPool implements JobHost {
     Atomics.store(this.mem.i32, this.mem.j(index, J_ABORT), 0);
     Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), OWNED + w);
     job.worker = w;
+    job.held = true;
+    this.#held[w]!++;
     const message = { t: 'job', j: index, gen: job.gen, task, kind: job.kind, args: job.args, ch: job.wired };
     try {
       slot.port!.postMessage(message, job.transferList ?? []);
@@ -337,14 +389,13 @@ export class WorkerPool implements JobHost {
     job.args = undefined;
   }
 
-  /** Picks a worker for a pinned job: the shortest queue, then spinning > parked > running, then the last one used. */
+  /** Picks a worker for a call sent by message: the one that holds the fewest calls (`#preference`), ties to the last one used. */
   #pick(): number {
-    const i32 = this.mem.i32;
     let best = -1;
     let bestScore = Infinity;
     for (let k = 0; k < this.size; k++) {
       const w = (this.#last + k) % this.size;
-      const score = this.mem.queued(w) * 3 + rank(Atomics.load(i32, this.mem.w(w, W_STATE)));
+      const score = this.#preference(w);
       if (score < bestScore) {
         best = w;
         bestScore = score;
@@ -366,14 +417,12 @@ export class WorkerPool implements JobHost {
     const mem = this.mem;
     const i32 = mem.i32;
     const n = this.size;
-    const depth = this.#depth;
-    const state = this.#state;
+    const score = this.#depth;
     const pushed = this.#pushed;
     const room = this.#room;
     for (let w = 0; w < n; w++) {
-      depth[w] = mem.queued(w);
+      score[w] = this.#preference(w);
       room[w] = RING_CAP - mem.depth(w);
-      state[w] = rank(Atomics.load(i32, mem.w(w, W_STATE)));
       pushed[w] = 0;
     }
     let job: RemoteJob | undefined = this.#backHead;
@@ -382,17 +431,16 @@ export class WorkerPool implements JobHost {
         job = job.link;
         continue;
       }
-      // The worker with the shortest queue (that has room), then the readiest (spinning >
+      // The worker that holds the fewest calls (that has room), then the readiest (spinning >
       // parked > running), then the one that got the last job: a lone call goes to the
-      // worker that is still warm; a burst spreads, as each job lengthens its queue.
+      // worker that is still warm; a burst spreads, as each job adds to its worker's score.
       let w = -1;
-      let score = Infinity;
+      let best = Infinity;
       for (let k = 0; k < n; k++) {
         const c = (this.#last + k) % n;
-        const sc = depth[c]! * 3 + state[c]!;
-        if (sc < score && room[c]! > 0) {
+        if (score[c]! < best && room[c]! > 0) {
           w = c;
-          score = sc;
+          best = score[c]!;
         }
       }
       if (w < 0 || this.#freeTop === 0) break;
@@ -421,7 +469,7 @@ export class WorkerPool implements JobHost {
       i32[mem.j(index, J_KIND)] = job.kind;
       i32[mem.j(index, J_ABORT)] = 0;
       mem.push(w, index); // the ring has room: only this thread pushes
-      depth[w]!++;
+      score[w]! += 4;
       room[w]!--;
       pushed[w]!++;
       this.#backlog--;
@@ -484,12 +532,15 @@ export class WorkerPool implements JobHost {
       slot.error = err;
     });
     worker.once('exit', (code) => this.#onExit(slot, worker, code));
-    if (!this.#refed) worker.unref();
+    if (!this.#refed && this.#readyWaiters.length === 0) worker.unref();
   }
 
   #onMessage(slot: Slot, message: unknown): void {
     if (!Array.isArray(message)) {
-      if ((message as { t?: string }).t === 'ready') slot.ready = true;
+      if ((message as { t?: string }).t === 'ready') {
+        slot.ready = true;
+        this.#checkReady();
+      }
       return;
     }
     const results = message as unknown[];
@@ -546,6 +597,7 @@ export class WorkerPool implements JobHost {
     } else if (this.#slots.every((s) => s.worker === undefined)) {
       this.#failAll(slot);
     }
+    this.#checkReady();
     // Its queue is still in shared memory: let idle workers steal from it.
     for (let w = 0; w < this.size; w++) {
       if (Atomics.load(i32, this.mem.w(w, W_STATE)) === PARKED) this.#ring(w);

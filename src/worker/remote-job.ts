@@ -47,6 +47,8 @@ export class RemoteJob extends Parked<unknown> {
   gen = 0;
   off = -1;
   worker = -1;
+  /** Sent by message and counted in its worker's placement score until released. */
+  held = false;
   /** Next in the pool's backlog. */
   link: RemoteJob | undefined = undefined;
   proxy!: Task;

@@ -179,6 +179,9 @@ export class PoolMemory {
       // Move the head past the slot whether or not we won it (whoever is first).
       Atomics.compareExchange(i32, head, h, (h + 1) | 0);
       if (got) {
+        // Counted as active before it leaves the queued count: a placement
+        // reading both never sees the call in neither.
+        Atomics.add(i32, this.#wBase + me * W_WORDS + W_ACTIVE, 1);
         const ring = Atomics.load(i32, this.#jobBase + j * J_WORDS + J_RING);
         Atomics.sub(i32, this.#wBase + ring * W_WORDS + W_QUEUED, 1);
         return j;

@@ -321,8 +321,12 @@ function poolMode(): void {
   const fns: (AnyTaskFn | undefined)[] = [];
   const names: ([string, string] | undefined)[] = [];
   useAbortFlags(i32);
-  onDone = () => {
-    Atomics.sub(i32, activeWord, 1);
+  // Calls that came by message: the main thread counts them itself (from the
+  // moment it sends them), so they stay out of this worker's active count.
+  const byMessage = new Uint8Array(JOB_CAP);
+  onDone = (j) => {
+    if (byMessage[j] === 1) byMessage[j] = 0;
+    else Atomics.sub(i32, activeWord, 1);
     Atomics.add(i32, runWord, 1);
   };
 
@@ -389,7 +393,7 @@ function poolMode(): void {
   };
 
   const startClaimed = (j: number): Promise<void> | undefined => {
-    Atomics.add(i32, activeWord, 1);
+    // (`claim` counted it in this worker's active calls.)
     const taskIndex = i32[mem.j(j, J_TASK)]!;
     const gen = i32[mem.j(j, J_GEN)]!;
     const off = i32[mem.j(j, J_OFF)]!;
@@ -414,8 +418,8 @@ function poolMode(): void {
       return;
     }
     if (message.ch) adopt(message.j, message.args);
-    // A pinned job, sent to this worker by message (transferred arguments).
-    Atomics.add(i32, activeWord, 1);
+    // A job sent to this worker by message (transferred arguments).
+    byMessage[message.j] = 1;
     const [url, name] = (names[message.task] ??= mem.readName(message.task));
     const flag = mem.j(message.j, J_ABORT);
     void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
