@@ -12,6 +12,18 @@ import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
 
 let nextTaskId = 1;
 
+/** Called by `run()` of a multi-thread runtime: set by weft/worker when it loads (it starts the worker threads). */
+let onMultiThreadRun: ((runtime: Runtime) => void) | undefined;
+
+/**
+ * @internal Sets what `run()` of a multi-thread runtime does first (weft/worker
+ * starts the runtime's worker threads, as Tokio's builder does). The runtime
+ * layer cannot import the worker layer, so the worker layer registers itself.
+ */
+export function setMultiThreadRunHook(hook: ((runtime: Runtime) => void) | undefined): void {
+  onMultiThreadRun = hook;
+}
+
 /**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
  * policy and (multi-thread flavor) its worker threads. Code that never builds
@@ -132,6 +144,7 @@ export class Runtime implements AsyncDisposable {
     const seed = this.options.seed;
     if (seed !== undefined) scheduler.setSeed(seed);
     if (this.options.startPaused && !this.clock.paused) this.clock.pause();
+    if (this.options.flavor === 'multi-thread') onMultiThreadRun?.(this);
     const root = this.spawnTask(main, 'main');
     root.observed = true;
     onRoot?.(root);

@@ -5,11 +5,11 @@ import { hubFor } from './hub.js';
  * Resolves once every worker thread of a multi-thread runtime has booted and
  * can take calls at once. `run()` of a multi-thread runtime starts its worker
  * threads (as Tokio's builder starts its workers), so the first `spawnWorker`
- * or `parMap` already finds them booting; each thread takes roughly 15–40 ms
- * of one core to boot with the compiled `dist/` build (a fresh V8 isolate,
- * weft's worker entry; much more under `tsx`, which compiles the sources in
- * each thread), so a call made in the first few milliseconds of `run()` waits
- * for a thread. Await this when a measurement or a latency-sensitive first
+ * or `parMap` already finds them booting; booting costs a fresh V8 isolate and
+ * weft's worker entry per thread (measured on a shared 2-core machine with
+ * the compiled `dist/` build: 110–125 ms for one thread, 145–235 ms for two;
+ * several times that under `tsx`, which compiles the sources in each
+ * thread), so a call made early in `run()` waits for a thread. Await this when a measurement or a latency-sensitive first
  * call must not include that start-up. The first call of a task on a thread
  * also imports the task's module there.
  *
