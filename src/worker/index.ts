@@ -10,6 +10,7 @@ export { parMap } from './par-map.js';
 export { workersReady } from './ready.js';
 export { transfer, type Movable } from './transfer.js';
 export { throwIfCancelled } from './cancel-probe.js';
+export { registerError } from './error-codec.js';
 export { workerMetrics, threadResourceLimits, type WorkerMetrics } from './metrics.js';
 export type { WorkerStats } from './pool.js';
 export { BLOCKING_QUEUE_CAPACITY, ABORT_GRACE_MS, type BlockingStats } from './blocking-pool.js';
