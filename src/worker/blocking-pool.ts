@@ -42,6 +42,12 @@ class Thread {
   idleTimer: NodeJS.Timeout | undefined = undefined;
   graceTimer: NodeJS.Timeout | undefined = undefined;
   error: unknown = undefined;
+  /**
+   * Decided to retire (set in the same step as `terminate()`): it takes no
+   * more calls, though it stays in the pool (and counts toward the maximum)
+   * until it has exited.
+   */
+  retiring = false;
   constructor(
     readonly name: string,
     readonly worker: Worker,
@@ -78,7 +84,7 @@ export class BlockingPool implements JobHost {
 
   get idleThreads(): number {
     let idle = 0;
-    for (const t of this.#threads) if (t.job === undefined) idle++;
+    for (const t of this.#threads) if (t.job === undefined && !t.retiring) idle++;
     return idle;
   }
 
@@ -147,7 +153,9 @@ export class BlockingPool implements JobHost {
         thread.port.postMessage(message);
       }
       thread.graceTimer = setTimeout(() => {
-        if (thread.job === job) void thread.worker.terminate();
+        if (thread.job !== job) return;
+        thread.retiring = true; // its result may still arrive before it exits: it takes no next call
+        void thread.worker.terminate();
       }, ABORT_GRACE_MS);
       return;
     }
@@ -172,12 +180,36 @@ export class BlockingPool implements JobHost {
     await Promise.all(exits);
   }
 
+  /** A thread that can take a call now: idle and not retiring. */
   #idleThread(): Thread | undefined {
-    for (const thread of this.#threads) if (thread.job === undefined) return thread;
+    for (const thread of this.#threads) if (thread.job === undefined && !thread.retiring) return thread;
     return undefined;
   }
 
+  /**
+   * @internal Test hook: retires every idle thread now, as its keep-alive
+   * timer would (so a test can hand a call over in the same step).
+   */
+  retireIdle(): void {
+    for (const thread of this.#threads) if (thread.job === undefined) this.#retire(thread);
+  }
+
+  /**
+   * Retires an idle thread. The decision and the hand-off of calls both run on
+   * this thread, and `#idleThread()` skips a retiring thread, so a call is
+   * never handed to a thread that is exiting (its `terminate()` completes
+   * later, and a call posted to it in between would be lost with it).
+   */
+  #retire(thread: Thread): void {
+    if (thread.job !== undefined || thread.retiring) return;
+    thread.retiring = true;
+    if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);
+    thread.idleTimer = undefined;
+    void thread.worker.terminate();
+  }
+
   #dispatch(thread: Thread, job: RemoteJob): void {
+    if (thread.retiring) throw new Error('weft: a call was handed to a retiring blocking thread'); // a bug, not a user error
     const id = this.#nextId;
     const message = {
       t: 'job',
@@ -240,7 +272,7 @@ export class BlockingPool implements JobHost {
 
   /** Gives a free thread the next queued call, or lets it idle (and retire after keepAlive). */
   #next(thread: Thread): void {
-    if (this.#closed) return;
+    if (this.#closed || thread.retiring) return; // queued calls wait for the thread #onExit starts
     for (let job = this.#head; job !== undefined; job = this.#head) {
       this.#head = job.link;
       if (this.#head === undefined) this.#tail = undefined;
@@ -256,7 +288,7 @@ export class BlockingPool implements JobHost {
     thread.worker.unref();
     const keepAlive = this.#options.keepAlive;
     if (keepAlive !== Infinity) {
-      thread.idleTimer = setTimeout(() => void thread.worker.terminate(), keepAlive);
+      thread.idleTimer = setTimeout(() => this.#retire(thread), keepAlive);
       thread.idleTimer.unref();
     }
   }
