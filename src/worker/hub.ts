@@ -1,8 +1,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { setMultiThreadRunHook, type Runtime } from '../runtime/runtime.js';
 import type { ThreadMetricsSource } from '../runtime/metrics.js';
-import { BlockingPool } from './blocking-pool.js';
-import { WorkerPool } from './pool.js';
+import { BlockingPool } from './blocking/blocking-pool.js';
+import { WorkerPool } from './pool/worker-pool.js';
 import { RuntimeFlavorError } from './errors.js';
 import type { ThreadSettings } from './threads.js';
 

@@ -6,7 +6,7 @@ import { mpsc, oneshot } from 'weft/sync';
 import { spawnWorker, transfer, workersReady } from 'weft/worker';
 import * as pl from '../fixtures/worker-placement.js';
 import { eventually, noThreadsLeft } from './helpers.js';
-import { linkStats } from '../../src/worker/remote-link.js';
+import { linkStats } from '../../src/worker/channels/remote-link.js';
 
 /** CPU time of each call: long enough that thread start-up and messaging are noise beside it. */
 const BURN_MS = 250;

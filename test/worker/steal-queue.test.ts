@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Runtime } from 'weft';
 import { spawnWorker } from 'weft/worker';
-import { PoolMemory, JOB_CAP, RING_CAP, J_STATE, FREE, OWNED, QUEUED } from '../../src/worker/steal-queue.js';
+import { PoolMemory, JOB_CAP, RING_CAP, J_STATE, FREE, OWNED, QUEUED } from '../../src/worker/pool/shared-memory.js';
 import { claimLoop } from '../fixtures/worker-tasks-queue.js';
 import { using } from './helpers.js';
 

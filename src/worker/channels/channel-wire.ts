@@ -11,14 +11,14 @@
  * it settles, those still open are closed, as Rust drops what a task owned.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { kMove } from '../core/move.js';
-import { checkCloneable } from '../core/clone-check.js';
-import { Sender } from '../sync/mpsc/bounded.js';
-import { UnboundedSender } from '../sync/mpsc/unbounded.js';
-import { Receiver } from '../sync/mpsc/receiver.js';
-import { OneshotReceiver, OneshotSender } from '../sync/oneshot.js';
-import type { Chan } from '../sync/mpsc/chan.js';
-import type { Inner } from '../sync/oneshot.js';
+import { kMove } from '../../core/move.js';
+import { checkCloneable } from '../../core/clone-check.js';
+import { Sender } from '../../sync/mpsc/bounded.js';
+import { UnboundedSender } from '../../sync/mpsc/unbounded.js';
+import { Receiver } from '../../sync/mpsc/receiver.js';
+import { OneshotReceiver, OneshotSender } from '../../sync/oneshot.js';
+import type { Chan } from '../../sync/mpsc/chan.js';
+import type { Inner } from '../../sync/oneshot.js';
 import { RemoteReceiver, RemoteSender, RemoteUnboundedSender, reviveMpsc } from './remote-mpsc.js';
 import { wireReceiver, wireSender } from './mpsc-home.js';
 import type { MpscWire } from './mpsc-wire.js';

@@ -4,18 +4,18 @@
  * `mpsc-wire.ts` for the design and the op codes, `mpsc-home.ts` for the
  * other side).
  */
-import { Parked, WaitQueue } from '../core/wait-queue.js';
-import { RingBuffer } from '../core/ring-buffer.js';
-import { RESOLVED } from '../core/promise.js';
-import { kSelect } from '../core/selectable.js';
-import { integer, signalOf } from '../core/validate.js';
-import { checkCloneable } from '../core/clone-check.js';
-import { scheduler } from '../core/scheduler.js';
-import { ClosedWaits, FREE, STATE, RX_CLOSED, TX_GONE } from '../sync/mpsc/chan.js';
-import { Sender, Permit } from '../sync/mpsc/bounded.js';
-import { UnboundedSender } from '../sync/mpsc/unbounded.js';
-import { Receiver, type TryRecvResult } from '../sync/mpsc/receiver.js';
-import { ClosedError, SendError } from '../sync/errors.js';
+import { Parked, WaitQueue } from '../../core/wait-queue.js';
+import { RingBuffer } from '../../core/ring-buffer.js';
+import { RESOLVED } from '../../core/promise.js';
+import { kSelect } from '../../core/selectable.js';
+import { integer, signalOf } from '../../core/validate.js';
+import { checkCloneable } from '../../core/clone-check.js';
+import { scheduler } from '../../core/scheduler.js';
+import { ClosedWaits, FREE, STATE, RX_CLOSED, TX_GONE } from '../../sync/mpsc/chan.js';
+import { Sender, Permit } from '../../sync/mpsc/bounded.js';
+import { UnboundedSender } from '../../sync/mpsc/unbounded.js';
+import { Receiver, type TryRecvResult } from '../../sync/mpsc/receiver.js';
+import { ClosedError, SendError } from '../../sync/errors.js';
 import { Link, type Op } from './remote-link.js';
 import { A, ARITY, C, D, F, G, K, N, P, Q, R, S, V, X, Y, Z, type MpscWire } from './mpsc-wire.js';
 

@@ -15,18 +15,18 @@
  * it is ready.
  */
 import { workerData, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { currentRuntime } from '../runtime/runtime.js';
-import { RESOLVED } from '../core/promise.js';
-import { scheduler } from '../core/scheduler.js';
-import { Outcome, type Task, type TaskOwner } from '../task/task.js';
-import { resolveTask, type AnyTaskFn } from './define-task.js';
-import { encodeThrown, plainThrown, type EncodedThrown } from './error-codec.js';
-import { readArgs } from './args-codec.js';
-import { dropEnd, reviveArgs, type Closable } from './channel-wire.js';
+import { currentRuntime } from '../../runtime/runtime.js';
+import { RESOLVED } from '../../core/promise.js';
+import { scheduler } from '../../core/scheduler.js';
+import { Outcome, type Task, type TaskOwner } from '../../task/task.js';
+import { resolveTask, type AnyTaskFn } from '../define-task.js';
+import { encodeThrown, plainThrown, type EncodedThrown } from '../wire/error-codec.js';
+import { readArgs } from '../wire/args-codec.js';
+import { dropEnd, reviveArgs, type Closable } from '../channels/channel-wire.js';
 // The job outcome codes the main thread reads back: one definition for both sides.
-import { OK, FAILED, CANCELLED } from './remote-job.js';
-import { takeTransfer, transfer } from './transfer.js';
-import { isAborted, useAbortFlags, type FlaggedOwner } from './cancel-probe.js';
+import { OK, FAILED, CANCELLED } from '../remote-job.js';
+import { takeTransfer, transfer } from '../transfer.js';
+import { isAborted, useAbortFlags, type FlaggedOwner } from '../cancel-probe.js';
 import {
   PoolMemory,
   JOB_CAP,
@@ -48,7 +48,7 @@ import {
   J_ABORT,
   KIND_MAP,
   type SharedPool,
-} from './steal-queue.js';
+} from '../pool/shared-memory.js';
 
 /** `Atomics.waitAsync` (ES2024; typed here because the project's lib is ES2023). */
 const waitAsync = (

@@ -12,10 +12,10 @@
  * cancelled. So a handle settles only once the work has stopped.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { FAILED, type RemoteJob, type JobHost } from './remote-job.js';
-import { decodeThrown, type EncodedThrown } from './error-codec.js';
-import { startThread, type ThreadSettings } from './threads.js';
-import { BlockingQueueFullError } from './errors.js';
+import { FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
+import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
+import { startThread, type ThreadSettings } from '../threads.js';
+import { BlockingQueueFullError } from '../errors.js';
 
 /** Calls that may wait for a blocking thread before `spawnBlocking` throws `BlockingQueueFullError`. */
 export const BLOCKING_QUEUE_CAPACITY = 16_384;

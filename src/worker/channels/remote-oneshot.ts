@@ -14,14 +14,14 @@
  * will come: the reason); remote receiver → home: X (receiver closed).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { Parked, WaitQueue } from '../core/wait-queue.js';
-import { RESOLVED } from '../core/promise.js';
-import { kSelect } from '../core/selectable.js';
-import { signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
-import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../sync/oneshot.js';
-import { RecvError } from '../sync/errors.js';
-import { checkCloneable } from '../core/clone-check.js';
+import { Parked, WaitQueue } from '../../core/wait-queue.js';
+import { RESOLVED } from '../../core/promise.js';
+import { kSelect } from '../../core/selectable.js';
+import { signalOf } from '../../core/validate.js';
+import { scheduler } from '../../core/scheduler.js';
+import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../../sync/oneshot.js';
+import { RecvError } from '../../sync/errors.js';
+import { checkCloneable } from '../../core/clone-check.js';
 import { Link, newPorts } from './remote-link.js';
 
 const V = 1;

@@ -15,15 +15,15 @@
  * `message`, `stack`, `cause` (recursively), `errors` (AggregateError) and the
  * own data properties (`code`, `SendError.value`, ...) are kept.
  */
-import { weftErrorClass } from '../core/errors.js';
+import { weftErrorClass } from '../../core/errors.js';
 // Each area's errors register themselves when loaded: load them all here.
-import '../task/errors.js';
-import '../time/errors.js';
-import '../sync/errors.js';
-import '../io/errors.js';
-import '../net/errors.js';
-import '../http/errors.js';
-import './errors.js';
+import '../../task/errors.js';
+import '../../time/errors.js';
+import '../../sync/errors.js';
+import '../../io/errors.js';
+import '../../net/errors.js';
+import '../../http/errors.js';
+import '../errors.js';
 
 /** A thrown value as it travels. */
 export type EncodedThrown =

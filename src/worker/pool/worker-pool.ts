@@ -18,7 +18,7 @@
  */
 import { receiveMessageOnPort, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { Arena, MAX_BLOCK } from './arena.js';
-import { fastBound, numbersBound, serializeArgs, writeFast, writeNumbers } from './args-codec.js';
+import { fastBound, numbersBound, serializeArgs, writeFast, writeNumbers } from '../wire/args-codec.js';
 import {
   PoolMemory,
   JOB_CAP,
@@ -43,11 +43,11 @@ import {
   FREE,
   OWNED,
   KIND_MAP,
-} from './steal-queue.js';
-import { FAILED, CANCELLED, type RemoteJob, type JobHost } from './remote-job.js';
-import { decodeThrown, type EncodedThrown } from './error-codec.js';
-import { startThread, type ThreadSettings } from './threads.js';
-import type { TaskDef } from './define-task.js';
+} from './shared-memory.js';
+import { FAILED, CANCELLED, type RemoteJob, type JobHost } from '../remote-job.js';
+import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
+import { startThread, type ThreadSettings } from '../threads.js';
+import type { TaskDef } from '../define-task.js';
 
 const ARENA_BYTES = 32 << 20;
 /** A slot whose thread fails to start this many times in a row is left empty. */
