@@ -29,7 +29,8 @@ const boot = workerData.boot;
 })().catch((error) => setImmediate(() => { throw error; }));
 `;
 
-const entry = new URL(import.meta.url.endsWith('.ts') ? './thread/entry.ts' : './thread/entry.js', import.meta.url).href;
+const entry = new URL(import.meta.url.endsWith('.ts') ? './thread/entry.ts' : './thread/entry.js', import.meta.url)
+  .href;
 
 let tsxApi: string | undefined | null = null;
 

@@ -15,6 +15,7 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } f
 import { FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
 import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
 import { startThread, type ThreadSettings } from '../threads.js';
+import { Op, type AbortMessage, type FromThread, type RunMessage } from '../wire/messages.js';
 import { BlockingQueueFullError } from '../errors.js';
 
 /** Calls that may wait for a blocking thread before `spawnBlocking` throws `BlockingQueueFullError`. */
@@ -145,7 +146,7 @@ export class BlockingPool implements JobHost {
     for (const thread of this.#threads) {
       if (thread.job !== job) continue;
       Atomics.store(thread.flags, 0, 1);
-      const message = { t: 'abort', j: job.index, gen: 0, reason: job.proxy.abortReason };
+      const message: AbortMessage = { op: Op.Abort, j: job.index, gen: 0, reason: job.proxy.abortReason };
       try {
         thread.port.postMessage(message);
       } catch {
@@ -211,14 +212,15 @@ export class BlockingPool implements JobHost {
   #dispatch(thread: Thread, job: RemoteJob): void {
     if (thread.retiring) throw new Error('weft: a call was handed to a retiring blocking thread'); // a bug, not a user error
     const id = this.#nextId;
-    const message = {
-      t: 'job',
+    const message: RunMessage = {
+      op: Op.Run,
       j: id,
       gen: 0,
+      task: -1,
       url: job.def.moduleUrl,
       name: job.def.name,
       kind: job.kind,
-      args: job.args,
+      args: job.args!,
       ch: job.wired,
     };
     Atomics.store(thread.flags, 0, 0);
@@ -246,7 +248,7 @@ export class BlockingPool implements JobHost {
     const worker = startThread(name, { mode: 'blocking', port: port2, flags }, [port2], this.#options.settings);
     const thread = new Thread(name, worker, port1, flags);
     this.#threads.add(thread);
-    port1.on('message', (message: unknown) => this.#onMessage(thread, message));
+    port1.on('message', (message: FromThread) => this.#onMessage(thread, message));
     port1.unref();
     worker.unref();
     worker.on('error', (err) => {
@@ -256,16 +258,17 @@ export class BlockingPool implements JobHost {
     return thread;
   }
 
-  #onMessage(thread: Thread, message: unknown): void {
-    if (!Array.isArray(message)) return; // 'ready'
+  #onMessage(thread: Thread, message: FromThread): void {
+    if (message.op !== Op.Results) return; // Ready
+    const r = message.r; // one call at a time: one result
     const job = thread.job;
-    if (job === undefined || message[0] !== job.index) return;
+    if (job === undefined || r[0] !== job.index) return;
     if (thread.graceTimer !== undefined) clearTimeout(thread.graceTimer);
     thread.graceTimer = undefined;
     thread.job = undefined;
     this.#ran++;
-    const status = message[2] as number;
-    const value = message[3];
+    const status = r[2] as number;
+    const value = r[3];
     job.finish(status, status === FAILED ? decodeThrown(value as EncodedThrown) : value);
     this.#next(thread);
   }
@@ -295,7 +298,7 @@ export class BlockingPool implements JobHost {
 
   #onExit(thread: Thread, code: number): void {
     for (let m = receiveMessageOnPort(thread.port); m !== undefined; m = receiveMessageOnPort(thread.port)) {
-      this.#onMessage(thread, m.message);
+      this.#onMessage(thread, m.message as FromThread);
     }
     thread.port.close();
     if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);

@@ -2,98 +2,40 @@
  * The multi-thread flavor's worker pool, main-thread side.
  *
  * N worker threads each run a weft current-thread runtime. Calls are written
- * into shared memory (`steal-queue.ts`): arguments serialized into the arena,
- * a job-table entry, and the job's index pushed on one worker's run queue.
- * No message per call: a burst of calls is one flush, and a parked worker is
- * woken with `Atomics.notify`. Workers drain their own queue, then steal from
- * the others'. Results come back batched, one message per worker turn.
+ * into shared memory (`shared-memory.ts`): arguments serialized into the
+ * arena, a job-table entry, and the job's index pushed on one worker's run
+ * queue. No message per call: a burst of calls is one flush, and a parked
+ * worker is woken with `Atomics.notify`. Workers drain their own queue, then
+ * steal from the others'. Results come back batched, one message per worker
+ * turn.
  *
  * Calls whose arguments cannot be serialized into shared memory (transferred
  * buffers or ports, SharedArrayBuffers, payloads over 1 MiB) are sent to one
- * worker by message instead ("pinned"); they are not stolen.
+ * worker by message instead, the one that holds the fewest calls
+ * (`placement.ts`); they are not stolen.
  *
  * A worker that dies settles every job it owned with `WorkerCrashedError`;
  * jobs still queued stay queued (its queue lives in shared memory, so the
- * others steal from it) and a replacement starts on the same queue.
+ * others steal from it) and a replacement starts in the same slot.
  */
-import { receiveMessageOnPort, MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
-import { Arena, MAX_BLOCK } from './arena.js';
-import { fastBound, numbersBound, serializeArgs, writeFast, writeNumbers } from '../wire/args-codec.js';
-import {
-  PoolMemory,
-  JOB_CAP,
-  RING_CAP,
-  POOL_STATE,
-  W_STATE,
-  W_BELL,
-  W_RUN,
-  W_STOLEN,
-  W_ACTIVE,
-  RUNNING,
-  SPINNING,
-  PARKED,
-  DEAD,
-  J_STATE,
-  J_GEN,
-  J_TASK,
-  J_OFF,
-  J_LEN,
-  J_KIND,
-  J_ABORT,
-  FREE,
-  OWNED,
-  KIND_MAP,
-} from './shared-memory.js';
-import { FAILED, CANCELLED, type RemoteJob, type JobHost } from '../remote-job.js';
-import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
-import { startThread, type ThreadSettings } from '../threads.js';
+import { receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { CANCELLED, FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
 import type { TaskDef } from '../define-task.js';
+import type { ThreadSettings } from '../threads.js';
+import { fastBound, numbersBound, serializeArgs, writeFast, writeNumbers } from '../wire/args-codec.js';
+import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
+import { Op, RESULT_STRIDE, type AbortMessage, type FromThread, type RunMessage } from '../wire/messages.js';
+import { Arena, MAX_BLOCK } from './arena.js';
+import { JobTable } from './job-table.js';
+import { PER_CALL, pickWorker, placementScore, preference } from './placement.js';
+import { DEAD, JOB_CAP, KIND_MAP, OWNED, PARKED, PoolMemory, RING_CAP, SPINNING } from './shared-memory.js';
+import { Slot, type WorkerStats } from './thread-slots.js';
+
+export type { WorkerStats } from './thread-slots.js';
 
 const ARENA_BYTES = 32 << 20;
 /** A slot whose thread fails to start this many times in a row is left empty. */
 const MAX_FAILED_STARTS = 3;
-
-/** Per-worker figures (`workerMetrics().workers`). */
-export interface WorkerStats {
-  /** The worker's index, 0 to `workerThreads - 1`; a replacement keeps it. */
-  readonly index: number;
-  /** The thread's name. */
-  readonly threadName: string;
-  /** True while a thread runs at this index. */
-  readonly alive: boolean;
-  /** Calls waiting in this worker's run queue. */
-  readonly queueDepth: number;
-  /** Calls this worker has claimed and not finished (its running async tasks). */
-  readonly running: number;
-  /** Calls this worker ran to the end (its replacements included). */
-  readonly tasksRun: number;
-  /** Of those, calls it took from another worker's queue. */
-  readonly tasksStolen: number;
-  /**
-   * Milliseconds the thread's event loop was busy (running code, not waiting;
-   * this includes the up to 50 µs an idle worker watches the queues before it parks).
-   */
-  readonly busyTime: number;
-  /** Threads that died at this index and were replaced. */
-  readonly restarts: number;
-}
-
-class Slot {
-  worker: Worker | undefined = undefined;
-  port: MessagePort | undefined = undefined;
-  ready = false;
-  error: unknown = undefined;
-  restarts = 0;
-  failedStarts = 0;
-  busyBefore = 0;
-  readonly name: string;
-  constructor(
-    readonly index: number,
-    prefix: string,
-  ) {
-    this.name = `${prefix}-${index}`;
-  }
-}
 
 export class WorkerPool implements JobHost {
   readonly size: number;
@@ -103,12 +45,10 @@ export class WorkerPool implements JobHost {
   readonly #bytes: Buffer;
   readonly #slots: Slot[] = [];
   readonly #settings: ThreadSettings;
-  readonly #jobs: (RemoteJob | undefined)[] = new Array<RemoteJob | undefined>(JOB_CAP).fill(undefined);
-  readonly #freeIdx = new Int32Array(JOB_CAP);
-  #freeTop = JOB_CAP;
+  readonly #table: JobTable;
+  /** Calls submitted and not yet placed, in order (linked through `job.link`). */
   #backHead: RemoteJob | undefined = undefined;
   #backTail: RemoteJob | undefined = undefined;
-  #backlog = 0;
   readonly #defs = new Map<TaskDef<any, any>, number>();
   #nameTop = 0;
   #outstanding = 0;
@@ -118,45 +58,31 @@ export class WorkerPool implements JobHost {
   #started = false;
   #closed = false;
   #last = 0;
-  /** Scratch for `#place`: each worker's preference, updated as calls are placed. */
-  readonly #depth: Int32Array;
-  readonly #pushed: Int32Array;
+  /** Scratch for `#place`: each worker's preference, updated as calls are placed; room left in its ring; calls pushed. */
+  readonly #score: Int32Array;
   readonly #room: Int32Array;
-  /** Per worker: calls sent to it by message and not yet settled (queued in its port or running). */
-  readonly #held: Int32Array;
+  readonly #pushed: Int32Array;
 
   constructor(size: number, threadName: string, settings: ThreadSettings) {
     this.size = size;
     this.#settings = settings;
     this.mem = new PoolMemory({ workers: size, arenaBytes: ARENA_BYTES });
     this.#bytes = Buffer.from(this.mem.arena.buffer, this.mem.arena.byteOffset, this.mem.arena.byteLength);
-    for (let i = 0; i < JOB_CAP; i++) this.#freeIdx[i] = JOB_CAP - 1 - i;
+    this.#table = new JobTable(this.mem.jobs, this.#arena, size);
     for (let i = 0; i < size; i++) this.#slots.push(new Slot(i, threadName));
-    this.#depth = new Int32Array(size);
-    this.#pushed = new Int32Array(size);
+    this.#score = new Int32Array(size);
     this.#room = new Int32Array(size);
-    this.#held = new Int32Array(size);
-  }
-
-  /**
-   * The calls worker `w` holds now: live calls in its shared run queue, the
-   * shared-queue calls it has claimed and not finished, and the calls sent to
-   * it by message (queued in its port or running), counted from the moment
-   * they are sent, so calls placed in the same turn count too. The one measure
-   * both placements use (see `#preference`).
-   */
-  placementScore(w: number): number {
-    return this.mem.queued(w) + Atomics.load(this.mem.i32, this.mem.w(w, W_ACTIVE)) + this.#held[w]!;
-  }
-
-  /** Lower is better: the calls a worker holds first, then its state (spinning > parked > running). */
-  #preference(w: number): number {
-    return this.placementScore(w) * 4 + rank(Atomics.load(this.mem.i32, this.mem.w(w, W_STATE)));
+    this.#pushed = new Int32Array(size);
   }
 
   /** Calls submitted and not yet settled. */
   get outstanding(): number {
     return this.#outstanding;
+  }
+
+  /** The calls worker `w` holds now (see `placement.ts`). */
+  placementScore(w: number): number {
+    return placementScore(this.mem, this.#table.held, w);
   }
 
   /**
@@ -186,7 +112,7 @@ export class WorkerPool implements JobHost {
         return;
       }
     }
-    this.#sendPinned(job, index);
+    this.#sendByMessage(job, index);
   }
 
   /** Takes a prepared job whose proxy task is attached. */
@@ -194,12 +120,11 @@ export class WorkerPool implements JobHost {
     job.host = this;
     this.#outstanding++;
     if (!this.#refed) this.#ref(true);
-    if (job.index >= 0) return; // pinned: already sent
+    if (job.index >= 0) return; // sent by message already
     job.link = undefined;
     if (this.#backTail === undefined) this.#backHead = job;
     else this.#backTail.link = job;
     this.#backTail = job;
-    this.#backlog++;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
       queueMicrotask(this.#flush);
@@ -214,21 +139,17 @@ export class WorkerPool implements JobHost {
     if (job.settled) return;
     const index = job.index;
     if (index < 0) {
-      // Still in the backlog: the flush skips settled jobs.
-      this.#backlog--;
-      this.#settle(job, CANCELLED, undefined);
+      this.#settle(job, CANCELLED, undefined); // still in the backlog: the flush skips settled jobs
       return;
     }
-    const i32 = this.mem.i32;
     if (this.mem.unqueue(index)) {
-      this.#release(job);
+      this.#table.release(job);
       this.#settle(job, CANCELLED, undefined);
       return;
     }
-    Atomics.store(i32, this.mem.j(index, J_ABORT), 1);
-    const slot = this.#slots[Atomics.load(i32, this.mem.j(index, J_STATE)) - OWNED];
-    const reason = job.proxy.abortReason;
-    const message = { t: 'abort', j: index, gen: job.gen, reason };
+    this.mem.jobs.setAborted(index, true);
+    const slot = this.#slots[this.mem.jobs.state(index) - OWNED];
+    const message: AbortMessage = { op: Op.Abort, j: index, gen: job.gen, reason: job.proxy.abortReason };
     try {
       slot?.port?.postMessage(message);
     } catch {
@@ -239,23 +160,25 @@ export class WorkerPool implements JobHost {
 
   /** Per-worker figures. */
   stats(): WorkerStats[] {
-    const i32 = this.mem.i32;
+    const words = this.mem.perWorker;
     return this.#slots.map((slot) => ({
       index: slot.index,
       threadName: slot.name,
       alive: slot.worker !== undefined,
       queueDepth: this.mem.queued(slot.index),
-      running: Atomics.load(i32, this.mem.w(slot.index, W_ACTIVE)) + this.#held[slot.index]!,
-      tasksRun: Atomics.load(i32, this.mem.w(slot.index, W_RUN)) >>> 0,
-      tasksStolen: Atomics.load(i32, this.mem.w(slot.index, W_STOLEN)) >>> 0,
-      busyTime: slot.busyBefore + busyOf(slot.worker),
+      running: words.active(slot.index) + this.#table.held[slot.index]!,
+      tasksRun: words.tasksRun(slot.index),
+      tasksStolen: words.tasksStolen(slot.index),
+      busyTime: slot.busyTime,
       restarts: slot.restarts,
     }));
   }
 
   /** Starts the worker threads now (if they are not running), so the first calls find them booted. */
   start(): void {
-    if (!this.#closed) this.#ensureStarted();
+    if (this.#closed || this.#started) return;
+    this.#started = true;
+    for (const slot of this.#slots) if (slot.worker === undefined) this.#startSlot(slot);
   }
 
   /** Resolves once every worker thread has booted (or its slot gave up starting, or the pool closed). */
@@ -265,18 +188,6 @@ export class WorkerPool implements JobHost {
     // Booting threads keep the process alive while someone waits for them.
     if (this.#readyWaiters.length === 0 && !this.#refed) for (const slot of this.#slots) slot.worker?.ref();
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
-  }
-
-  #allReady(): boolean {
-    return this.#closed || this.#slots.every((s) => s.ready || s.worker === undefined);
-  }
-
-  #checkReady(): void {
-    if (this.#readyWaiters.length === 0 || !this.#allReady()) return;
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    if (!this.#refed) for (const slot of this.#slots) slot.worker?.unref();
-    for (const resolve of waiters) resolve();
   }
 
   /** Test hook: the thread at `index` (to inject faults). */
@@ -292,19 +203,17 @@ export class WorkerPool implements JobHost {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    Atomics.store(this.mem.i32, POOL_STATE, 1);
+    this.mem.close();
     for (let job = this.#backHead; job !== undefined; job = job.link) {
       if (!job.settled) this.#shutdownSettle(job, undefined);
     }
     this.#backHead = this.#backTail = undefined;
-    this.#backlog = 0;
-    for (const job of this.#jobs) if (job !== undefined) this.#shutdownSettle(job, job.worker);
+    this.#table.forEach((job) => this.#shutdownSettle(job, job.worker));
     const exits: Promise<unknown>[] = [];
     for (const slot of this.#slots) {
       const worker = slot.worker;
       if (worker === undefined) continue;
-      slot.busyBefore += busyOf(worker); // not readable once it has exited
-      slot.worker = undefined;
+      slot.detach();
       exits.push(new Promise((resolve) => worker.once('exit', resolve)));
       void worker.terminate();
     }
@@ -312,11 +221,23 @@ export class WorkerPool implements JobHost {
     this.#checkReady();
   }
 
+  #allReady(): boolean {
+    return this.#closed || this.#slots.every((s) => s.ready || s.worker === undefined);
+  }
+
+  #checkReady(): void {
+    if (this.#readyWaiters.length === 0 || !this.#allReady()) return;
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    if (!this.#refed) for (const slot of this.#slots) slot.worker?.unref();
+    for (const resolve of waiters) resolve();
+  }
+
   #shutdownSettle(job: RemoteJob, worker: number | undefined): void {
-    if (job.index >= 0) this.#release(job);
+    this.#table.release(job);
     if (job.aborting) this.#settle(job, CANCELLED, undefined);
     else {
-      const name = worker === undefined || worker < 0 ? `${this.#slots[0]!.name}` : this.#slots[worker]!.name;
+      const name = this.#slots[worker === undefined || worker < 0 ? 0 : worker]!.name;
       this.#outstanding--;
       job.crash(name, undefined, new Error('the runtime shut down'));
     }
@@ -333,76 +254,39 @@ export class WorkerPool implements JobHost {
     return index;
   }
 
-  #allocIndex(job: RemoteJob): number {
-    if (this.#freeTop === 0) return -1;
-    const index = this.#freeIdx[--this.#freeTop]!;
-    const i32 = this.mem.i32;
-    const gen = (Atomics.load(i32, this.mem.j(index, J_GEN)) + 1) | 0;
-    Atomics.store(i32, this.mem.j(index, J_GEN), gen);
-    job.index = index;
-    job.gen = gen;
-    this.#jobs[index] = job;
-    return index;
-  }
-
-  /** Frees the job's table entry and arena block. */
-  #release(job: RemoteJob): void {
-    const index = job.index;
-    if (index < 0) return;
-    if (job.held) {
-      job.held = false;
-      this.#held[job.worker]!--;
-    }
-    if (job.off >= 0) this.#arena.free(job.off, job.size);
-    job.off = -1;
-    Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), FREE);
-    this.#jobs[index] = undefined;
-    this.#freeIdx[this.#freeTop++] = index;
-    job.index = -1;
-  }
-
   #settle(job: RemoteJob, status: number, value: unknown): void {
     if (job.finish(status, value)) this.#outstanding--;
     if (this.#outstanding === 0 && this.#refed) this.#ref(false);
   }
 
-  #sendPinned(job: RemoteJob, task: number): void {
-    this.#ensureStarted();
-    const w = this.#pick();
-    const slot = this.#slots[w]!;
-    const index = this.#allocIndex(job);
+  /** Sends a call to the worker that holds the fewest calls, by message. */
+  #sendByMessage(job: RemoteJob, task: number): void {
+    this.start();
+    const w = pickWorker(this.mem, this.#table.held, this.#last);
+    this.#last = w;
+    const index = this.#table.alloc(job);
     if (index < 0) throw new RangeError(`spawnWorker: more than ${JOB_CAP} calls in flight on this pool`);
-    Atomics.store(this.mem.i32, this.mem.j(index, J_ABORT), 0);
-    Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), OWNED + w);
-    job.worker = w;
-    job.held = true;
-    this.#held[w]!++;
-    const message = { t: 'job', j: index, gen: job.gen, task, kind: job.kind, args: job.args, ch: job.wired };
+    this.mem.jobs.setAborted(index, false);
+    this.mem.jobs.setState(index, OWNED + w);
+    this.#table.hold(job, w);
+    const message: RunMessage = {
+      op: Op.Run,
+      j: index,
+      gen: job.gen,
+      task,
+      kind: job.kind,
+      args: job.args!,
+      ch: job.wired,
+    };
     try {
-      slot.port!.postMessage(message, job.transferList ?? []);
+      this.#slots[w]!.port!.postMessage(message, job.transferList ?? []);
     } catch (err) {
-      this.#release(job);
+      this.#table.release(job);
       throw new TypeError(`spawnWorker: the arguments of '${job.def.name}' cannot be sent to a worker thread`, {
         cause: err,
       });
     }
     job.args = undefined;
-  }
-
-  /** Picks a worker for a call sent by message: the one that holds the fewest calls (`#preference`), ties to the last one used. */
-  #pick(): number {
-    let best = -1;
-    let bestScore = Infinity;
-    for (let k = 0; k < this.size; k++) {
-      const w = (this.#last + k) % this.size;
-      const score = this.#preference(w);
-      if (score < bestScore) {
-        best = w;
-        bestScore = score;
-      }
-    }
-    this.#last = best;
-    return best;
   }
 
   #flush = (): void => {
@@ -413,15 +297,14 @@ export class WorkerPool implements JobHost {
   /** Places the backlog on the workers' queues, as far as there is room, and wakes who must be woken. */
   #place(): void {
     if (this.#closed || this.#backHead === undefined) return;
-    this.#ensureStarted();
+    this.start();
     const mem = this.mem;
-    const i32 = mem.i32;
     const n = this.size;
-    const score = this.#depth;
-    const pushed = this.#pushed;
+    const score = this.#score;
     const room = this.#room;
+    const pushed = this.#pushed;
     for (let w = 0; w < n; w++) {
-      score[w] = this.#preference(w);
+      score[w] = preference(mem, this.#table.held, w);
       room[w] = RING_CAP - mem.depth(w);
       pushed[w] = 0;
     }
@@ -431,9 +314,9 @@ export class WorkerPool implements JobHost {
         job = job.link;
         continue;
       }
-      // The worker that holds the fewest calls (that has room), then the readiest (spinning >
-      // parked > running), then the one that got the last job: a lone call goes to the
-      // worker that is still warm; a burst spreads, as each job adds to its worker's score.
+      // The worker that holds the fewest calls (that has room), then the readiest,
+      // then the one that got the last job: a lone call goes to the worker that is
+      // still warm; a burst spreads, as each job adds to its worker's score.
       let w = -1;
       let best = Infinity;
       for (let k = 0; k < n; k++) {
@@ -443,10 +326,10 @@ export class WorkerPool implements JobHost {
           best = score[c]!;
         }
       }
-      if (w < 0 || this.#freeTop === 0) break;
+      if (w < 0 || this.#table.full) break;
       const off = this.#arena.alloc(job.size);
       if (off < 0) break;
-      const index = this.#allocIndex(job);
+      const index = this.#table.alloc(job);
       this.#last = w;
       let len: number;
       const payload = job.payload;
@@ -463,16 +346,11 @@ export class WorkerPool implements JobHost {
         job.payload = undefined;
       }
       job.off = off;
-      i32[mem.j(index, J_TASK)] = this.#defs.get(job.def)!;
-      i32[mem.j(index, J_OFF)] = off;
-      i32[mem.j(index, J_LEN)] = len;
-      i32[mem.j(index, J_KIND)] = job.kind;
-      i32[mem.j(index, J_ABORT)] = 0;
+      mem.jobs.write(index, this.#defs.get(job.def)!, off, len, job.kind);
       mem.push(w, index); // the ring has room: only this thread pushes
-      score[w]! += 4;
+      score[w]! += PER_CALL;
       room[w]!--;
       pushed[w]!++;
-      this.#backlog--;
       job = job.link;
     }
     this.#backHead = job;
@@ -482,81 +360,46 @@ export class WorkerPool implements JobHost {
 
   /** Rings the doorbell of parked workers that got work, and of idle ones that can steal it. */
   #wake(): void {
-    const mem = this.mem;
-    const i32 = mem.i32;
+    const words = this.mem.perWorker;
     let forBusy = 0;
     for (let w = 0; w < this.size; w++) {
       if (this.#pushed[w] === 0) continue;
-      const s = Atomics.load(i32, mem.w(w, W_STATE));
-      if (s === PARKED) this.#ring(w);
+      const s = words.state(w);
+      if (s === PARKED) words.ring(w);
       else if (s !== SPINNING) forBusy += this.#pushed[w]!; // running, or no thread right now
     }
     for (let w = 0; w < this.size && forBusy > 0; w++) {
-      if (this.#pushed[w] === 0 && Atomics.load(i32, mem.w(w, W_STATE)) === PARKED) {
-        this.#ring(w);
+      if (this.#pushed[w] === 0 && words.state(w) === PARKED) {
+        words.ring(w);
         forBusy--;
       }
     }
   }
 
-  #ring(w: number): void {
-    const bell = this.mem.w(w, W_BELL);
-    Atomics.add(this.mem.i32, bell, 1);
-    Atomics.notify(this.mem.i32, bell, 1);
+  #startSlot(slot: Slot): void {
+    const refed = this.#refed || this.#readyWaiters.length > 0;
+    slot.start(this.mem, this.#settings, refed, this.#onMessage, this.#onExit);
   }
 
-  #ensureStarted(): void {
-    if (this.#started) return;
-    this.#started = true;
-    for (const slot of this.#slots) if (slot.worker === undefined) this.#start(slot);
-  }
-
-  #start(slot: Slot): void {
-    const { port1, port2 } = new MessageChannel();
-    const i32 = this.mem.i32;
-    Atomics.store(i32, this.mem.w(slot.index, W_STATE), RUNNING);
-    Atomics.store(i32, this.mem.w(slot.index, W_ACTIVE), 0);
-    const worker = startThread(
-      slot.name,
-      { mode: 'pool', index: slot.index, shared: this.mem.shared, port: port2 },
-      [port2],
-      this.#settings,
-    );
-    slot.worker = worker;
-    slot.port = port1;
-    slot.ready = false;
-    slot.error = undefined;
-    port1.on('message', (message: unknown) => this.#onMessage(slot, message));
-    port1.unref();
-    worker.on('error', (err) => {
-      slot.error = err;
-    });
-    worker.once('exit', (code) => this.#onExit(slot, worker, code));
-    if (!this.#refed && this.#readyWaiters.length === 0) worker.unref();
-  }
-
-  #onMessage(slot: Slot, message: unknown): void {
-    if (!Array.isArray(message)) {
-      if ((message as { t?: string }).t === 'ready') {
-        slot.ready = true;
-        this.#checkReady();
-      }
+  #onMessage = (slot: Slot, message: FromThread): void => {
+    if (message.op === Op.Ready) {
+      slot.ready = true;
+      this.#checkReady();
       return;
     }
-    const results = message as unknown[];
-    for (let i = 0; i < results.length; i += 4) {
-      const index = results[i] as number;
-      const job = this.#jobs[index];
-      if (job === undefined || job.gen !== results[i + 1]) continue;
-      this.#release(job);
-      const status = results[i + 2] as number;
-      const value = results[i + 3];
+    const r = message.r;
+    for (let i = 0; i < r.length; i += RESULT_STRIDE) {
+      const job = this.#table.at(r[i] as number);
+      if (job === undefined || job.gen !== r[i + 1]) continue;
+      this.#table.release(job);
+      const status = r[i + 2] as number;
+      const value = r[i + 3];
       this.#settle(job, status, status === FAILED ? decodeThrown(value as EncodedThrown) : value);
     }
     if (this.#backHead !== undefined && !this.#flushQueued) this.#place();
-  }
+  };
 
-  #onExit(slot: Slot, worker: Worker, code: number): void {
+  #onExit = (slot: Slot, worker: Worker, code: number): void => {
     if (slot.worker !== worker) {
       if (this.#closed) {
         slot.port?.close(); // close() let go of it
@@ -567,55 +410,50 @@ export class WorkerPool implements JobHost {
     // Results it posted before dying still count.
     const port = slot.port!;
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-      this.#onMessage(slot, m.message);
+      this.#onMessage(slot, m.message as FromThread);
     }
     port.close();
-    slot.busyBefore += busyOf(worker);
-    slot.worker = undefined;
+    slot.detach();
     slot.port = undefined;
-    const i32 = this.mem.i32;
     const owned = OWNED + slot.index;
     const exitCode = this.#closed ? undefined : code;
-    for (let index = 0; index < JOB_CAP; index++) {
-      const job = this.#jobs[index];
-      if (job === undefined || Atomics.load(i32, this.mem.j(index, J_STATE)) !== owned) continue;
-      this.#release(job);
+    this.#table.forEach((job, index) => {
+      if (this.mem.jobs.state(index) !== owned) return;
+      this.#table.release(job);
       if (this.#closed && job.aborting) this.#settle(job, CANCELLED, undefined);
       else if (job.crash(slot.name, exitCode, slot.error)) {
         this.#outstanding--;
         if (this.#outstanding === 0 && this.#refed) this.#ref(false);
       }
-    }
-    Atomics.store(i32, this.mem.w(slot.index, W_ACTIVE), 0);
-    Atomics.store(i32, this.mem.w(slot.index, W_STATE), DEAD);
+    });
+    const words = this.mem.perWorker;
+    words.resetActive(slot.index);
+    words.setState(slot.index, DEAD);
     if (this.#closed) return;
     if (slot.ready || slot.error === undefined) slot.failedStarts = 0;
     else slot.failedStarts++; // it could not start (its error says why)
     if (slot.failedStarts < MAX_FAILED_STARTS) {
       slot.restarts++;
-      this.#start(slot);
+      this.#startSlot(slot);
     } else if (this.#slots.every((s) => s.worker === undefined)) {
       this.#failAll(slot);
     }
     this.#checkReady();
     // Its queue is still in shared memory: let idle workers steal from it.
-    for (let w = 0; w < this.size; w++) {
-      if (Atomics.load(i32, this.mem.w(w, W_STATE)) === PARKED) this.#ring(w);
-    }
-  }
+    for (let w = 0; w < this.size; w++) if (words.state(w) === PARKED) words.ring(w);
+  };
 
   /** No worker could start: settle every queued call with the startup failure, and start afresh on the next call. */
   #failAll(slot: Slot): void {
     this.#started = false;
     for (const s of this.#slots) s.failedStarts = 0;
     const fail = (job: RemoteJob): void => {
-      if (job.index >= 0) this.#release(job);
+      this.#table.release(job);
       if (job.crash(slot.name, undefined, slot.error)) this.#outstanding--;
     };
     for (let job = this.#backHead; job !== undefined; job = job.link) if (!job.settled) fail(job);
     this.#backHead = this.#backTail = undefined;
-    this.#backlog = 0;
-    for (const job of this.#jobs) if (job !== undefined) fail(job);
+    this.#table.forEach(fail);
     if (this.#outstanding === 0 && this.#refed) this.#ref(false);
   }
 
@@ -626,19 +464,5 @@ export class WorkerPool implements JobHost {
       if (on) slot.worker?.ref();
       else slot.worker?.unref();
     }
-  }
-}
-
-/** Placement preference of a worker state: a spinning worker takes a call at once, a parked one after a wake-up. */
-function rank(state: number): number {
-  return state === SPINNING ? 0 : state === PARKED ? 1 : state === RUNNING ? 2 : 1000;
-}
-
-function busyOf(worker: Worker | undefined): number {
-  if (worker === undefined) return 0;
-  try {
-    return worker.performance.eventLoopUtilization().active;
-  } catch {
-    return 0;
   }
 }
