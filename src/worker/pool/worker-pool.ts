@@ -22,13 +22,14 @@ import { receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { CANCELLED, FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
 import type { TaskDef } from '../define-task.js';
 import type { ThreadSettings } from '../threads.js';
-import { fastBound, numbersBound, serializeArgs, writeFast, writeNumbers } from '../wire/args-codec.js';
+import { fastBound, numbersBound, serializeArgs } from '../wire/args-codec.js';
 import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
 import { Op, RESULT_STRIDE, type AbortMessage, type FromThread, type RunMessage } from '../wire/messages.js';
 import { Arena, MAX_BLOCK } from './arena.js';
 import { JobTable } from './job-table.js';
-import { PER_CALL, pickWorker, placementScore, preference } from './placement.js';
-import { DEAD, JOB_CAP, KIND_MAP, OWNED, PARKED, PoolMemory, RING_CAP, SPINNING } from './shared-memory.js';
+import { pickWorker, placementScore } from './placement.js';
+import { QueueWriter } from './queue-writer.js';
+import { DEAD, JOB_CAP, KIND_MAP, OWNED, PARKED, PoolMemory } from './shared-memory.js';
 import { Slot, type WorkerStats } from './thread-slots.js';
 
 export type { WorkerStats } from './thread-slots.js';
@@ -41,8 +42,6 @@ export class WorkerPool implements JobHost {
   readonly size: number;
   readonly mem: PoolMemory;
   readonly #arena = new Arena(ARENA_BYTES);
-  /** The arena as a Buffer (for writing strings and numbers into it). */
-  readonly #bytes: Buffer;
   readonly #slots: Slot[] = [];
   readonly #settings: ThreadSettings;
   readonly #table: JobTable;
@@ -57,22 +56,17 @@ export class WorkerPool implements JobHost {
   #flushQueued = false;
   #started = false;
   #closed = false;
+  /** The worker that got the last call sent by message. */
   #last = 0;
-  /** Scratch for `#place`: each worker's preference, updated as calls are placed; room left in its ring; calls pushed. */
-  readonly #score: Int32Array;
-  readonly #room: Int32Array;
-  readonly #pushed: Int32Array;
+  readonly #writer: QueueWriter;
 
   constructor(size: number, threadName: string, settings: ThreadSettings) {
     this.size = size;
     this.#settings = settings;
     this.mem = new PoolMemory({ workers: size, arenaBytes: ARENA_BYTES });
-    this.#bytes = Buffer.from(this.mem.arena.buffer, this.mem.arena.byteOffset, this.mem.arena.byteLength);
     this.#table = new JobTable(this.mem.jobs, this.#arena, size);
     for (let i = 0; i < size; i++) this.#slots.push(new Slot(i, threadName));
-    this.#score = new Int32Array(size);
-    this.#room = new Int32Array(size);
-    this.#pushed = new Int32Array(size);
+    this.#writer = new QueueWriter(this.mem, this.#arena);
   }
 
   /** Calls submitted and not yet settled. */
@@ -298,82 +292,9 @@ export class WorkerPool implements JobHost {
   #place(): void {
     if (this.#closed || this.#backHead === undefined) return;
     this.start();
-    const mem = this.mem;
-    const n = this.size;
-    const score = this.#score;
-    const room = this.#room;
-    const pushed = this.#pushed;
-    for (let w = 0; w < n; w++) {
-      score[w] = preference(mem, this.#table.held, w);
-      room[w] = RING_CAP - mem.depth(w);
-      pushed[w] = 0;
-    }
-    let job: RemoteJob | undefined = this.#backHead;
-    while (job !== undefined) {
-      if (job.settled) {
-        job = job.link;
-        continue;
-      }
-      // The worker that holds the fewest calls (that has room), then the readiest,
-      // then the one that got the last job: a lone call goes to the worker that is
-      // still warm; a burst spreads, as each job adds to its worker's score.
-      let w = -1;
-      let best = Infinity;
-      for (let k = 0; k < n; k++) {
-        const c = (this.#last + k) % n;
-        if (score[c]! < best && room[c]! > 0) {
-          w = c;
-          best = score[c]!;
-        }
-      }
-      if (w < 0 || this.#table.full) break;
-      const off = this.#arena.alloc(job.size);
-      if (off < 0) break;
-      const index = this.#table.alloc(job);
-      this.#last = w;
-      let len: number;
-      const payload = job.payload;
-      if (payload === undefined) {
-        const args = job.args!;
-        len =
-          job.kind === KIND_MAP
-            ? writeNumbers(args[0] as ArrayLike<number>, this.#bytes, off)
-            : writeFast(args, this.#bytes, off);
-        job.args = undefined;
-      } else {
-        mem.arena.set(payload, off);
-        len = payload.length;
-        job.payload = undefined;
-      }
-      job.off = off;
-      mem.jobs.write(index, this.#defs.get(job.def)!, off, len, job.kind);
-      mem.push(w, index); // the ring has room: only this thread pushes
-      score[w]! += PER_CALL;
-      room[w]!--;
-      pushed[w]!++;
-      job = job.link;
-    }
-    this.#backHead = job;
-    if (job === undefined) this.#backTail = undefined;
-    this.#wake();
-  }
-
-  /** Rings the doorbell of parked workers that got work, and of idle ones that can steal it. */
-  #wake(): void {
-    const words = this.mem.perWorker;
-    let forBusy = 0;
-    for (let w = 0; w < this.size; w++) {
-      if (this.#pushed[w] === 0) continue;
-      const s = words.state(w);
-      if (s === PARKED) words.ring(w);
-      else if (s !== SPINNING) forBusy += this.#pushed[w]!; // running, or no thread right now
-    }
-    for (let w = 0; w < this.size && forBusy > 0; w++) {
-      if (this.#pushed[w] === 0 && words.state(w) === PARKED) {
-        words.ring(w);
-        forBusy--;
-      }
-    }
+    const rest = this.#writer.place(this.#backHead, this.#table, this.#defs);
+    this.#backHead = rest;
+    if (rest === undefined) this.#backTail = undefined;
   }
 
   #startSlot(slot: Slot): void {
