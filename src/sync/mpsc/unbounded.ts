@@ -1,7 +1,8 @@
 import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits } from './chan.js';
 import { Receiver } from './receiver.js';
-import { kMove } from '../../core/move.js';
+import { kMove, kRemote } from '../../core/move.js';
+import type { UnboundedSenderBackend } from '../remote-end.js';
 
 const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
 
@@ -19,12 +20,14 @@ const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
  * ```
  */
 export class UnboundedSender<T> implements Disposable {
-  readonly #chan: Chan<T>;
+  readonly #chan!: Chan<T>;
+  readonly #remote: UnboundedSenderBackend<T> | undefined = undefined;
   #closed = false;
 
   /** @internal Use `mpsc.unboundedChannel()`. */
-  constructor(chan: Chan<T>) {
-    this.#chan = chan;
+  constructor(chan: Chan<T> | UnboundedSenderBackend<T>) {
+    if (chan instanceof Chan) this.#chan = chan;
+    else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**
@@ -42,6 +45,7 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   send(value: T): void {
+    if (this.#remote !== undefined) return this.#remote.send(value);
     if (value === undefined)
       throw new TypeError('UnboundedSender.send: undefined is not a valid message (it means "closed" to the receiver)');
     if (this.#closed || this.#chan.rxClosed) throw new SendError(value);
@@ -67,6 +71,7 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   clone(): UnboundedSender<T> {
+    if (this.#remote !== undefined) return this.#remote.clone();
     if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
     this.#chan.senders++;
     return new UnboundedSender(this.#chan);
@@ -74,6 +79,7 @@ export class UnboundedSender<T> implements Disposable {
 
   /** Closes this handle; when every handle is closed the receiver drains, then gets `undefined`. Idempotent. */
   close(): void {
+    if (this.#remote !== undefined) return this.#remote.close();
     if (this.#closed) return;
     this.#closed = true;
     this.#chan.senderClosed(this);
@@ -86,6 +92,7 @@ export class UnboundedSender<T> implements Disposable {
 
   /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
   [kMove](probe: boolean): Chan<T> | undefined {
+    if (this.#remote !== undefined) return undefined; // a remote end does not move again
     if (this.#closed) return undefined;
     if (!probe) this.#closed = true;
     return this.#chan;
@@ -107,13 +114,20 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
+    if (this.#remote !== undefined) return this.#remote.closed(options);
     const chan = this.#chan;
     return (chan.closedWaits ??= new ClosedWaits()).wait(this, this.#closed || chan.rxClosed, options, closedSite);
   }
 
   /** True once the receiver was closed, or this handle was. */
   get isClosed(): boolean {
+    if (this.#remote !== undefined) return this.#remote.isClosed;
     return this.#closed || this.#chan.rxClosed;
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): UnboundedSenderBackend<T> | undefined {
+    return this.#remote;
   }
 }
 

@@ -4,11 +4,11 @@
  */
 import { Parked, WaitQueue } from '../../core/wait-queue.js';
 import { RingBuffer } from '../../core/ring-buffer.js';
-import { kSelect } from '../../core/selectable.js';
 import { integer, signalOf } from '../../core/validate.js';
 import { scheduler } from '../../core/scheduler.js';
 import { STATE, RX_CLOSED, TX_GONE } from '../../sync/mpsc/chan.js';
-import { Receiver, type TryRecvResult } from '../../sync/mpsc/receiver.js';
+import type { TryRecvResult } from '../../sync/mpsc/receiver.js';
+import type { ReceiverBackend } from '../../sync/remote-end.js';
 import { Link } from './remote-link.js';
 import { ARITY, K, V, Y, type MpscWire } from './mpsc-wire.js';
 
@@ -29,11 +29,11 @@ const EMPTY = Object.freeze({ state: 'empty' as const });
 const CLOSED = Object.freeze({ state: 'closed' as const });
 
 /**
- * A receiver on another thread than its channel. Values arrive in the order
+ * The backend of a `Receiver` on another thread than its channel. Values arrive in the order
  * they were sent and wait here until taken; each take frees its slot at home.
  * Same contract as `Receiver`.
  */
-export class RemoteReceiver<T> extends Receiver<T> {
+export class RemoteReceiver<T> implements ReceiverBackend<T> {
   readonly #link: Link;
   readonly #shared: Int32Array;
   readonly #buffer = new RingBuffer<T>();
@@ -52,7 +52,6 @@ export class RemoteReceiver<T> extends Receiver<T> {
   };
 
   constructor(wire: MpscWire) {
-    super(undefined as never);
     this.#shared = wire.shared;
     this.#link = new Link(
       wire.port,
@@ -124,7 +123,7 @@ export class RemoteReceiver<T> extends Receiver<T> {
     }
   }
 
-  override recv(options?: { signal?: AbortSignal }): Promise<T | undefined> {
+  recv(options?: { signal?: AbortSignal }): Promise<T | undefined> {
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recv');
     if (this.#buffer.length > 0 || this.#done) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
@@ -137,7 +136,7 @@ export class RemoteReceiver<T> extends Receiver<T> {
     return promise;
   }
 
-  override recvMany(into: T[], limit: number, options?: { signal?: AbortSignal }): Promise<number> {
+  recvMany(into: T[], limit: number, options?: { signal?: AbortSignal }): Promise<number> {
     if (!Array.isArray(into)) throw new TypeError('Receiver.recvMany: into must be an array');
     integer(limit, 'Receiver.recvMany', 'limit', 0, Number.MAX_SAFE_INTEGER);
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recvMany');
@@ -154,34 +153,34 @@ export class RemoteReceiver<T> extends Receiver<T> {
     return promise;
   }
 
-  override tryRecv(): TryRecvResult<T> {
+  tryRecv(): TryRecvResult<T> {
     if (this.#buffer.length > 0) return { state: 'ok', value: this.#take() };
     return this.#done ? CLOSED : EMPTY;
   }
 
-  override close(): void {
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#link.post([Y]);
   }
 
-  override [Symbol.dispose](): void {
+  [Symbol.dispose](): void {
     this.close();
   }
 
-  override get isClosed(): boolean {
+  get isClosed(): boolean {
     return this.#closed || this.#done || (Atomics.load(this.#shared, STATE) & (RX_CLOSED | TX_GONE)) !== 0;
   }
 
-  override get isEmpty(): boolean {
+  get isEmpty(): boolean {
     return this.#buffer.length === 0;
   }
 
-  override get length(): number {
+  get length(): number {
     return this.#buffer.length;
   }
 
-  override [kSelect](arm: Parked<T | undefined>): void {
+  select(arm: Parked<T | undefined>): void {
     if (this.#buffer.length > 0) arm.complete(this.#take());
     else if (this.#done) arm.complete(undefined);
     else this.#waiters.push(arm);

@@ -12,6 +12,7 @@ import { ClosedWaits, FREE, STATE, RX_CLOSED } from '../../sync/mpsc/chan.js';
 import { Sender, Permit } from '../../sync/mpsc/bounded.js';
 import { UnboundedSender } from '../../sync/mpsc/unbounded.js';
 import { ClosedError, SendError } from '../../sync/errors.js';
+import type { PermitBackend, SenderBackend, UnboundedSenderBackend } from '../../sync/remote-end.js';
 import { Link, type Op } from './remote-link.js';
 import { A, ARITY, C, D, F, G, N, P, Q, R, S, V, X, Z, type MpscWire } from './mpsc-wire.js';
 
@@ -126,7 +127,7 @@ export class SenderLink {
         break;
       case G:
         this.permits++;
-        w.complete(new RemotePermit(this, id));
+        w.complete(new Permit(new RemotePermit(this, id)));
         break;
       case N:
         w.fail(new SendError(w.value));
@@ -146,18 +147,17 @@ export class SenderLink {
   }
 }
 
-/** A permit of a channel on another thread: `id` 0 for a slot taken by CAS, else the home's permit id. */
-class RemotePermit<T> extends Permit<T> {
+/** The backend of a `Permit` of a channel on another thread: `id` 0 for a slot taken by CAS, else the home's permit id. */
+class RemotePermit<T> implements PermitBackend<T> {
   #link: SenderLink | undefined;
   readonly #id: number;
 
   constructor(link: SenderLink, id: number) {
-    super(undefined as never);
     this.#link = link;
     this.#id = id;
   }
 
-  override send(value: T): void {
+  send(value: T): void {
     const link = this.#link;
     if (link === undefined) throw new TypeError('Permit.send: this permit was already sent or released');
     if (value === undefined) throw new TypeError('Permit.send: undefined is not a valid message');
@@ -168,7 +168,7 @@ class RemotePermit<T> extends Permit<T> {
     link.settle();
   }
 
-  override release(): void {
+  release(): void {
     const link = this.#link;
     if (link === undefined) return;
     this.#link = undefined;
@@ -178,17 +178,16 @@ class RemotePermit<T> extends Permit<T> {
   }
 }
 
-/** A bounded channel's sender on another thread than its channel. Same contract as `Sender`. */
-export class RemoteSender<T> extends Sender<T> {
+/** The backend of a bounded channel's `Sender` on another thread than its channel. Same contract as `Sender`. */
+export class RemoteSender<T> implements SenderBackend<T> {
   readonly #link: SenderLink;
   #closed = false;
 
   constructor(link: SenderLink) {
-    super(undefined as never);
     this.#link = link;
   }
 
-  override send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
+  send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
     if (value === undefined) throw new TypeError('Sender.send: undefined is not a valid message');
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
     checkCloneable(value, 'Sender.send');
@@ -202,7 +201,7 @@ export class RemoteSender<T> extends Sender<T> {
     return link.ask(value, false, signal);
   }
 
-  override trySend(value: T): boolean {
+  trySend(value: T): boolean {
     if (value === undefined) throw new TypeError('Sender.trySend: undefined is not a valid message');
     checkCloneable(value, 'Sender.trySend');
     const link = this.#link;
@@ -212,66 +211,65 @@ export class RemoteSender<T> extends Sender<T> {
     return true;
   }
 
-  override reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
+  reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
     const link = this.#link;
     if (this.#closed || link.rxClosed) return Promise.reject(new SendError(undefined));
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (link.tryTake()) {
       link.permits++;
-      return Promise.resolve(new RemotePermit<T>(link, 0));
+      return Promise.resolve(new Permit<T>(new RemotePermit<T>(link, 0)));
     }
     return link.ask(undefined, true, signal) as Promise<Permit<T>>;
   }
 
-  override tryReserve(): Permit<T> | undefined {
+  tryReserve(): Permit<T> | undefined {
     const link = this.#link;
     if (this.#closed || link.rxClosed) throw new SendError(undefined);
     if (!link.tryTake()) return undefined;
     link.permits++;
-    return new RemotePermit<T>(link, 0);
+    return new Permit<T>(new RemotePermit<T>(link, 0));
   }
 
-  override clone(): Sender<T> {
+  clone(): Sender<T> {
     if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
     this.#link.handles++;
-    return new RemoteSender<T>(this.#link);
+    return new Sender<T>(new RemoteSender<T>(this.#link));
   }
 
-  override close(): void {
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#link.closeHandle(this);
   }
 
-  override closed(options?: { signal?: AbortSignal }): Promise<void> {
+  closed(options?: { signal?: AbortSignal }): Promise<void> {
     return this.#link.closedWaits.wait(this, this.isClosed, options, closedSite);
   }
 
-  override get isClosed(): boolean {
+  get isClosed(): boolean {
     return this.#closed || this.#link.rxClosed;
   }
 
-  override get capacity(): number {
+  get capacity(): number {
     return Math.max(0, Atomics.load(this.#link.shared, FREE));
   }
 
-  override get maxCapacity(): number {
+  get maxCapacity(): number {
     return this.#link.max;
   }
 }
 
-/** An unbounded channel's sender on another thread than its channel. Same contract as `UnboundedSender`. */
-export class RemoteUnboundedSender<T> extends UnboundedSender<T> {
+/** The backend of an `UnboundedSender` on another thread than its channel. Same contract. */
+export class RemoteUnboundedSender<T> implements UnboundedSenderBackend<T> {
   readonly #link: SenderLink;
   #closed = false;
 
   constructor(link: SenderLink) {
-    super(undefined as never);
     this.#link = link;
   }
 
-  override send(value: T): void {
+  send(value: T): void {
     if (value === undefined) throw new TypeError('UnboundedSender.send: undefined is not a valid message');
     if (this.#closed || this.#link.rxClosed) throw new SendError(value);
     checkCloneable(value, 'UnboundedSender.send');
@@ -279,23 +277,23 @@ export class RemoteUnboundedSender<T> extends UnboundedSender<T> {
     this.#link.postValue(value);
   }
 
-  override clone(): UnboundedSender<T> {
+  clone(): UnboundedSender<T> {
     if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
     this.#link.handles++;
-    return new RemoteUnboundedSender<T>(this.#link);
+    return new UnboundedSender<T>(new RemoteUnboundedSender<T>(this.#link));
   }
 
-  override close(): void {
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#link.closeHandle(this);
   }
 
-  override closed(options?: { signal?: AbortSignal }): Promise<void> {
+  closed(options?: { signal?: AbortSignal }): Promise<void> {
     return this.#link.closedWaits.wait(this, this.isClosed, options, closedSite);
   }
 
-  override get isClosed(): boolean {
+  get isClosed(): boolean {
     return this.#closed || this.#link.rxClosed;
   }
 }
