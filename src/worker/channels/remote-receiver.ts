@@ -12,8 +12,8 @@ import type { ReceiverBackend } from '../../sync/remote-end.js';
 import { Link } from './remote-link.js';
 import { ARITY, K, V, Y, type MpscWire } from './mpsc-wire.js';
 
-const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
-const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;
+const recvSite = { op: 'mpsc.recv' };
+const recvManySite = { op: 'mpsc.recvMany' };
 
 /** A parked `recvMany` on a remote receiver. */
 class RemoteManyWait<T> extends Parked<number> {

@@ -16,9 +16,9 @@ import type { PermitBackend, SenderBackend, UnboundedSenderBackend } from '../..
 import { Link, type Op } from './remote-link.js';
 import { A, ARITY, C, D, F, G, N, P, Q, R, S, V, X, Z, type MpscWire } from './mpsc-wire.js';
 
-const sendSite = { kind: 'mpsc.Sender.send' } as const;
-const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
-const closedSite = { kind: 'mpsc.Sender.closed' } as const;
+const sendSite = { op: 'mpsc.send' };
+const reserveSite = { op: 'mpsc.reserve' };
+const closedSite = { op: 'mpsc.closed' };
 
 /** A send or reserve this thread asked the home to queue. Aborting it asks the home to cancel and waits for the answer. */
 class AskWait extends Parked<any> {

@@ -5,8 +5,9 @@
  * them back with their class:
  *
  * - every weft error class, from core's registry (`weftErrorClass(name)`);
- *   the areas' errors.ts files are imported below, so the registry is the
- *   same on every thread whatever the task modules import;
+ *   the errors.ts files of every area up to this one are imported below, so
+ *   the registry is the same on every thread whatever the task modules
+ *   import;
  * - the standard classes (Error, TypeError, RangeError, SyntaxError,
  *   ReferenceError, EvalError, URIError, AggregateError);
  * - a user's class registered with `registerError` on both threads;
@@ -16,8 +17,12 @@
  * own data properties (`code`, `SendError.value`, ...) are kept.
  */
 import { weftErrorClass } from '../../core/errors.js';
-// Each area's errors register themselves when loaded: load them all here.
+// Each area's errors register themselves when loaded: load every area at or
+// below this layer here. (Areas above it, such as observe/, register theirs
+// when a module that uses them is loaded: a task module that throws one
+// imports it, so it is registered on the worker too.)
 import '../../task/errors.js';
+import '../../runtime/errors.js';
 import '../../time/errors.js';
 import '../../sync/errors.js';
 import '../../io/errors.js';
