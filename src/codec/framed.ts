@@ -22,7 +22,7 @@ import { ReadTimeoutError, UnexpectedEofError } from '../io/errors.js';
 import { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
 
-const flushSite = { kind: 'Framed.flush' } as const;
+const flushSite = { op: 'framed.flush' };
 
 // Framed's sink methods, reachable from FrameSink without being part of Framed's API.
 let sinkSpare: (f: Framed<any, any>) => Uint8Array;

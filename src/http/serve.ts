@@ -11,6 +11,7 @@ import type { Clock } from '../core/clock.js';
 import { parseAddr } from '../net/addr.js';
 import { listening } from '../net/listener-core.js';
 import { ClientDisconnectedError, RequestTimeoutError, ServerClosedError } from './errors.js';
+import { requestTracer, type RequestTrace } from './tracing.js';
 
 /** A request handler: runs as a weft task; `task.signal` fires when the client goes away or the request times out. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, task: TaskContext) => unknown;
@@ -71,6 +72,8 @@ class Request implements TaskOwner {
   inList = false;
   readonly task: Task;
   reason: Error | undefined = undefined;
+  /** Set when a tracer (weft/observe) follows this runtime's requests. */
+  readonly trace: RequestTrace | undefined = undefined;
 
   constructor(
     readonly server: WeftHttpServer,
@@ -82,7 +85,12 @@ class Request implements TaskOwner {
     (res as Tagged)[kRequest] = this;
     res.on('error', noop); // writes by a handler after we answered must not crash the process
     res.on('close', onResponseClose);
-    this.task = server.runtime.spawnTask(runHandler, undefined, this);
+    const tracer = requestTracer(server.runtime);
+    if (tracer === undefined) this.task = server.runtime.spawnTask(runHandler, undefined, this);
+    else
+      ({ task: this.task, trace: this.trace } = tracer.start(req, () =>
+        server.runtime.spawnTask(runHandler, undefined, this),
+      ));
   }
 
   abort(reason: Error): void {
@@ -127,9 +135,12 @@ class Request implements TaskOwner {
         }
       }
     }
+    this.trace?.end(res, OUTCOME_NAMES[outcome], this.reason ?? (outcome === Outcome.Failed ? task.result : undefined));
     this.server.finished(this);
   }
 }
+
+const OUTCOME_NAMES = ['ok', 'ok', 'failed', 'cancelled'] as const;
 
 const kRequest = Symbol('weft.http.request');
 type Tagged = ServerResponse & { [kRequest]?: Request };
