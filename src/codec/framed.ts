@@ -10,6 +10,7 @@ import { hasReadWithin, hasTryWrite, kReadWithin, kTryWrite, type AsyncRead, typ
 import { ReadTimeoutError, UnexpectedEofError } from '../io/errors.js';
 import { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
+import { fastPath } from '../core/fast-path.js';
 
 const flushSite = { kind: 'Framed.flush' } as const;
 
@@ -153,8 +154,8 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
       throw new TypeError('Framed.next: io has no read(buf) method');
     }
     if (this.#reading) return Promise.reject(new TypeError('Framed.next: another next() is still pending'));
-    if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    if (!scheduler.budget()) return scheduler.hop().then(() => this.next(options));
+    const later = fastPath(signal, this, this.next, options);
+    if (later !== undefined) return later;
     try {
       const frame = this.#eof ? this.#decodeEof() : this.#decode();
       if (frame !== undefined || this.#eof) return Promise.resolve(frame);

@@ -1,30 +1,33 @@
-import { Parked } from './wait-queue.js';
-import { silence } from './promise.js';
+import { WaitLinks } from './wait-queue.js';
+
+const site = { kind: 'cancel-hook' } as const;
 
 /**
  * Runs `onCancel` once if the current task is aborted or `signal` aborts,
  * without rejecting anything: for group operations (`scope`, `join`, `select`)
  * that answer cancellation by aborting their members and then waiting for them
- * to settle. `release()` unlinks it.
+ * to settle. `release()` unlinks it. It holds no promise: it is only a link.
  */
-export class CancelHook extends Parked<void> {
+export class CancelHook extends WaitLinks {
   #onCancel: ((reason: unknown) => void) | undefined;
 
-  constructor(signal: AbortSignal | undefined, onCancel: (reason: unknown) => void) {
+  constructor(signal: AbortSignal | undefined, onCancel: (reason: unknown) => void, where: { kind: string } = site) {
     super();
     this.#onCancel = onCancel;
-    silence(this.park(signal));
+    this.site = where;
+    this.linkCancellers(signal);
   }
 
-  override cancel(reason: unknown): void {
+  cancel(reason: unknown): void {
     const fn = this.#onCancel;
     if (fn === undefined) return;
     this.#onCancel = undefined;
+    this.unlinkCancellers();
     fn(reason);
   }
 
   release(): void {
     this.#onCancel = undefined;
-    this.complete(undefined);
+    this.unlinkCancellers();
   }
 }

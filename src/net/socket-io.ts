@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { RESOLVED } from '../core/promise.js';
 import type { TimerEntry } from '../core/timer-heap.js';
-import { scheduler } from '../core/scheduler.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { ChunkQueue } from './ring.js';
@@ -13,6 +12,7 @@ import {
   UnexpectedEofError,
   WriteAfterShutdownError,
 } from '../io/errors.js';
+import { fastPath } from '../core/fast-path.js';
 
 const readSite = { kind: 'net.read' } as const;
 const writeSite = { kind: 'net.write' } as const;
@@ -133,8 +133,8 @@ export class SocketIo implements TimerEntry {
 
   read(buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number> {
     if (this.#chunks.bytes > 0 || buf.length === 0 || this.#eof || this.#error !== undefined || this.#closed) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.read(buf, signal, deadline, ms));
+      const later = fastPath(signal, this, this.read, buf, signal, deadline, ms);
+      if (later !== undefined) return later;
       if (this.#closed) return Promise.reject(new SocketClosedError());
       if (this.#chunks.bytes > 0) return Promise.resolve(this.#take(buf, 0));
       if (buf.length === 0) return Promise.resolve(0);
@@ -164,8 +164,8 @@ export class SocketIo implements TimerEntry {
   readExact(buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     const len = buf.length;
     if (this.#chunks.bytes >= len || this.#eof || this.#error !== undefined || this.#closed) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.readExact(buf, signal));
+      const later = fastPath(signal, this, this.readExact, buf, signal);
+      if (later !== undefined) return later;
       if (this.#closed) return Promise.reject(new SocketClosedError());
       if (this.#chunks.bytes >= len) {
         this.#take(buf, 0);
@@ -189,10 +189,10 @@ export class SocketIo implements TimerEntry {
   /** Writes all of `buf`: at once when it fits in one write and the socket has room. */
   writeAll(buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     if (buf.length <= MAX_WRITE && this.#writers.isEmpty && !this.socket.writableNeedDrain) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const later = fastPath(signal, this, this.writeAll, buf, signal);
+      if (later !== undefined) return later;
       const err = this.#writeError();
       if (err !== undefined) return Promise.reject(err);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.writeAll(buf, signal));
       this.#send(buf);
       return RESOLVED;
     }
@@ -214,10 +214,10 @@ export class SocketIo implements TimerEntry {
 
   write(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     if (this.#writers.isEmpty && !this.socket.writableNeedDrain) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const later = fastPath(signal, this, this.write, buf, signal);
+      if (later !== undefined) return later;
       const err = this.#writeError();
       if (err !== undefined) return Promise.reject(err);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.write(buf, signal));
       return Promise.resolve(this.#send(buf));
     }
     const err = this.#writeError();

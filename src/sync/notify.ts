@@ -1,7 +1,7 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
+import { fastPath } from '../core/fast-path.js';
 
 const enum Chosen {
   No = 0,
@@ -121,8 +121,8 @@ export class Notify {
   notified(options?: { signal?: AbortSignal }): Promise<void> {
     const signal = signalOf(options, 'Notify.notified');
     if (this.#permit) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.notified(options));
+      const later = fastPath(signal, this, this.notified, options);
+      if (later !== undefined) return later;
       this.#permit = false;
       return RESOLVED;
     }

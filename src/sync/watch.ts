@@ -1,8 +1,8 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, func } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
 import { RecvError, SendError } from './errors.js';
+import { fastPath } from '../core/fast-path.js';
 
 const changedSite = { kind: 'watch.Receiver.changed' } as const;
 const closedSite = { kind: 'watch.Sender.closed' } as const;
@@ -313,8 +313,8 @@ export class WatchReceiver<T> implements Disposable {
     const shared = this.#shared;
     if (this.#closed) return Promise.reject(new RecvError('the watch receiver is closed'));
     if (this.#seen !== shared.version) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.changed(options));
+      const later = fastPath(signal, this, this.changed, options);
+      if (later !== undefined) return later;
       this.#seen = shared.version;
       return RESOLVED;
     }

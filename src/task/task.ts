@@ -1,6 +1,6 @@
 import { currentTaskRecord, type Frame } from '../core/context.js';
 import { RESOLVED, newPromise } from '../core/promise.js';
-import type { Parked } from '../core/wait-queue.js';
+import type { Cancellable } from '../core/wait-queue.js';
 import { CancellationToken, onTokenCancel } from './cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
 import type { TaskHost } from './host.js';
@@ -62,7 +62,7 @@ export class Task implements Frame, TaskContext {
   rtPrev: Task | undefined = undefined;
   rtNext: Task | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
-  waits: Parked<any> | undefined = undefined;
+  waits: Cancellable | undefined = undefined;
   /** What `whenDone()` returns; made on first demand (most tasks are never waited for before they finish). */
   #done: Promise<unknown> | undefined = undefined;
   /** What few tasks need; allocated on first need, so a plain task stays small. */
@@ -149,12 +149,12 @@ export class Task implements Frame, TaskContext {
       head.cancel(error);
       return;
     }
-    const waits: Parked<any>[] = [];
-    for (let w: Parked<any> | undefined = head; w !== undefined; w = w.tNext) waits.push(w);
+    const waits: Cancellable[] = [];
+    for (let w: Cancellable | undefined = head; w !== undefined; w = w.tNext) waits.push(w);
     for (const w of waits) w.cancel(error);
   }
 
-  linkWait(w: Parked<any>): void {
+  linkWait(w: Cancellable): void {
     w.task = this;
     w.tPrev = undefined;
     w.tNext = this.waits;
@@ -162,7 +162,7 @@ export class Task implements Frame, TaskContext {
     this.waits = w;
   }
 
-  unlinkWait(w: Parked<any>): void {
+  unlinkWait(w: Cancellable): void {
     const { tPrev, tNext } = w;
     if (tPrev === undefined) {
       if (this.waits === w) this.waits = tNext;

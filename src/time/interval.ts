@@ -1,9 +1,9 @@
 import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import { scheduler } from '../core/scheduler.js';
 import { CancelledError } from '../task/errors.js';
 import { TimerWait } from './sleep.js';
 import type { Clock } from '../core/clock.js';
+import { fastPath } from '../core/fast-path.js';
 
 /** What an interval does after ticks were missed (the program was busy past a deadline by more than 5 ms). */
 export type MissedTickBehavior = 'burst' | 'delay' | 'skip';
@@ -74,9 +74,9 @@ class IntervalImpl implements Interval {
     if (this.#pending !== undefined) throw new TypeError('Interval.tick(): a tick is already pending on this interval');
     if (this.#disposed) return Promise.reject(new CancelledError('the interval was disposed'));
     if (this.#next <= this.#clock.now()) {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      if (scheduler.budget()) return Promise.resolve(this.advance(this.#next));
-      return scheduler.hop().then(() => this.tick(options));
+      const later = fastPath(signal, this, this.tick, options);
+      if (later !== undefined) return later;
+      return Promise.resolve(this.advance(this.#next));
     }
     const w = new TickWait(this.#clock, this.#next, this);
     const promise = w.park(signal, site);

@@ -3,7 +3,7 @@ import type { TimerEntry } from '../core/timer-heap.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import { scheduler } from '../core/scheduler.js';
+import { readyAnswer } from '../core/fast-path.js';
 import type { Clock } from '../core/clock.js';
 
 const site = { kind: 'sleep' } as const;
@@ -73,8 +73,7 @@ export function sleepUntil(deadline: number, options?: { signal?: AbortSignal })
 
 function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined): Promise<void> {
   if (deadline <= clock.now()) {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return scheduler.budget() ? RESOLVED : scheduler.hop();
+    return readyAnswer(signal, RESOLVED);
   }
   const w = new TimerWait(clock, deadline);
   const promise = w.park(signal, site);
