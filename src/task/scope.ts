@@ -109,9 +109,11 @@ export function scope<T>(body: (s: Scope) => Promise<T>, options?: { signal?: Ab
   return run(body, signalOf(options, 'scope'));
 }
 
+const scopeSite = { kind: 'scope' } as const;
+
 async function run<T>(body: (s: Scope) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   const group = new ScopeGroup();
-  const hook = new CancelHook(signal, (reason) => group.fail(reason));
+  const hook = new CancelHook(signal, (reason) => group.fail(reason), scopeSite);
   const locals = currentFrame()?.locals;
   const root = group.start(() => body(group), 'scope');
   root.locals = locals;

@@ -1,6 +1,6 @@
 import { currentTaskRecord, type Frame } from '../core/context.js';
 import { RESOLVED, newPromise } from '../core/promise.js';
-import type { Cancellable } from '../core/wait-queue.js';
+import { WaitQueue, type Cancellable, type WaitNode } from '../core/wait-queue.js';
 import { CancellationToken, onTokenCancel } from './cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
 import type { TaskHost } from './host.js';
@@ -63,6 +63,8 @@ export class Task implements Frame, TaskContext {
   rtNext: Task | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
   waits: Cancellable | undefined = undefined;
+  /** Joiners parked on this task (`await handle` in a task, `handle.join()`), made on first need. */
+  joiners: WaitQueue<WaitNode<unknown>> | undefined = undefined;
   /** What `whenDone()` returns; made on first demand (most tasks are never waited for before they finish). */
   #done: Promise<unknown> | undefined = undefined;
   /** What few tasks need; allocated on first need, so a plain task stays small. */
@@ -187,7 +189,18 @@ export class Task implements Frame, TaskContext {
     }
     this.runtime.taskFinished(this);
     this.owner?.taskDone(this);
+    const joiners = this.joiners;
+    if (joiners !== undefined) {
+      this.joiners = undefined;
+      if (this.outcome === Outcome.Ok) joiners.drain((w) => w.complete(this.result));
+      else joiners.drain((w) => w.fail(this.joinError()));
+    }
     this.#rare?.resolve?.(this.outcome === Outcome.Ok ? this.result : undefined);
+  }
+
+  /** Parks a joiner until the task finishes (the caller has checked it has not). */
+  addJoiner(w: WaitNode<unknown>): void {
+    (this.joiners ??= new WaitQueue()).push(w);
   }
 
   /**
