@@ -82,7 +82,7 @@ class IntervalImpl implements Interval {
     const promise = w.park(signal, site);
     if (!w.settled) {
       this.#pending = w;
-      this.#clock.add(w);
+      if (this.#next !== Infinity) this.#clock.add(w); // interval(Infinity): never again
     }
     return promise;
   }
@@ -157,7 +157,11 @@ function behavior(value: unknown): MissedTickBehavior {
  * caught up, 'delay' restarts the period from now, 'skip' jumps to the next
  * multiple of the period.
  *
- * @throws RangeError if `periodMs` is 0, negative, NaN or Infinity, or `start` is NaN;
+ * @param periodMs the period, > 0 ms; fractional allowed; `Infinity` means
+ *   never: the first tick (at `start`), then none (a pending `tick()` waits
+ *   until aborted or the interval is disposed). Periods past 2^31 - 1 ms work
+ *   on the real clock (the timer is re-armed in steps).
+ * @throws RangeError if `periodMs` is 0, negative or NaN, or `start` is NaN;
  *   TypeError for a non-number or a bad `missedTickBehavior`
  *
  * **Cancellation**: `tick()` is cancel-safe: an aborted tick consumes no tick.
@@ -176,9 +180,7 @@ export function interval(
   options?: { missedTickBehavior?: MissedTickBehavior; start?: number },
 ): Interval {
   duration(periodMs, 'interval', 'periodMs');
-  if (periodMs === 0 || periodMs === Infinity) {
-    throw new RangeError(`interval: periodMs must be a finite duration > 0 ms, got ${String(periodMs)}`);
-  }
+  if (periodMs === 0) throw new RangeError('interval: periodMs must be a duration > 0 ms, got 0');
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError(`interval: options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
