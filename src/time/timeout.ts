@@ -1,5 +1,4 @@
-import { Parked } from '../core/wait-queue.js';
-import type { TimerEntry } from '../core/timer-heap.js';
+import { TimerWait } from './sleep.js';
 import { duration, signalOf } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
@@ -7,19 +6,21 @@ import { TimeoutError } from './errors.js';
 
 const site = { kind: 'timeout' } as const;
 
-/** The timeout's own wait: settled by the work, or by its deadline. */
-class TimeoutWait<T> extends Parked<T> implements TimerEntry {
-  heapIndex = -1;
+/**
+ * The timeout's own wait: a timer wait (it sits in the timer heap until its
+ * deadline) settled by the work, or by its deadline.
+ */
+class TimeoutWait<T> extends TimerWait<T> {
   constructor(
-    readonly clock: Clock,
-    public deadline: number,
+    clock: Clock,
+    deadline: number,
     readonly ms: number,
     readonly controller: AbortController | undefined,
   ) {
-    super();
+    super(clock, deadline);
   }
 
-  fire(): void {
+  override fire(): void {
     // A result that is already there wins over the deadline: let every
     // pending microtask run (one macrotask turn) before declaring a timeout.
     setImmediate(() => {
@@ -28,10 +29,6 @@ class TimeoutWait<T> extends Parked<T> implements TimerEntry {
       this.controller?.abort(error);
       this.fail(error);
     });
-  }
-
-  protected override detach(): void {
-    this.clock.remove(this);
   }
 
   protected override onCancel(reason: unknown): void {
