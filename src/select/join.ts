@@ -18,6 +18,9 @@ function start(fns: readonly Work[], name: string): { controllers: AbortControll
   return { controllers, promises };
 }
 
+const joinSite = { kind: 'select.join' } as const;
+const tryJoinSite = { kind: 'select.tryJoin' } as const;
+
 /**
  * Runs every function concurrently (each with its own signal) and waits until
  * all have settled; resolves with their values in argument order, or rejects
@@ -35,7 +38,7 @@ function start(fns: readonly Work[], name: string): { controllers: AbortControll
  */
 export function join<T extends readonly Work[]>(...fns: T): Promise<Results<T>> {
   const { controllers, promises } = start(fns, 'join');
-  const hook = new CancelHook(undefined, (reason) => controllers.forEach((c) => c.abort(reason)));
+  const hook = new CancelHook(undefined, (reason) => controllers.forEach((c) => c.abort(reason)), joinSite);
   let failed = false;
   let firstError: unknown;
   const noteError = (err: unknown): void => {
@@ -61,7 +64,7 @@ export function join<T extends readonly Work[]>(...fns: T): Promise<Results<T>> 
 export function tryJoin<T extends readonly Work[]>(...fns: T): Promise<Results<T>> {
   const { controllers, promises } = start(fns, 'tryJoin');
   const abortAll = (reason: unknown): void => controllers.forEach((c) => c.abort(reason));
-  const hook = new CancelHook(undefined, abortAll);
+  const hook = new CancelHook(undefined, abortAll, tryJoinSite);
   return Promise.all(promises).then(
     (values) => {
       hook.release();
