@@ -8,11 +8,13 @@
  *   git archive main | tar -x -C /tmp/weft-main
  *   node --expose-gc --conditions=weft-source --import tsx bench/_ab.ts /tmp/weft-main [samples] [workload substring]
  *
- * Workloads (each one sample = one run): spawn 1,000 tasks and await each
+ * Workloads (each one sample = one run): spawn 10,000 tasks and await each
  * handle inside a task; 10,000 Notify round trips between two tasks; 10,000
  * mpsc.channel(1) round trips between two tasks; 200,000 messages through
- * mpsc.channel(1024) with recv() and with recvMany(). Prints the median and
- * the best per side and the ratio new / old of the medians (< 1: new faster).
+ * mpsc.channel(1024) with recv() and with recvMany(). Each sample is the
+ * process's CPU time (user + system) for the run, which a loaded machine
+ * disturbs far less than wall time. Prints the median and the best per side
+ * and the ratio new / old of the medians (< 1: new faster).
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -35,12 +37,12 @@ const workloads: Array<{ name: string; unit: string; per: number; run: (s: Side)
   {
     name: 'spawn + await each handle, in a task',
     unit: 'µs/task',
-    per: 1000,
+    per: 10_000,
     run: async ({ weft }) => {
       await weft.spawn(async () => {
-        const hs = new Array<PromiseLike<number>>(1000);
-        for (let i = 0; i < 1000; i++) hs[i] = weft.spawn(async () => i);
-        for (let i = 0; i < 1000; i++) await hs[i]!;
+        const hs = new Array<PromiseLike<number>>(10_000);
+        for (let i = 0; i < 10_000; i++) hs[i] = weft.spawn(async () => i);
+        for (let i = 0; i < 10_000; i++) await hs[i]!;
       });
     },
   },
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
   const samples = Number(process.argv[3] ?? 15);
   const sides = [await load('old', oldDir), await load('new', resolve(import.meta.dirname, '..'))];
   const gc = (globalThis as { gc?: () => void }).gc;
-  console.log(`# A/B in one process · Node ${process.version} · ${samples} samples per side, alternating`);
+  console.log(`# A/B in one process · Node ${process.version} · ${samples} samples per side, alternating · CPU time`);
   console.log('| workload | old median (best) | new median (best) | new / old |');
   console.log('|---|---|---|---|');
   const only = process.argv[4];
@@ -147,9 +149,12 @@ async function main(): Promise<void> {
       for (let k = 0; k < 2; k++) {
         const j = (i + k) % 2; // alternate which side goes first
         gc?.();
-        const t0 = performance.now();
+        // CPU time, not wall time: on a shared machine the process is often
+        // descheduled, and wall time then measures the other users.
+        const c0 = process.cpuUsage();
         await w.run(sides[j]!);
-        times[j]!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        times[j]!.push((c.user + c.system) / 1000);
       }
     }
     const scale = w.unit.startsWith('ns') ? 1e6 : 1e3;

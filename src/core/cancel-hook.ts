@@ -1,6 +1,6 @@
-import { WaitLinks } from './wait-queue.js';
+import { WaitLinks, type WaitSite } from './wait-queue.js';
 
-const site = { kind: 'cancel-hook' } as const;
+const defaultSite: WaitSite = { op: 'cancel-hook' };
 
 /**
  * Runs `onCancel` once if the current task is aborted or `signal` aborts,
@@ -11,10 +11,11 @@ const site = { kind: 'cancel-hook' } as const;
 export class CancelHook extends WaitLinks {
   #onCancel: ((reason: unknown) => void) | undefined;
 
-  constructor(signal: AbortSignal | undefined, onCancel: (reason: unknown) => void, where: { kind: string } = site) {
+  /** @param site what the group operation shows in introspection (`{ op: 'scope' }`, `{ op: 'join' }`) */
+  constructor(signal: AbortSignal | undefined, onCancel: (reason: unknown) => void, site: WaitSite = defaultSite) {
     super();
     this.#onCancel = onCancel;
-    this.site = where;
+    this.site = site;
     this.linkCancellers(signal);
   }
 
@@ -22,12 +23,13 @@ export class CancelHook extends WaitLinks {
     const fn = this.#onCancel;
     if (fn === undefined) return;
     this.#onCancel = undefined;
-    this.unlinkCancellers();
+    // Stays linked (listed in task.waits) until release(): the group still waits for its members.
     fn(reason);
   }
 
   release(): void {
     this.#onCancel = undefined;
+    this.settled = true;
     this.unlinkCancellers();
   }
 }

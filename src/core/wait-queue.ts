@@ -2,13 +2,14 @@ import { newPromise } from './promise.js';
 import { currentTaskRecord, type TaskRecord } from './context.js';
 import { linkSignal, unlinkSignal } from './abort-link.js';
 import { scheduler } from './scheduler.js';
+import { observation } from './resources.js';
 
 /** Live counters for leak checks and (later) introspection. */
 export const waitStats = { parked: 0 };
 
-/** What a wait reports about itself to introspection (which primitive, which operation). */
+/** What a wait reports about itself to introspection: the operation, e.g. `'mpsc.recv'`, `'mutex.lock'`, `'sleep'`. */
 export interface WaitSite {
-  readonly kind: string;
+  readonly op: string;
 }
 
 /**
@@ -28,7 +29,7 @@ export interface WaitNode<T = unknown> {
   queue: WaitQueue<any> | undefined;
   /** True once completed, failed or cancelled. */
   readonly settled: boolean;
-  /** The operation it waits in (`{ kind: 'mpsc.Receiver.recv' }`). */
+  /** The operation it waits in (`{ op: 'mpsc.recv' }`). */
   readonly site: WaitSite | undefined;
   /** The id of the resource it waits on, if any. */
   readonly resource: number | undefined;
@@ -49,6 +50,10 @@ export interface Cancellable {
   signal: AbortSignal | undefined;
   readonly site: WaitSite | undefined;
   readonly resource: number | undefined;
+  /** When it was linked, on the runtime clock; recorded only while some runtime observes (else 0). */
+  readonly since: number;
+  /** True once it no longer waits (introspection skips it). */
+  readonly settled: boolean;
   cancel(reason: unknown): void;
 }
 
@@ -64,8 +69,12 @@ export abstract class WaitLinks implements Cancellable {
   signal: AbortSignal | undefined = undefined;
   /** What this waits on, for introspection. */
   site: WaitSite | undefined = undefined;
-  /** The id of the resource it waits on, if any. */
+  /** The id of the resource it waits on (`resourceId()`), if any. */
   resource: number | undefined = undefined;
+  /** When it was linked, on the runtime clock; recorded only while some runtime observes (else 0). */
+  since = 0;
+  /** True once the wait is over (settled, released); a subclass sets it. */
+  settled = false;
 
   abstract cancel(reason: unknown): void;
 
@@ -76,6 +85,7 @@ export abstract class WaitLinks implements Cancellable {
    */
   protected linkCancellers(signal: AbortSignal | undefined): boolean {
     const task = currentTaskRecord();
+    if (observation.active) this.since = observation.now(task);
     if (task !== undefined) {
       if (task.cancelRequested) {
         this.cancel(task.cancelError());
@@ -124,11 +134,10 @@ export class Parked<T = unknown> extends WaitLinks implements WaitNode<T> {
   // the promise handed to the caller
   resolve: ((value: T) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
-  settled = false;
 
   /**
    * Creates the caller's promise and links the wait to the current task and to
-   * `signal`. If either is already cancelled the wait is cancelled at once
+   * `signal`; `site` and `resource` say what it waits on (introspection). If either is already cancelled the wait is cancelled at once
    * (`cancel()`), and `settled` is true on return: the caller must then not
    * enqueue it.
    */

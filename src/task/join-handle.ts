@@ -1,10 +1,8 @@
 import { Outcome, TaskState, type Task } from './task.js';
-import { Parked } from '../core/wait-queue.js';
 import { currentTaskRecord } from '../core/context.js';
 import { signalOf } from '../core/validate.js';
 import { fastPath } from '../core/fast-path.js';
-
-const joinSite = { kind: 'join' } as const;
+import { parkJoin } from './join-wait.js';
 
 /** @internal The task behind a handle. */
 export let taskOf: (handle: JoinHandle<unknown>) => Task;
@@ -132,12 +130,4 @@ export class JoinHandle<T> implements PromiseLike<T> {
   get [Symbol.toStringTag](): string {
     return 'JoinHandle';
   }
-}
-
-/** Parks a join on a task that has not finished; `Task.finish` settles it. */
-function parkJoin(task: Task, signal: AbortSignal | undefined): Promise<unknown> {
-  const w = new Parked<unknown>();
-  const promise = w.park(signal, joinSite);
-  if (!w.settled) task.addJoiner(w);
-  return promise;
 }

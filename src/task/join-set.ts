@@ -4,7 +4,7 @@ import { currentHost, spawnName, type SpawnOptions } from './host.js';
 import { Outcome, type Task, type TaskBody } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
-const site = { kind: 'JoinSet.joinNext' } as const;
+const site = { op: 'joinSet.joinNext' };
 
 /** A joinNext() waiter: it receives a finished task and turns it into the value or a JoinError. */
 class JoinWait<T> extends Parked<T | undefined> {
@@ -14,7 +14,7 @@ class JoinWait<T> extends Parked<T | undefined> {
   }
 }
 
-const shutdownSite = { kind: 'JoinSet.shutdown' } as const;
+const shutdownSite = { op: 'joinSet.shutdown' };
 
 /**
  * A `shutdown()` round waiting for the running tasks to finish. It is listed
@@ -38,6 +38,7 @@ class IdleWait extends WaitLinks {
   cancel(_reason: unknown): void {}
 
   wake(): void {
+    this.settled = true;
     this.unlinkCancellers();
     this.#resolve!();
   }
@@ -172,7 +173,7 @@ export class JoinSet<T> implements AsyncDisposable {
    * **Cancellation**: none. This is cleanup: it runs to the end even when
    * called by an aborted task (`await using` in a task that is being aborted),
    * so nothing in the set outlives it. Its wait is still listed among the
-   * calling task's waits (site `JoinSet.shutdown`).
+   * calling task's waits (site `joinSet.shutdown`).
    */
   async shutdown(): Promise<void> {
     while (this.#running > 0) {

@@ -7,6 +7,8 @@ import { CancelledError } from './errors.js';
 import { Outcome, type Task, type TaskBody, type TaskOwner } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
+const scopeSite = { op: 'scope' };
+
 /** What a `scope()` body spawns its children through. */
 export interface Scope {
   /** Spawns a child that cannot outlive the scope. */
@@ -108,8 +110,6 @@ export function scope<T>(body: (s: Scope) => Promise<T>, options?: { signal?: Ab
   func(body, 'scope', 'body');
   return run(body, signalOf(options, 'scope'));
 }
-
-const scopeSite = { kind: 'scope' } as const;
 
 async function run<T>(body: (s: Scope) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   const group = new ScopeGroup();

@@ -4,7 +4,7 @@ import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { TimeoutError } from './errors.js';
 
-const site = { kind: 'timeout' } as const;
+const site = { op: 'timeout' };
 
 /**
  * The timeout's own wait: a timer wait (it sits in the timer heap until its

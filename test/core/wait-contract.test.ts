@@ -12,8 +12,7 @@ import type { Cancellable } from '../../src/core/wait-queue.js';
 
 function sitesOf(handle: Parameters<typeof taskOf>[0]): string[] {
   const out: string[] = [];
-  for (let w: Cancellable | undefined = taskOf(handle).waits; w !== undefined; w = w.tNext)
-    out.push(w.site?.kind ?? '?');
+  for (let w: Cancellable | undefined = taskOf(handle).waits; w !== undefined; w = w.tNext) out.push(w.site?.op ?? '?');
   return out.sort();
 }
 
@@ -31,7 +30,7 @@ void test('every wait a task is parked in is listed in task.waits with its site,
   await sleep(5);
   assert.deepEqual(
     tasks.map((t) => sitesOf(t)),
-    [['mpsc.Receiver.recv'], ['Notify.notified'], ['sleep'], ['select', 'sleep'], ['scope']],
+    [['mpsc.recv'], ['notify.notified'], ['sleep'], ['select', 'sleep'], ['scope']],
   );
   tx.trySend(1);
   notify.notifyOne();

@@ -7,8 +7,7 @@ import type { Cancellable } from '../../src/core/wait-queue.js';
 
 function sitesOf(handle: Parameters<typeof taskOf>[0]): string[] {
   const out: string[] = [];
-  for (let w: Cancellable | undefined = taskOf(handle).waits; w !== undefined; w = w.tNext)
-    out.push(w.site?.kind ?? '?');
+  for (let w: Cancellable | undefined = taskOf(handle).waits; w !== undefined; w = w.tNext) out.push(w.site?.op ?? '?');
   return out;
 }
 
@@ -122,7 +121,7 @@ void test('a scope and a JoinSet shutdown are listed among the waits of the task
   const shutting = spawn(() => set.shutdown());
   await sleep(5);
   assert.deepEqual(sitesOf(inScope), ['scope']);
-  assert.deepEqual(sitesOf(shutting), ['JoinSet.shutdown']);
+  assert.deepEqual(sitesOf(shutting), ['joinSet.shutdown']);
   // shutdown is cleanup: aborting the task that runs it does not cut it short.
   shutting.abort();
   await shutting.then(undefined, () => undefined);

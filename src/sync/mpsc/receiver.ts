@@ -7,8 +7,8 @@ import { kMove } from '../../core/move.js';
 import { fastPath } from '../../core/fast-path.js';
 import { readyAnswer } from '../../core/fast-path.js';
 
-const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
-const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;
+const recvSite = { op: 'mpsc.recv' };
+const recvManySite = { op: 'mpsc.recvMany' };
 const DONE_UNDEFINED = RESOLVED as Promise<any>;
 const ZERO: Promise<number> = Promise.resolve(0);
 
@@ -79,7 +79,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
       return readyAnswer(signal, DONE_UNDEFINED);
     }
     const w = new Parked<T | undefined>();
-    const promise = w.park(signal, recvSite);
+    const promise = w.park(signal, recvSite, chan.rid);
     if (!w.settled) chan.recvWaiters.push(w);
     return promise;
   }
@@ -126,7 +126,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
       return Promise.resolve(chan.takeMany(into, limit));
     }
     const w = new ManyWait<T>(chan, into, limit);
-    const promise = w.park(signal, recvManySite);
+    const promise = w.park(signal, recvManySite, chan.rid);
     if (!w.settled) chan.recvWaiters.push(w);
     return promise;
   }
