@@ -19,7 +19,6 @@ const samples: Array<[Error, string]> = [
   [new root.JoinError('ERR_TASK_CANCELLED', 1, 'n', undefined), 'ERR_TASK_CANCELLED'],
   [new root.TaskLocalError('not set'), 'ERR_TASK_LOCAL_NOT_SET'],
   [new root.RuntimeShutdownError('shut down'), 'ERR_RUNTIME_SHUTDOWN'],
-  [new root.ObserveOptionError('retain', 'must be a number'), 'ERR_OBSERVE_OPTION'],
   [new root.TimeoutError(5), 'ERR_TIMEOUT'],
   [new sync.SendError(1), 'ERR_CHANNEL_CLOSED'],
   [new sync.RecvError(), 'ERR_CHANNEL_CLOSED'],
