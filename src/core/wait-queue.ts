@@ -84,30 +84,40 @@ export abstract class WaitLinks implements Cancellable {
    * returns false.
    */
   protected linkCancellers(signal: AbortSignal | undefined): boolean {
-    const task = currentTaskRecord();
-    if (observation.active) this.since = observation.now(task);
-    if (task !== undefined) {
-      if (task.cancelRequested) {
-        this.cancel(task.cancelError());
-        return false;
-      }
-      task.linkWait(this);
-    }
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.cancel(signal.reason);
-        return false;
-      }
-      linkSignal(signal, this);
-    }
-    return true;
+    return linkCancellers(this, signal);
   }
 
   /** Undoes `linkCancellers()`. Idempotent. */
   protected unlinkCancellers(): void {
-    if (this.task !== undefined) this.task.unlinkWait(this);
-    if (this.signal !== undefined) unlinkSignal(this.signal, this);
+    unlinkCancellers(this);
   }
+}
+
+/** `WaitLinks.linkCancellers` for any `Cancellable` (`Parked` keeps a flat class, without the base). */
+export function linkCancellers(w: Cancellable & { since: number }, signal: AbortSignal | undefined): boolean {
+  const task = currentTaskRecord();
+  if (observation.active) w.since = observation.now(task);
+  if (task !== undefined) {
+    if (task.cancelRequested) {
+      w.cancel(task.cancelError());
+      return false;
+    }
+    task.linkWait(w);
+  }
+  if (signal !== undefined) {
+    if (signal.aborted) {
+      w.cancel(signal.reason);
+      return false;
+    }
+    linkSignal(signal, w);
+  }
+  return true;
+}
+
+/** `WaitLinks.unlinkCancellers` for any `Cancellable`. Idempotent. */
+export function unlinkCancellers(w: Cancellable): void {
+  if (w.task !== undefined) w.task.unlinkWait(w);
+  if (w.signal !== undefined) unlinkSignal(w.signal, w);
 }
 
 /**
@@ -126,14 +136,27 @@ export abstract class WaitLinks implements Cancellable {
  * `complete`, `fail` and `cancel` are not overridden: a wait that settles
  * some other way implements `WaitNode` (and extends `WaitLinks`) itself.
  */
-export class Parked<T = unknown> extends WaitLinks implements WaitNode<T> {
+export class Parked<T = unknown> implements WaitNode<T>, Cancellable {
+  // (A flat class rather than a WaitLinks subclass: one constructor less on the hottest allocation.)
   // position in a WaitQueue
   prev: WaitNode<any> | undefined = undefined;
   next: WaitNode<any> | undefined = undefined;
   queue: WaitQueue<any> | undefined = undefined;
+  // links to what can cancel it
+  task: TaskRecord | undefined = undefined;
+  tPrev: Cancellable | undefined = undefined;
+  tNext: Cancellable | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
   // the promise handed to the caller
   resolve: ((value: T) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
+  settled = false;
+  /** What this waits on, for introspection. */
+  site: WaitSite | undefined = undefined;
+  /** The id of the resource it waits on (`resourceId()`), if any. */
+  resource: number | undefined = undefined;
+  /** When it parked, on the runtime clock; recorded only while some runtime observes (else 0). */
+  since = 0;
 
   /**
    * Creates the caller's promise and links the wait to the current task and to
@@ -146,7 +169,7 @@ export class Parked<T = unknown> extends WaitLinks implements WaitNode<T> {
     waitStats.parked++;
     if (site !== undefined) this.site = site;
     if (resource !== undefined) this.resource = resource;
-    this.linkCancellers(signal);
+    linkCancellers(this, signal);
     return promise;
   }
 
@@ -184,7 +207,7 @@ export class Parked<T = unknown> extends WaitLinks implements WaitNode<T> {
   private unlinkAll(): void {
     if (this.resolve !== undefined) waitStats.parked--;
     this.settled = true;
-    this.unlinkCancellers();
+    unlinkCancellers(this);
   }
 }
 
