@@ -1,4 +1,4 @@
-import type { Parked } from './wait-queue.js';
+import type { Cancellable } from './wait-queue.js';
 
 /**
  * One 'abort' listener per signal, however many weft waits use it: a server
@@ -6,7 +6,7 @@ import type { Parked } from './wait-queue.js';
  * hundred (and never trips Node's MaxListeners warning). The listener is
  * removed when the last wait on that signal settles.
  */
-const waitsBySignal = new WeakMap<AbortSignal, Set<Parked<any>>>();
+const waitsBySignal = new WeakMap<AbortSignal, Set<Cancellable>>();
 
 function onAbort(this: AbortSignal): void {
   const waits = waitsBySignal.get(this);
@@ -20,7 +20,7 @@ function onAbort(this: AbortSignal): void {
   }
 }
 
-export function linkSignal(signal: AbortSignal, wait: Parked<any>): void {
+export function linkSignal(signal: AbortSignal, wait: Cancellable): void {
   wait.signal = signal;
   let waits = waitsBySignal.get(signal);
   if (waits === undefined) {
@@ -31,7 +31,7 @@ export function linkSignal(signal: AbortSignal, wait: Parked<any>): void {
   waits.add(wait);
 }
 
-export function unlinkSignal(signal: AbortSignal, wait: Parked<any>): void {
+export function unlinkSignal(signal: AbortSignal, wait: Cancellable): void {
   wait.signal = undefined;
   const waits = waitsBySignal.get(signal);
   if (waits === undefined) return;

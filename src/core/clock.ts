@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { TimerHeap, type TimerEntry } from './timer-heap.js';
 import { scheduler } from './scheduler.js';
 
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer deadline is reached in steps of at most this. */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
 /**
  * A runtime's clock and its timer driver: every weft timer (sleeps, intervals,
  * timeouts) is an entry in one `TimerHeap` (a heap of per-millisecond
@@ -144,9 +147,17 @@ export class Clock {
     }
     if (this.#nodeTimer !== undefined && this.#armedFor <= top.deadline) return;
     this.#disarm();
-    this.#armedFor = top.deadline;
-    const delay = Math.max(0, Math.ceil(top.deadline - this.now()));
-    this.#nodeTimer = setTimeout(this.#onTimer, delay);
+    const now = this.now();
+    const delay = Math.max(0, Math.ceil(top.deadline - now));
+    if (delay > MAX_TIMER_DELAY) {
+      // Node clamps a longer delay to 1 ms (with a TimeoutOverflowWarning): arm
+      // the longest step instead; #drain finds nothing due then and re-arms.
+      this.#armedFor = now + MAX_TIMER_DELAY;
+      this.#nodeTimer = setTimeout(this.#onTimer, MAX_TIMER_DELAY);
+    } else {
+      this.#armedFor = top.deadline;
+      this.#nodeTimer = setTimeout(this.#onTimer, delay);
+    }
   }
 
   #disarm(): void {

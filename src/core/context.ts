@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Parked } from './wait-queue.js';
+import type { Cancellable } from './wait-queue.js';
 
 /**
  * What the core sees of a task: whether it was aborted, the error its waits
@@ -10,8 +10,8 @@ import type { Parked } from './wait-queue.js';
 export interface TaskRecord {
   readonly cancelRequested: boolean;
   cancelError(): unknown;
-  linkWait(w: Parked<any>): void;
-  unlinkWait(w: Parked<any>): void;
+  linkWait(w: Cancellable): void;
+  unlinkWait(w: Cancellable): void;
 }
 
 /**

@@ -20,6 +20,11 @@ export const BUDGET = 128;
 
 type Resume = (value: any) => void;
 
+/** Work to run one microtask later, batched with whatever else was deferred in the same step. */
+export interface Deferred {
+  runDeferred(): void;
+}
+
 class Scheduler {
   /** Counts resumptions and ready operations; the paused clock reads it to tell idle from busy. */
   activity = 0;
@@ -31,6 +36,8 @@ class Scheduler {
   #readyFns: Resume[] = [];
   #readyValues: unknown[] = [];
   #draining = false;
+  #deferred: Deferred[] = [];
+  #deferQueued = false;
 
   /** True while a seeded runtime is running. */
   get seeded(): boolean {
@@ -83,6 +90,30 @@ class Scheduler {
       fn(value);
     }
     this.#draining = false;
+  };
+
+  /**
+   * Runs `item.runDeferred()` one microtask from now, in one batch with every
+   * item deferred before that microtask runs (in the order they were
+   * deferred). For a wake-up that must stay revocable for the rest of the
+   * current synchronous step (a chosen `Notify` waiter aborted in the same
+   * step passes its notification on) or that must run outside the caller's
+   * stack (a granted `withPermit` function). One queue for every primitive.
+   */
+  defer(item: Deferred): void {
+    this.#deferred.push(item);
+    if (!this.#deferQueued) {
+      this.#deferQueued = true;
+      queueMicrotask(this.#runDeferred);
+    }
+  }
+
+  #runDeferred = (): void => {
+    this.#deferQueued = false;
+    const items = this.#deferred;
+    // Index loop: an item deferred while the batch runs joins this batch.
+    for (let i = 0; i < items.length; i++) items[i]!.runDeferred();
+    items.length = 0;
   };
 
   /**

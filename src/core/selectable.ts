@@ -1,4 +1,4 @@
-import type { Parked } from './wait-queue.js';
+import type { WaitNode } from './wait-queue.js';
 
 /**
  * The protocol `select` uses to receive from a weft source without losing a
@@ -11,7 +11,7 @@ import type { Parked } from './wait-queue.js';
 export const kSelect: unique symbol = Symbol('weft.select');
 
 export interface Selectable<T> {
-  [kSelect](arm: Parked<T>): void;
+  [kSelect](arm: WaitNode<T>): void;
 }
 
 export function isSelectable(value: unknown): value is Selectable<unknown> {

@@ -13,27 +13,139 @@ export interface WaitSite {
 }
 
 /**
- * One pending weft wait: the single mechanism behind every call that can wait.
+ * The wait contract, part one: what a wait queue holds and what a primitive
+ * settles. A primitive removes a node from its `WaitQueue` and then calls
+ * `complete(value)` or `fail(reason)` exactly once (a settled node ignores
+ * both). The value must leave the primitive in that same synchronous step.
+ *
+ * `Parked` is the promise-backed node most primitives use; a `select` arm or
+ * a cross-thread relay implements this directly (completing it hands the
+ * value on instead of resolving a promise). Every node says where it waits
+ * (`site`, `resource`) so introspection can show it.
+ */
+export interface WaitNode<T = unknown> {
+  prev: WaitNode<any> | undefined;
+  next: WaitNode<any> | undefined;
+  queue: WaitQueue<any> | undefined;
+  /** True once completed, failed or cancelled. */
+  readonly settled: boolean;
+  /** The operation it waits in (`{ op: 'mpsc.recv' }`). */
+  readonly site: WaitSite | undefined;
+  /** The id of the resource it waits on, if any. */
+  readonly resource: number | undefined;
+  complete(value: T): void;
+  fail(reason: unknown): void;
+}
+
+/**
+ * The wait contract, part two: what can cancel a wait. A task keeps the
+ * `Cancellable`s it is parked in in an intrusive list (`tPrev`/`tNext`;
+ * `task.waits`) and cancels them when it is aborted; `abort-link.ts` cancels
+ * those linked to an aborted signal. `cancel(reason)` must be idempotent.
+ */
+export interface Cancellable {
+  task: TaskRecord | undefined;
+  tPrev: Cancellable | undefined;
+  tNext: Cancellable | undefined;
+  signal: AbortSignal | undefined;
+  readonly site: WaitSite | undefined;
+  readonly resource: number | undefined;
+  /** When it was linked, on the runtime clock; recorded only while some runtime observes (else 0). */
+  readonly since: number;
+  /** True once it no longer waits (introspection skips it). */
+  readonly settled: boolean;
+  cancel(reason: unknown): void;
+}
+
+/**
+ * The links of a wait to what can cancel it (the current task, a signal),
+ * made by `linkCancellers()` and undone by `unlinkCancellers()`; subclasses say what cancelling
+ * does. `Parked` rejects its promise; `CancelHook` runs a callback.
+ */
+export abstract class WaitLinks implements Cancellable {
+  task: TaskRecord | undefined = undefined;
+  tPrev: Cancellable | undefined = undefined;
+  tNext: Cancellable | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  /** What this waits on, for introspection. */
+  site: WaitSite | undefined = undefined;
+  /** The id of the resource it waits on (`resourceId()`), if any. */
+  resource: number | undefined = undefined;
+  /** When it was linked, on the runtime clock; recorded only while some runtime observes (else 0). */
+  since = 0;
+  /** True once the wait is over (settled, released); a subclass sets it. */
+  settled = false;
+
+  abstract cancel(reason: unknown): void;
+
+  /**
+   * Links to the current task and to `signal`. If either is already
+   * cancelled, calls `cancel()` at once (before linking the other) and
+   * returns false.
+   */
+  protected linkCancellers(signal: AbortSignal | undefined): boolean {
+    return linkCancellers(this, signal);
+  }
+
+  /** Undoes `linkCancellers()`. Idempotent. */
+  protected unlinkCancellers(): void {
+    unlinkCancellers(this);
+  }
+}
+
+/** `WaitLinks.linkCancellers` for any `Cancellable` (`Parked` keeps a flat class, without the base). */
+export function linkCancellers(w: Cancellable & { since: number }, signal: AbortSignal | undefined): boolean {
+  const task = currentTaskRecord();
+  if (observation.active) w.since = observation.now(task);
+  if (task !== undefined) {
+    if (task.cancelRequested) {
+      w.cancel(task.cancelError());
+      return false;
+    }
+    task.linkWait(w);
+  }
+  if (signal !== undefined) {
+    if (signal.aborted) {
+      w.cancel(signal.reason);
+      return false;
+    }
+    linkSignal(signal, w);
+  }
+  return true;
+}
+
+/** `WaitLinks.unlinkCancellers` for any `Cancellable`. Idempotent. */
+export function unlinkCancellers(w: Cancellable): void {
+  if (w.task !== undefined) w.task.unlinkWait(w);
+  if (w.signal !== undefined) unlinkSignal(w.signal, w);
+}
+
+/**
+ * One pending weft wait backed by the caller's promise: the node behind
+ * almost every call that can wait.
  *
  * A `Parked` sits in at most one place it waits in (a `WaitQueue`, or the timer
  * heap for sleeps) and is linked to what can cancel it: the task it runs in
  * (task abort rejects it with `CancelledError`) and the caller's `AbortSignal`.
- * All three links are undone in `settle()`, on every path, so no listener or
- * queue entry outlives the wait.
+ * All links are undone on every settling path, so no listener or queue entry
+ * outlives the wait.
  *
  * Primitives subclass it to carry their payload (a value to send, a permit
- * count) and override `onCancel()` to hand back what a cancelled wait had
- * been promised (pass a notification on, return capacity).
+ * count) and override only `onCancel()` (hand back what a cancelled wait had
+ * been promised) and, for waits that live outside a `WaitQueue`, `detach()`.
+ * `complete`, `fail` and `cancel` are not overridden: a wait that settles
+ * some other way implements `WaitNode` (and extends `WaitLinks`) itself.
  */
-export class Parked<T = unknown> {
+export class Parked<T = unknown> implements WaitNode<T>, Cancellable {
+  // (A flat class rather than a WaitLinks subclass: one constructor less on the hottest allocation.)
   // position in a WaitQueue
-  prev: Parked<any> | undefined = undefined;
-  next: Parked<any> | undefined = undefined;
+  prev: WaitNode<any> | undefined = undefined;
+  next: WaitNode<any> | undefined = undefined;
   queue: WaitQueue<any> | undefined = undefined;
   // links to what can cancel it
   task: TaskRecord | undefined = undefined;
-  tPrev: Parked<any> | undefined = undefined;
-  tNext: Parked<any> | undefined = undefined;
+  tPrev: Cancellable | undefined = undefined;
+  tNext: Cancellable | undefined = undefined;
   signal: AbortSignal | undefined = undefined;
   // the promise handed to the caller
   resolve: ((value: T) => void) | undefined = undefined;
@@ -57,22 +169,7 @@ export class Parked<T = unknown> {
     waitStats.parked++;
     if (site !== undefined) this.site = site;
     if (resource !== undefined) this.resource = resource;
-    const task = currentTaskRecord();
-    if (observation.active) this.since = observation.now(task);
-    if (task !== undefined) {
-      if (task.cancelRequested) {
-        this.cancel(task.cancelError());
-        return promise;
-      }
-      task.linkWait(this);
-    }
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.cancel(signal.reason);
-        return promise;
-      }
-      linkSignal(signal, this);
-    }
+    linkCancellers(this, signal);
     return promise;
   }
 
@@ -110,17 +207,16 @@ export class Parked<T = unknown> {
   private unlinkAll(): void {
     if (this.resolve !== undefined) waitStats.parked--;
     this.settled = true;
-    if (this.task !== undefined) this.task.unlinkWait(this);
-    if (this.signal !== undefined) unlinkSignal(this.signal, this);
+    unlinkCancellers(this);
   }
 }
 
 /**
- * An intrusive FIFO of parked waits: O(1) push, shift and removal from the
+ * An intrusive FIFO of wait nodes: O(1) push, shift and removal from the
  * middle (a cancelled waiter leaves without a scan). Every primitive that
  * waits keeps its waiters in one of these.
  */
-export class WaitQueue<N extends Parked<any> = Parked<any>> {
+export class WaitQueue<N extends WaitNode<any> = WaitNode<any>> {
   head: N | undefined = undefined;
   tail: N | undefined = undefined;
   length = 0;

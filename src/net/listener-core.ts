@@ -2,10 +2,10 @@ import type { Server, Socket } from 'node:net';
 import { Parked, WaitQueue, type WaitSite } from '../core/wait-queue.js';
 import { closeResource, registerResource, resourceId } from '../core/resources.js';
 import { noop } from '../core/promise.js';
-import { scheduler } from '../core/scheduler.js';
 import { RingBuffer } from '../core/ring-buffer.js';
 import { integer } from '../core/validate.js';
 import { IoError, SocketClosedError } from '../io/errors.js';
+import { fastPath } from '../core/fast-path.js';
 
 /** How many connections the kernel accepted that may wait for `accept()` before new ones are closed. */
 export const DEFAULT_MAX_PENDING = 1024;
@@ -107,8 +107,8 @@ export class ListenerCore<S> {
       return Promise.reject(new SocketClosedError('the listener is closed'));
     }
     if (this.#skipDead() > 0) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.accept(signal));
+      const later = fastPath(signal, this, this.accept, signal);
+      if (later !== undefined) return later;
       return Promise.resolve(this.#adopt(this.#pending.shift()!));
     }
     const w = new AcceptWait<S>();

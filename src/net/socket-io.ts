@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { RESOLVED } from '../core/promise.js';
 import type { TimerEntry } from '../core/timer-heap.js';
-import { scheduler } from '../core/scheduler.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { ChunkQueue } from './ring.js';
@@ -15,6 +14,8 @@ import {
   UnexpectedEofError,
   WriteAfterShutdownError,
 } from '../io/errors.js';
+import { fastPath } from '../core/fast-path.js';
+import { scheduler } from '../core/scheduler.js';
 
 /** The wait sites of each kind of stream socket (introspection ops 'tcp.read', 'unix.write', ...). */
 const SITES = {
@@ -73,11 +74,12 @@ class ReadWait extends Parked<unknown> {
     this.sink?.ended();
     this.io.rearm();
   }
+}
 
-  override fail(reason: unknown): void {
-    if (!this.settled) this.sink?.ended();
-    super.fail(reason);
-  }
+/** Fails a read wait (already out of the queue), telling its sink first that no more bytes come. */
+function failRead(w: ReadWait, reason: unknown): void {
+  if (!w.settled) w.sink?.ended();
+  w.fail(reason);
 }
 
 class WriteWait extends Parked<number> {
@@ -164,8 +166,8 @@ export class SocketIo implements TimerEntry {
 
   read(buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number> {
     if (this.#chunks.bytes > 0 || buf.length === 0 || this.#eof || this.#error !== undefined || this.#closed) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.read(buf, signal, deadline, ms));
+      const later = fastPath(signal, this, this.read, buf, signal, deadline, ms);
+      if (later !== undefined) return later;
       if (this.#closed) return Promise.reject(new SocketClosedError());
       if (this.#chunks.bytes > 0) return Promise.resolve(this.#take(buf, 0));
       if (buf.length === 0) return Promise.resolve(0);
@@ -252,8 +254,8 @@ export class SocketIo implements TimerEntry {
   readExact(buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     const len = buf.length;
     if (this.#chunks.bytes >= len || this.#eof || this.#error !== undefined || this.#closed) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.readExact(buf, signal));
+      const later = fastPath(signal, this, this.readExact, buf, signal);
+      if (later !== undefined) return later;
       if (this.#closed) return Promise.reject(new SocketClosedError());
       if (this.#chunks.bytes >= len) {
         this.#take(buf, 0);
@@ -277,10 +279,10 @@ export class SocketIo implements TimerEntry {
   /** Writes all of `buf`: at once when it fits in one write and the socket has room. */
   writeAll(buf: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     if (buf.length <= MAX_WRITE && this.#writers.isEmpty && !this.socket.writableNeedDrain) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const later = fastPath(signal, this, this.writeAll, buf, signal);
+      if (later !== undefined) return later;
       const err = this.#writeError();
       if (err !== undefined) return Promise.reject(err);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.writeAll(buf, signal));
       this.#send(buf);
       return RESOLVED;
     }
@@ -302,10 +304,10 @@ export class SocketIo implements TimerEntry {
 
   write(buf: Uint8Array, signal: AbortSignal | undefined): Promise<number> {
     if (this.#writers.isEmpty && !this.socket.writableNeedDrain) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const later = fastPath(signal, this, this.write, buf, signal);
+      if (later !== undefined) return later;
       const err = this.#writeError();
       if (err !== undefined) return Promise.reject(err);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.write(buf, signal));
       return Promise.resolve(this.#send(buf));
     }
     const err = this.#writeError();
@@ -347,7 +349,7 @@ export class SocketIo implements TimerEntry {
     this.#chunks.clear();
     this.#clock.remove(this);
     const err = new SocketClosedError();
-    this.#readers.drain((w) => w.fail(err));
+    this.#readers.drain((w) => failRead(w, err));
     this.#writers.drain((w) => w.fail(err));
     this.#shutdowns?.drain((w) => w.fail(err));
     const socket = this.socket;
@@ -461,7 +463,7 @@ export class SocketIo implements TimerEntry {
     this.#chunks.clear();
     this.#clock.remove(this);
     this.deadline = Infinity;
-    this.#readers.drain((w) => w.fail(err));
+    this.#readers.drain((w) => failRead(w, err));
     this.#writers.drain((w) => w.fail(err));
     this.#shutdowns?.drain((w) => w.fail(err));
   }
@@ -486,7 +488,7 @@ export class SocketIo implements TimerEntry {
             r = sink.filled(w.filled);
           } catch (err) {
             this.#readers.remove(w);
-            w.fail(err);
+            failRead(w, err);
             w = this.#readers.head;
             continue;
           }
@@ -530,12 +532,12 @@ export class SocketIo implements TimerEntry {
         try {
           r = w.sink.filled(0);
         } catch (err) {
-          w.fail(err);
+          failRead(w, err);
           return;
         }
         w.complete(r);
       } else if (w.min === 1) w.complete(0);
-      else w.fail(new UnexpectedEofError(w.buf.length, w.filled));
+      else failRead(w, new UnexpectedEofError(w.buf.length, w.filled));
     });
     this.rearm();
   };

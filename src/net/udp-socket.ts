@@ -4,11 +4,11 @@ import { isIPv6 } from 'node:net';
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { signalOf, integer } from '../core/validate.js';
 import { RESOLVED } from '../core/promise.js';
-import { scheduler } from '../core/scheduler.js';
 import { parseAddr, socketAddr, type AddrInput, type SocketAddr } from './addr.js';
 import { bytesArg } from '../io/traits.js';
 import { RingBuffer } from '../core/ring-buffer.js';
 import { IoError, SocketClosedError } from '../io/errors.js';
+import { fastPath } from '../core/fast-path.js';
 
 const recvSite = { op: 'udp.recv' };
 const sendSite = { op: 'udp.send' };
@@ -197,10 +197,10 @@ export class UdpSocket implements AsyncDisposable {
     bytesArg(buf, 'UdpSocket.recv');
     const signal = signalOf(options, 'UdpSocket.recv');
     if (this.#queue.length > 0 || this.#closed || this.#error !== undefined) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      const later = fastPath(signal, this, this.recv, buf, options);
+      if (later !== undefined) return later;
       if (this.#closed) return Promise.reject(new SocketClosedError());
       if (this.#queue.length === 0) return Promise.reject(this.#error!);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(buf, options));
       const q = this.#queue.shift()!;
       return Promise.resolve(deliver(q.msg, q.rinfo, buf));
     }

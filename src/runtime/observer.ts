@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { TaskState, runningTask, type Task } from '../task/task.js';
 import { Phase, TASK_KINDS, TaskObs, TaskTimes, type PollSink, type TaskKind } from '../task/observation.js';
-import type { Parked } from '../core/wait-queue.js';
+import type { Cancellable } from '../core/wait-queue.js';
 import type { Clock } from '../core/clock.js';
 import { JoinWait } from '../task/join-wait.js';
 import type { ObserveSettings, TaskInfo, WaitInfo } from './introspection.js';
@@ -187,7 +187,7 @@ function stateOf(task: Task, obs: TaskObs | undefined, current: Task | undefined
 /** The weft waits a task is parked in, oldest first. */
 export function waitsOf(task: Task): WaitInfo[] {
   const out: WaitInfo[] = [];
-  for (let w: Parked<any> | undefined = task.waits; w !== undefined; w = w.tNext) {
+  for (let w: Cancellable | undefined = task.waits; w !== undefined; w = w.tNext) {
     const site = w.site;
     if (site === undefined || w.settled) continue;
     const info: WaitInfo = { op: site.op, resourceId: w.resource, since: w.since === 0 ? NaN : w.since };

@@ -1,4 +1,4 @@
-import { Parked } from '../core/wait-queue.js';
+import { Parked, type WaitNode, type WaitQueue } from '../core/wait-queue.js';
 import { kSelect, isSelectable } from '../core/selectable.js';
 import { signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
@@ -33,21 +33,32 @@ export type SelectResult<B> = { [K in keyof B]: { key: K; value: BranchValue<B[K
 
 const site = { op: 'select' };
 
-/** A branch registered with a source: completing it completes the select. */
-class Arm extends Parked<unknown> {
+/**
+ * A branch registered with a source: a wait node of the source's queue whose
+ * completion completes the select (it has no promise of its own; the select's
+ * `SelectWait` is what the task and the signal cancel).
+ */
+class Arm implements WaitNode<unknown> {
+  prev: WaitNode<any> | undefined = undefined;
+  next: WaitNode<any> | undefined = undefined;
+  queue: WaitQueue<any> | undefined = undefined;
+  settled = false;
+  readonly site = site;
+  readonly resource = undefined;
+
   constructor(
     readonly sel: SelectWait,
     readonly key: string,
-  ) {
-    super();
-  }
+  ) {}
 
-  override complete(value: unknown): void {
+  complete(value: unknown): void {
+    if (this.settled) return;
     this.settled = true;
     this.sel.finish(this, this.key, value);
   }
 
-  override fail(reason: unknown): void {
+  fail(reason: unknown): void {
+    if (this.settled) return;
     this.settled = true;
     this.sel.lose(this, this.key, reason);
   }

@@ -1,7 +1,7 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
 import { subscribe, unsubscribe, signalName, hold, release, type SignalSubscriber } from './hub.js';
+import { fastPath } from '../core/fast-path.js';
 
 const site = { op: 'signal.recv' };
 /** A pending recv(): keeps the process alive while it waits. */
@@ -69,8 +69,8 @@ class SignalStreamImpl implements SignalStream, SignalSubscriber {
   recv(options?: { signal?: AbortSignal }): Promise<boolean> {
     const signal = signalOf(options, 'SignalStream.recv');
     if (this.#pending || this.#closed) {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      const later = fastPath(signal, this, this.recv, options);
+      if (later !== undefined) return later;
       if (this.#closed) return FALSE;
       this.#pending = false;
       return TRUE;

@@ -1,7 +1,7 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { integer, signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
+import { fastPath } from '../core/fast-path.js';
 
 /**
  * What `Barrier.wait()` resolves with: exactly one waiter per generation is
@@ -118,8 +118,8 @@ export class Barrier {
     const signal = signalOf(options, 'Barrier.wait');
     if (this.#arrived + 1 >= this.#n) {
       // This arrival completes the generation.
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.wait(options));
+      const later = fastPath(signal, this, this.wait, options);
+      if (later !== undefined) return later;
       this.#arrived = 0;
       if (this.#waiters.head !== undefined) this.#waiters.drain(release);
       return Promise.resolve(LEADER);

@@ -1,10 +1,10 @@
-import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { Parked, WaitQueue, type WaitNode } from '../core/wait-queue.js';
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, integer } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
 import { ClosedError, LaggedError, SendError } from './errors.js';
+import { fastPath } from '../core/fast-path.js';
 
 const recvSite = { op: 'broadcast.recv' };
 const DONE_UNDEFINED = RESOLVED as Promise<any>;
@@ -195,7 +195,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable {
   /** Absolute position of the next value this receiver reads. */
   #next: number;
   #closed = false;
-  #waiters: WaitQueue<Parked<any>> | undefined = undefined;
+  #waiters: WaitQueue<WaitNode<any>> | undefined = undefined;
   #listed = false;
 
   static {
@@ -236,8 +236,8 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable {
     const signal = options === undefined ? undefined : signalOf(options, 'BroadcastReceiver.recv');
     const shared = this.#shared;
     if (this.#closed || this.#next < shared.tail || shared.senders === 0) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      const later = fastPath(signal, this, this.recv, options);
+      if (later !== undefined) return later;
       if (this.#closed || this.#next >= shared.tail) return DONE_UNDEFINED;
       const oldest = shared.tail - shared.capacity;
       if (this.#next < oldest) return Promise.reject(this.#lag(oldest));
@@ -338,7 +338,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable {
   }
 
   /** @internal A `select` branch on this receiver (a lag makes the select reject with `LaggedError`). */
-  [kSelect](arm: Parked<T | undefined>): void {
+  [kSelect](arm: WaitNode<T | undefined>): void {
     const shared = this.#shared;
     if (!this.#closed && this.#next < shared.tail) {
       const oldest = shared.tail - shared.capacity;
@@ -359,7 +359,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable {
     return new LaggedError(skipped);
   }
 
-  #enqueue(w: Parked<any>): void {
+  #enqueue(w: WaitNode<any>): void {
     (this.#waiters ??= new WaitQueue()).push(w);
     if (!this.#listed) {
       this.#listed = true;

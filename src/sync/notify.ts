@@ -2,6 +2,7 @@ import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
+import { fastPath } from '../core/fast-path.js';
 import { scheduler } from '../core/scheduler.js';
 
 const enum Chosen {
@@ -26,6 +27,13 @@ class NotifyWait extends Parked<void> {
     super();
   }
 
+  /** (Deferred) Resolves a chosen waiter, unless it was aborted in between (then its notification was passed on). */
+  runDeferred(): void {
+    if (this.chosen === Chosen.No) return;
+    this.chosen = Chosen.No;
+    this.complete(undefined);
+  }
+
   protected override onCancel(): void {
     const how = this.chosen;
     if (how === Chosen.No) return;
@@ -34,29 +42,9 @@ class NotifyWait extends Parked<void> {
   }
 }
 
-// Waiters chosen by notifyOne/notifyLast, resolved together in one microtask.
-const chosenWaits: NotifyWait[] = [];
-let flushQueued = false;
-
-function flushChosen(): void {
-  flushQueued = false;
-  // Index loop: completing never runs user code synchronously, but be safe if the list grows.
-  for (let i = 0; i < chosenWaits.length; i++) {
-    const w = chosenWaits[i]!;
-    if (w.chosen === Chosen.No) continue; // aborted in between: already passed on
-    w.chosen = Chosen.No;
-    w.complete(undefined);
-  }
-  chosenWaits.length = 0;
-}
-
 function choose(w: NotifyWait, how: Chosen): void {
   w.chosen = how;
-  chosenWaits.push(w);
-  if (!flushQueued) {
-    flushQueued = true;
-    queueMicrotask(flushChosen);
-  }
+  scheduler.defer(w); // resolved together with the others chosen in this step, one microtask later
 }
 
 function completeWait(w: NotifyWait): void {
@@ -135,8 +123,8 @@ export class Notify {
   notified(options?: { signal?: AbortSignal }): Promise<void> {
     const signal = signalOf(options, 'Notify.notified');
     if (this.#permit) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.notified(options));
+      const later = fastPath(signal, this, this.notified, options);
+      if (later !== undefined) return later;
       this.#permit = false;
       return RESOLVED;
     }

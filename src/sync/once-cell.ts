@@ -1,7 +1,7 @@
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { func, signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
+import { fastPath } from '../core/fast-path.js';
 
 /** A `getOrInit` call waiting for the value; it carries its own initializer in case the running one fails. */
 class InitWait<T> extends Parked<T> {
@@ -138,8 +138,8 @@ export class OnceCell<T> {
     func(fn, 'OnceCell.getOrInit');
     const signal = signalOf(options, 'OnceCell.getOrInit');
     if (this.#state === State.Set) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.getOrInit(fn, options));
+      const later = fastPath(signal, this, this.getOrInit, fn, options);
+      if (later !== undefined) return later;
       return Promise.resolve(this.#value as T);
     }
     const w = new InitWait(fn);

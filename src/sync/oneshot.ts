@@ -1,12 +1,12 @@
-import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { Parked, WaitQueue, type WaitNode } from '../core/wait-queue.js';
 import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
 import { RecvError } from './errors.js';
 import { kMove, kRemote } from '../core/move.js';
 import type { OneshotReceiverBackend, OneshotSenderBackend } from './remote-end.js';
 import { checkCloneable } from '../core/clone-check.js';
+import { fastPath } from '../core/fast-path.js';
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 
 const recvSite = { op: 'oneshot.recv' };
@@ -37,7 +37,7 @@ export class Inner<T> {
   value: T | undefined = undefined;
   rxClosed = false;
   senderDone = false;
-  receivers: WaitQueue<Parked<any>> | undefined = undefined;
+  receivers: WaitQueue<WaitNode<any>> | undefined = undefined;
   closedWaiters: WaitQueue<Parked<void>> | undefined = undefined;
   /** Told when the receiver closes, while the sender lives on another thread. */
   onRxClose: (() => void) | undefined = undefined;
@@ -294,8 +294,8 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotReceiver.recv');
     const inner = this.#inner;
     if (inner.state === State.Full) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      const later = fastPath(signal, this, this.recv, options);
+      if (later !== undefined) return later;
       return Promise.resolve(inner.take());
     }
     const failure = inner.failure();
@@ -381,7 +381,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
   }
 
   /** @internal A `select` branch on this receiver (a `RecvError` makes the select reject). */
-  [kSelect](arm: Parked<T>): void {
+  [kSelect](arm: WaitNode<T>): void {
     if (this.#remote !== undefined) return this.#remote.select(arm);
     const inner = this.#inner;
     if (inner.state === State.Full) {

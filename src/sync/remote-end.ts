@@ -6,7 +6,7 @@
  * (`src/worker/channels/`) on top of a message port to the channel's home.
  * A backend gets every call of the front, with the same contract.
  */
-import type { Parked } from '../core/wait-queue.js';
+import type { WaitNode } from '../core/wait-queue.js';
 import type { Permit, Sender } from './mpsc/bounded.js';
 import type { UnboundedSender } from './mpsc/unbounded.js';
 import type { TryRecvResult } from './mpsc/receiver.js';
@@ -45,7 +45,7 @@ export interface ReceiverBackend<T> {
   recvMany(into: T[], limit: number, options: Opts): Promise<number>;
   tryRecv(): TryRecvResult<T>;
   close(): void;
-  select(arm: Parked<T | undefined>): void;
+  select(arm: WaitNode<T | undefined>): void;
   readonly isClosed: boolean;
   readonly isEmpty: boolean;
   readonly length: number;
@@ -62,5 +62,5 @@ export interface OneshotReceiverBackend<T> {
   recv(options: Opts): Promise<T>;
   tryRecv(): OneshotTryRecvResult<T>;
   close(): void;
-  select(arm: Parked<T>): void;
+  select(arm: WaitNode<T>): void;
 }

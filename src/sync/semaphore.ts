@@ -105,15 +105,11 @@ class RunWait<R> extends AcquireWait<R> {
   }
 
   override granted(): void {
-    readyRuns.push(this);
-    if (!runsQueued) {
-      runsQueued = true;
-      queueMicrotask(flushRuns);
-    }
+    scheduler.defer(this); // runs in a microtask, with the other runs granted in the same step
   }
 
-  /** Runs the function, unless the call was cancelled after the grant (its permit went back then). */
-  run(): void {
+  /** (Deferred) Runs the function, unless the call was cancelled after the grant (its permit went back then). */
+  runDeferred(): void {
     if (this.settled) return;
     this.have = 0; // from here the permit belongs to the running function
     let result: R | Promise<R>;
@@ -125,15 +121,6 @@ class RunWait<R> extends AcquireWait<R> {
     }
     this.complete(result as R); // a promise result is adopted
   }
-}
-
-const readyRuns: RunWait<any>[] = [];
-let runsQueued = false;
-
-function flushRuns(): void {
-  runsQueued = false;
-  for (let i = 0; i < readyRuns.length; i++) readyRuns[i]!.run();
-  readyRuns.length = 0;
 }
 
 function grantNothing(): undefined {

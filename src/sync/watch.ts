@@ -2,8 +2,8 @@ import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, func } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
 import { RecvError, SendError } from './errors.js';
+import { fastPath } from '../core/fast-path.js';
 
 const changedSite = { op: 'watch.changed' };
 const closedSite = { op: 'watch.closed' };
@@ -316,8 +316,8 @@ export class WatchReceiver<T> implements Disposable {
     const shared = this.#shared;
     if (this.#closed) return Promise.reject(new RecvError('the watch receiver is closed'));
     if (this.#seen !== shared.version) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.changed(options));
+      const later = fastPath(signal, this, this.changed, options);
+      if (later !== undefined) return later;
       this.#seen = shared.version;
       return RESOLVED;
     }

@@ -1,10 +1,10 @@
-import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { Parked, WaitQueue, type WaitNode } from '../core/wait-queue.js';
 import { kSelect } from '../core/selectable.js';
 import { RESOLVED, silence } from '../core/promise.js';
 import { CancelledError } from './errors.js';
 import { signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
 import { setMaxListeners } from 'node:events';
+import { readyAnswer } from '../core/fast-path.js';
 
 const site = { op: 'token.cancelled' };
 
@@ -91,8 +91,7 @@ export class CancellationToken {
   cancelled(options?: { signal?: AbortSignal }): Promise<void> {
     const signal = signalOf(options, 'CancellationToken.cancelled');
     if (this.#cancelled) {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      return scheduler.budget() ? RESOLVED : scheduler.hop();
+      return readyAnswer(signal, RESOLVED);
     }
     const w = new Parked<void>();
     const promise = w.park(signal, site);
@@ -101,7 +100,7 @@ export class CancellationToken {
   }
 
   /** @internal `select` branch on this token (fires on cancel). */
-  [kSelect](arm: Parked<void>): void {
+  [kSelect](arm: WaitNode<void>): void {
     if (this.#cancelled) arm.complete(undefined);
     else (this.#waiters ??= new WaitQueue()).push(arm);
   }

@@ -1,4 +1,4 @@
-import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { Parked, WaitLinks, WaitQueue } from '../core/wait-queue.js';
 import { signalOf, func } from '../core/validate.js';
 import { currentHost, spawnName, type SpawnOptions } from './host.js';
 import { Outcome, type Task, type TaskBody } from './task.js';
@@ -11,6 +11,36 @@ class JoinWait<T> extends Parked<T | undefined> {
   deliver(task: Task): void {
     if (task.outcome === Outcome.Ok) this.complete(task.result as T);
     else this.fail(task.joinError());
+  }
+}
+
+const shutdownSite = { op: 'joinSet.shutdown' };
+
+/**
+ * A `shutdown()` round waiting for the running tasks to finish. It is listed
+ * among the calling task's waits (introspection shows what the task waits on),
+ * but it is cleanup: an abort does not cut it short, so `cancel` does nothing.
+ */
+class IdleWait extends WaitLinks {
+  #resolve: (() => void) | undefined = undefined;
+
+  constructor() {
+    super();
+    this.site = shutdownSite;
+  }
+
+  start(): Promise<void> {
+    const promise = new Promise<void>((resolve) => (this.#resolve = resolve));
+    this.linkCancellers(undefined);
+    return promise;
+  }
+
+  cancel(_reason: unknown): void {}
+
+  wake(): void {
+    this.settled = true;
+    this.unlinkCancellers();
+    this.#resolve!();
   }
 }
 
@@ -36,7 +66,7 @@ export class JoinSet<T> implements AsyncDisposable {
   #head = 0;
   #waiters = new WaitQueue<JoinWait<T>>();
   /** shutdown() calls waiting for the running tasks to finish. */
-  #idle: Array<() => void> | undefined = undefined;
+  #idle: IdleWait[] | undefined = undefined;
 
   /** Tasks in the set: running, or finished and not yet joined. */
   get size(): number {
@@ -70,7 +100,7 @@ export class JoinSet<T> implements AsyncDisposable {
   #wakeIdle(): void {
     const idle = this.#idle;
     this.#idle = undefined;
-    if (idle !== undefined) for (const wake of idle) wake();
+    if (idle !== undefined) for (const w of idle) w.wake();
   }
 
   /**
@@ -142,12 +172,15 @@ export class JoinSet<T> implements AsyncDisposable {
    *
    * **Cancellation**: none. This is cleanup: it runs to the end even when
    * called by an aborted task (`await using` in a task that is being aborted),
-   * so nothing in the set outlives it.
+   * so nothing in the set outlives it. Its wait is still listed among the
+   * calling task's waits (site `joinSet.shutdown`).
    */
   async shutdown(): Promise<void> {
     while (this.#running > 0) {
       this.abortAll(); // again each round: a task's cleanup may spawn into the set
-      await new Promise<void>((resolve) => (this.#idle ??= []).push(resolve));
+      const w = new IdleWait();
+      (this.#idle ??= []).push(w);
+      await w.start();
     }
     this.#tasks.clear();
     this.#finished = [];

@@ -1,23 +1,25 @@
 import { Parked } from '../core/wait-queue.js';
-import { silence } from '../core/promise.js';
 import type { Task } from './task.js';
 
 const site = { op: 'join' };
 
 /**
- * A marker that a task awaits another task's `JoinHandle`, so introspection
- * shows `'join'` among its waits and task times count the await as idle.
- * Made only when the awaiting task's runtime observes. It never rejects and
- * cancelling it does nothing: awaiting a handle is not cut short by an abort
- * (the awaiter still gets the joined task's outcome), and the marker goes
- * when the joined task finishes.
+ * A join of a task that has not finished: `await handle` inside a task, or
+ * `handle.join()`. It is a weft wait like any other (the caller's abort
+ * rejects it; the joined task runs on), parked in the joined task's `joiners`
+ * queue, which `Task.finish` completes or fails. `target` tells
+ * introspection which task it waits for.
  */
-export class JoinWait extends Parked<void> {
+export class JoinWait extends Parked<unknown> {
   constructor(readonly target: Task) {
     super();
-    silence(this.park(undefined, site));
-    if (!this.settled) void target.whenDone().then(() => this.complete(undefined));
   }
+}
 
-  override cancel(): void {}
+/** Parks a join on `task` (which has not finished) for the calling code. */
+export function parkJoin(task: Task, signal: AbortSignal | undefined): Promise<unknown> {
+  const w = new JoinWait(task);
+  const promise = w.park(signal, site);
+  if (!w.settled) task.addJoiner(w);
+  return promise;
 }

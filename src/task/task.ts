@@ -1,6 +1,6 @@
 import { currentTaskRecord, type Frame } from '../core/context.js';
 import { RESOLVED, newPromise } from '../core/promise.js';
-import type { Parked } from '../core/wait-queue.js';
+import { WaitQueue, type Cancellable, type WaitNode } from '../core/wait-queue.js';
 import { CancellationToken, onTokenCancel } from './cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
 import type { TaskHost } from './host.js';
@@ -63,7 +63,9 @@ export class Task implements Frame, TaskContext {
   rtPrev: Task | undefined = undefined;
   rtNext: Task | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
-  waits: Parked<any> | undefined = undefined;
+  waits: Cancellable | undefined = undefined;
+  /** Joiners parked on this task (`await handle` in a task, `handle.join()`), made on first need. */
+  joiners: WaitQueue<WaitNode<unknown>> | undefined = undefined;
   /** Introspection's record of it: set only when its runtime observes. */
   obs: TaskObs | undefined = undefined;
   /** What `whenDone()` returns; made on first demand (most tasks are never waited for before they finish). */
@@ -152,12 +154,12 @@ export class Task implements Frame, TaskContext {
       head.cancel(error);
       return;
     }
-    const waits: Parked<any>[] = [];
-    for (let w: Parked<any> | undefined = head; w !== undefined; w = w.tNext) waits.push(w);
+    const waits: Cancellable[] = [];
+    for (let w: Cancellable | undefined = head; w !== undefined; w = w.tNext) waits.push(w);
     for (const w of waits) w.cancel(error);
   }
 
-  linkWait(w: Parked<any>): void {
+  linkWait(w: Cancellable): void {
     // Parking ends the running poll (task times only).
     if (this.obs?.times !== undefined) endPoll(this, this.obs.times);
     w.task = this;
@@ -167,7 +169,7 @@ export class Task implements Frame, TaskContext {
     this.waits = w;
   }
 
-  unlinkWait(w: Parked<any>): void {
+  unlinkWait(w: Cancellable): void {
     const { tPrev, tNext } = w;
     if (tPrev === undefined) {
       if (this.waits === w) this.waits = tNext;
@@ -196,7 +198,18 @@ export class Task implements Frame, TaskContext {
     }
     this.runtime.taskFinished(this);
     this.owner?.taskDone(this);
+    const joiners = this.joiners;
+    if (joiners !== undefined) {
+      this.joiners = undefined;
+      if (this.outcome === Outcome.Ok) joiners.drain((w) => w.complete(this.result));
+      else joiners.drain((w) => w.fail(this.joinError()));
+    }
     this.#rare?.resolve?.(this.outcome === Outcome.Ok ? this.result : undefined);
+  }
+
+  /** Parks a joiner until the task finishes (the caller has checked it has not). */
+  addJoiner(w: WaitNode<unknown>): void {
+    (this.joiners ??= new WaitQueue()).push(w);
   }
 
   /**

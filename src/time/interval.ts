@@ -1,10 +1,10 @@
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import { scheduler } from '../core/scheduler.js';
 import { CancelledError } from '../task/errors.js';
 import { TimerWait } from './sleep.js';
 import type { Clock } from '../core/clock.js';
+import { fastPath } from '../core/fast-path.js';
 
 /** What an interval does after ticks were missed (the program was busy past a deadline by more than 5 ms). */
 export type MissedTickBehavior = 'burst' | 'delay' | 'skip';
@@ -80,15 +80,15 @@ class IntervalImpl implements Interval {
     if (this.#pending !== undefined) throw new TypeError('Interval.tick(): a tick is already pending on this interval');
     if (this.#disposed) return Promise.reject(new CancelledError('the interval was disposed'));
     if (this.#next <= this.#clock.now()) {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      if (scheduler.budget()) return Promise.resolve(this.advance(this.#next));
-      return scheduler.hop().then(() => this.tick(options));
+      const later = fastPath(signal, this, this.tick, options);
+      if (later !== undefined) return later;
+      return Promise.resolve(this.advance(this.#next));
     }
     const w = new TickWait(this.#clock, this.#next, this);
     const promise = w.park(signal, site, this.rid);
     if (!w.settled) {
       this.#pending = w;
-      this.#clock.add(w);
+      if (this.#next !== Infinity) this.#clock.add(w); // interval(Infinity): never again
     }
     return promise;
   }
@@ -164,7 +164,11 @@ function behavior(value: unknown): MissedTickBehavior {
  * multiple of the period. `options.name` names it in introspection
  * (`runtime.resources()`, kind 'interval').
  *
- * @throws RangeError if `periodMs` is 0, negative, NaN or Infinity, or `start` is NaN;
+ * @param periodMs the period, > 0 ms; fractional allowed; `Infinity` means
+ *   never: the first tick (at `start`), then none (a pending `tick()` waits
+ *   until aborted or the interval is disposed). Periods past 2^31 - 1 ms work
+ *   on the real clock (the timer is re-armed in steps).
+ * @throws RangeError if `periodMs` is 0, negative or NaN, or `start` is NaN;
  *   TypeError for a non-number or a bad `missedTickBehavior`
  *
  * **Cancellation**: `tick()` is cancel-safe: an aborted tick consumes no tick.
@@ -183,9 +187,7 @@ export function interval(
   options?: { missedTickBehavior?: MissedTickBehavior; start?: number; name?: string },
 ): Interval {
   duration(periodMs, 'interval', 'periodMs');
-  if (periodMs === 0 || periodMs === Infinity) {
-    throw new RangeError(`interval: periodMs must be a finite duration > 0 ms, got ${String(periodMs)}`);
-  }
+  if (periodMs === 0) throw new RangeError('interval: periodMs must be a duration > 0 ms, got 0');
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError(`interval: options must be an object, got ${options === null ? 'null' : typeof options}`);
   }

@@ -3,7 +3,7 @@ import type { TimerEntry } from '../core/timer-heap.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
-import { scheduler } from '../core/scheduler.js';
+import { readyAnswer } from '../core/fast-path.js';
 import type { Clock } from '../core/clock.js';
 import { closeResource, observation, registerResource, resourceId, type ResourceEntry } from '../core/resources.js';
 
@@ -89,8 +89,7 @@ export function sleepUntil(deadline: number, options?: { signal?: AbortSignal })
 
 function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined, start: number): Promise<void> {
   if (deadline <= start) {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return scheduler.budget() ? RESOLVED : scheduler.hop();
+    return readyAnswer(signal, RESOLVED);
   }
   // While a runtime observes, each sleep is a 'timer' resource (as in tokio-console).
   if (observation.active) return observedSleep(clock, deadline, signal, start);

@@ -1,25 +1,26 @@
-import { Parked } from '../core/wait-queue.js';
-import type { TimerEntry } from '../core/timer-heap.js';
-import { duration } from '../core/validate.js';
+import { TimerWait } from './sleep.js';
+import { duration, signalOf } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { TimeoutError } from './errors.js';
 
 const site = { op: 'timeout' };
 
-/** The timeout's own wait: settled by the work, or by its deadline. */
-class TimeoutWait<T> extends Parked<T> implements TimerEntry {
-  heapIndex = -1;
+/**
+ * The timeout's own wait: a timer wait (it sits in the timer heap until its
+ * deadline) settled by the work, or by its deadline.
+ */
+class TimeoutWait<T> extends TimerWait<T> {
   constructor(
-    readonly clock: Clock,
-    public deadline: number,
+    clock: Clock,
+    deadline: number,
     readonly ms: number,
     readonly controller: AbortController | undefined,
   ) {
-    super();
+    super(clock, deadline);
   }
 
-  fire(): void {
+  override fire(): void {
     // A result that is already there wins over the deadline: let every
     // pending microtask run (one macrotask turn) before declaring a timeout.
     setImmediate(() => {
@@ -28,10 +29,6 @@ class TimeoutWait<T> extends Parked<T> implements TimerEntry {
       this.controller?.abort(error);
       this.fail(error);
     });
-  }
-
-  protected override detach(): void {
-    this.clock.remove(this);
   }
 
   protected override onCancel(reason: unknown): void {
@@ -57,18 +54,36 @@ class TimeoutWait<T> extends Parked<T> implements TimerEntry {
  *   a function nor a promise
  * @rejects TimeoutError (code 'ERR_TIMEOUT') when the limit passed first
  *
- * **Cancellation**: aborting the calling task aborts the work's signal and
- * rejects with `CancelledError`.
+ * @param ms the limit on the runtime clock; fractional allowed; `Infinity`
+ *   means no limit (any length works on the real clock: past 2^31 - 1 ms the
+ *   timer is re-armed in steps)
+ * @param work `(signal) => PromiseLike` (its signal aborts on timeout or
+ *   cancellation) or a promise (raced)
+ * @param options.signal aborting it gives up on the work
+ *
+ * **Cancellation**: aborting `options.signal` (or the calling task) aborts the
+ * work's signal with the same reason and rejects with `signal.reason` (the
+ * task's `CancelledError`).
  *
  * @example
  * ```ts
  * import { timeout, sleep, TimeoutError } from 'weft';
  * const err = await timeout(10, (signal) => sleep(1_000, { signal })).catch((e: unknown) => e);
  * console.assert(err instanceof TimeoutError);
+ *
+ * const stop = new AbortController();
+ * const given = timeout(1_000, (signal) => sleep(500, { signal }), { signal: stop.signal });
+ * stop.abort(new Error('not needed'));
+ * console.assert(((await given.catch((e: unknown) => e)) as Error).message === 'not needed');
  * ```
  */
-export function timeout<T>(ms: number, work: ((signal: AbortSignal) => PromiseLike<T>) | PromiseLike<T>): Promise<T> {
+export function timeout<T>(
+  ms: number,
+  work: ((signal: AbortSignal) => PromiseLike<T>) | PromiseLike<T>,
+  options?: { signal?: AbortSignal },
+): Promise<T> {
   duration(ms, 'timeout', 'ms');
+  const signal = signalOf(options, 'timeout');
   const isFn = typeof work === 'function';
   if (!isFn && (work === null || typeof (work as PromiseLike<T> | undefined)?.then !== 'function')) {
     throw new TypeError('timeout: work must be a function (signal) => PromiseLike or a promise');
@@ -76,7 +91,7 @@ export function timeout<T>(ms: number, work: ((signal: AbortSignal) => PromiseLi
   const clock = currentRuntime().clock;
   const controller = isFn ? new AbortController() : undefined;
   const w = new TimeoutWait<T>(clock, clock.now() + ms, ms, controller);
-  const promise = w.park(undefined, site);
+  const promise = w.park(signal, site);
   if (w.settled) return promise;
   let pending: PromiseLike<T>;
   try {

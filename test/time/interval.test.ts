@@ -1,7 +1,7 @@
 import '../helpers/guard.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { interval, now, sleep, spawn, yieldNow, CancelledError, JoinError, type Interval } from 'weft';
+import { interval, now, select, sleep, spawn, yieldNow, CancelledError, JoinError, type Interval } from 'weft';
 import { pause, resume, advance } from 'weft/testing';
 
 async function paused<T>(fn: () => Promise<T>): Promise<T> {
@@ -322,8 +322,8 @@ void test('a hot loop over a ready interval does not starve a setImmediate', () 
     assert.ok(beforeFired <= 200, `${beforeFired} ready ticks before the immediate ran`);
   }));
 
-void test('interval rejects a zero, negative, NaN or infinite period with a RangeError', () => {
-  for (const bad of [0, -1, NaN, Infinity, -Infinity]) {
+void test('interval rejects a zero, negative or NaN period with a RangeError', () => {
+  for (const bad of [0, -1, NaN, -Infinity]) {
     assert.throws(() => interval(bad), { name: 'RangeError', message: /interval: periodMs must be/ });
   }
 });
@@ -354,4 +354,32 @@ void test('a sleep between ticks shorter than the period keeps the schedule', ()
       await sleep(60);
     }
     assert.deepEqual(out, [0, 100, 200, 300]);
+  }));
+
+void test('interval(Infinity) ticks once at once, then never: a pending tick waits until aborted or disposed', async () => {
+  using every = interval(Infinity);
+  assert.equal(every.period, Infinity);
+  const t0 = now();
+  const first = await every.tick();
+  assert.ok(Math.abs(first - t0) < 1, 'the first tick is immediate, at the start instant');
+  const ac = new AbortController();
+  let settled = false;
+  const second = every.tick({ signal: ac.signal }).finally(() => (settled = true));
+  await sleep(30);
+  assert.equal(settled, false, 'no second tick');
+  const reason = new Error('enough');
+  ac.abort(reason);
+  await assert.rejects(second, (e) => e === reason);
+  // A tick pending at dispose is rejected, and nothing was left in the timer heap.
+  const third = every.tick();
+  every[Symbol.dispose]();
+  await assert.rejects(third, { name: 'CancelledError' });
+});
+
+void test('interval(Infinity) on a paused clock: advancing time a trillion ms brings no second tick', () =>
+  paused(async () => {
+    using every = interval(Infinity, { missedTickBehavior: 'skip' });
+    await every.tick();
+    const r = await select({ tick: (signal) => every.tick({ signal }), later: (signal) => sleep(1e12, { signal }) });
+    assert.equal(r.key, 'later');
   }));

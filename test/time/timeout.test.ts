@@ -158,3 +158,37 @@ void test('timeout() rejects bad input synchronously', () => {
   assert.throws(() => timeout(1, 5 as never), { name: 'TypeError', message: /work must be a function/ });
   assert.throws(() => timeout(1, null as never), TypeError);
 });
+
+void test('timeout(ms, work, { signal }): aborting the signal rejects with its reason and aborts the work', async () => {
+  const ac = new AbortController();
+  let workSignal: AbortSignal | undefined;
+  const p = timeout(
+    1_000,
+    (signal) => {
+      workSignal = signal;
+      return sleep(10_000, { signal });
+    },
+    { signal: ac.signal },
+  );
+  const reason = new Error('gave up');
+  ac.abort(reason);
+  await assert.rejects(p, (e) => e === reason);
+  assert.equal(workSignal!.aborted, true);
+  assert.equal(workSignal!.reason, reason);
+  // Already aborted: the work never starts.
+  let ran = false;
+  await assert.rejects(
+    timeout(
+      10,
+      () => {
+        ran = true;
+        return Promise.resolve(1);
+      },
+      { signal: AbortSignal.abort(reason) },
+    ),
+    (e) => e === reason,
+  );
+  assert.equal(ran, false);
+  assert.throws(() => timeout(10, Promise.resolve(1), { signal: {} as never }), TypeError);
+  assert.equal(await timeout(10, Promise.resolve(2), { signal: new AbortController().signal }), 2);
+});

@@ -1,12 +1,12 @@
 import { RESOLVED } from '../../core/promise.js';
 import { signalOf, integer } from '../../core/validate.js';
-import { scheduler } from '../../core/scheduler.js';
 import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits, MAX_CAPACITY, SendWait, registerChan } from './chan.js';
 import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
 import { kMove, kRemote } from '../../core/move.js';
 import type { PermitBackend, SenderBackend } from '../remote-end.js';
+import { fastPath } from '../../core/fast-path.js';
 
 const sendSite = { op: 'mpsc.send' };
 const reserveSite = { op: 'mpsc.reserve' };
@@ -157,8 +157,8 @@ export class Sender<T> implements Disposable {
     chan.sink?.check(value);
     if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(value));
     if (chan.sendWaiters.head === undefined && chan.available > 0) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.send(value, options));
+      const later = fastPath(signal, this, this.send, value, options);
+      if (later !== undefined) return later;
       if (chan.tryAcquire()) {
         chan.deliver(value);
         return RESOLVED;
@@ -222,8 +222,8 @@ export class Sender<T> implements Disposable {
     const chan = this.#chan;
     if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(undefined));
     if (chan.sendWaiters.head === undefined && chan.available > 0) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.reserve(options));
+      const later = fastPath(signal, this, this.reserve, options);
+      if (later !== undefined) return later;
       if (chan.tryAcquire()) {
         chan.permits++;
         return Promise.resolve(new Permit(chan));

@@ -1,4 +1,4 @@
-import { Parked, WaitQueue, type WaitSite } from '../../core/wait-queue.js';
+import { Parked, WaitQueue, type WaitNode, type WaitSite } from '../../core/wait-queue.js';
 import { RingBuffer } from '../../core/ring-buffer.js';
 import { scheduler } from '../../core/scheduler.js';
 import { SendError } from '../errors.js';
@@ -163,7 +163,7 @@ export class Chan<T> {
   /** Open sender handles (a handle on another thread counts as one while it lives). */
   senders = 1;
   rxClosed = false;
-  readonly recvWaiters = new WaitQueue<Parked<any>>();
+  readonly recvWaiters = new WaitQueue<WaitNode<any>>();
   readonly sendWaiters = new WaitQueue<SendWait<T>>();
   /** Created on the first `closed()` call (most channels never see one). */
   closedWaits: ClosedWaits | undefined = undefined;

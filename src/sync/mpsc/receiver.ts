@@ -1,11 +1,11 @@
-import { Parked } from '../../core/wait-queue.js';
+import { Parked, type WaitNode } from '../../core/wait-queue.js';
 import { kSelect } from '../../core/selectable.js';
 import { RESOLVED } from '../../core/promise.js';
 import { signalOf, integer } from '../../core/validate.js';
-import { scheduler } from '../../core/scheduler.js';
 import { Chan, ManyWait } from './chan.js';
 import { kMove, kRemote } from '../../core/move.js';
 import type { ReceiverBackend } from '../remote-end.js';
+import { fastPath, readyAnswer } from '../../core/fast-path.js';
 
 const recvSite = { op: 'mpsc.recv' };
 const recvManySite = { op: 'mpsc.recvMany' };
@@ -74,13 +74,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recv');
     const chan = this.#chan;
     if (chan.buffer.length > 0) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      const later = fastPath(signal, this, this.recv, options);
+      if (later !== undefined) return later;
       return Promise.resolve(chan.take());
     }
     if (chan.isDone) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      return scheduler.budget() ? DONE_UNDEFINED : scheduler.hop().then(() => this.recv(options));
+      return readyAnswer(signal, DONE_UNDEFINED);
     }
     const w = new Parked<T | undefined>();
     const promise = w.park(signal, recvSite, chan.rid);
@@ -125,8 +124,8 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recvMany');
     const chan = this.#chan;
     if (chan.buffer.length > 0 || limit === 0 || chan.isDone) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recvMany(into, limit, options));
+      const later = fastPath(signal, this, this.recvMany, into, limit, options);
+      if (later !== undefined) return later;
       if (limit === 0 || chan.buffer.length === 0) return ZERO;
       return Promise.resolve(chan.takeMany(into, limit));
     }
@@ -229,7 +228,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
   }
 
   /** @internal A `select` branch on this receiver. */
-  [kSelect](arm: Parked<T | undefined>): void {
+  [kSelect](arm: WaitNode<T | undefined>): void {
     if (this.#remote !== undefined) return this.#remote.select(arm);
     const chan = this.#chan;
     if (chan.buffer.length > 0) arm.complete(chan.take());

@@ -14,7 +14,7 @@
  * will come: the reason); remote receiver → home: X (receiver closed).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { Parked, WaitQueue } from '../../core/wait-queue.js';
+import { Parked, WaitQueue, type WaitNode } from '../../core/wait-queue.js';
 import { RESOLVED } from '../../core/promise.js';
 import { kSelect } from '../../core/selectable.js';
 import { signalOf } from '../../core/validate.js';
@@ -188,7 +188,7 @@ export class RemoteOneshotReceiver<T> implements OneshotReceiverBackend<T> {
   /** Why a receive fails now (taken, dropped, closed), or undefined. */
   #failure: string | undefined = undefined;
   #closed = false;
-  readonly #waiters = new WaitQueue<Parked<any>>();
+  readonly #waiters = new WaitQueue<WaitNode<any>>();
 
   constructor(wire: OneshotWire) {
     this.#link = new Link(
@@ -257,7 +257,7 @@ export class RemoteOneshotReceiver<T> implements OneshotReceiverBackend<T> {
     this.close();
   }
 
-  select(arm: Parked<T>): void {
+  select(arm: WaitNode<T>): void {
     if (this.#full) arm.complete(this.#take());
     else if (this.#failure !== undefined) arm.fail(new RecvError(this.#failure));
     else this.#waiters.push(arm);

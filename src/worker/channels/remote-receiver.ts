@@ -2,7 +2,7 @@
  * An mpsc receiver on another thread than its channel (see `mpsc-wire.ts`
  * for the design and the op codes, `mpsc-home.ts` for the other side).
  */
-import { Parked, WaitQueue } from '../../core/wait-queue.js';
+import { Parked, WaitQueue, type WaitNode } from '../../core/wait-queue.js';
 import { RingBuffer } from '../../core/ring-buffer.js';
 import { integer, signalOf } from '../../core/validate.js';
 import { scheduler } from '../../core/scheduler.js';
@@ -37,7 +37,7 @@ export class RemoteReceiver<T> implements ReceiverBackend<T> {
   readonly #link: Link;
   readonly #shared: Int32Array;
   readonly #buffer = new RingBuffer<T>();
-  readonly #waiters = new WaitQueue<Parked<any>>();
+  readonly #waiters = new WaitQueue<WaitNode<any>>();
   #done = false;
   #closed = false;
   /** Its call has settled: values still arriving are let go at once. */
@@ -180,7 +180,7 @@ export class RemoteReceiver<T> implements ReceiverBackend<T> {
     return this.#buffer.length;
   }
 
-  select(arm: Parked<T | undefined>): void {
+  select(arm: WaitNode<T | undefined>): void {
     if (this.#buffer.length > 0) arm.complete(this.#take());
     else if (this.#done) arm.complete(undefined);
     else this.#waiters.push(arm);
