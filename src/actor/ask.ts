@@ -29,7 +29,7 @@ class ReplyArm<R> extends Parked<R> {
 }
 
 /** The `ActorRef.ask` wait site (introspection shows an asking task parked here). */
-export const askSite = { kind: 'ActorRef.ask' } as const;
+export const askSite = { op: 'actor.ask' } as const;
 
 /**
  * One pending `ask`: the caller's wait, and the timer of its deadline on the
