@@ -20,6 +20,7 @@ const samples: Array<[Error, string]> = [
   [new root.TaskLocalError('not set'), 'ERR_TASK_LOCAL_NOT_SET'],
   [new root.RuntimeShutdownError('shut down'), 'ERR_RUNTIME_SHUTDOWN'],
   [new root.TimeoutError(5), 'ERR_TIMEOUT'],
+  [new root.ObserveOptionError('retain', 'must be a number'), 'ERR_OBSERVE_OPTION'],
   [new sync.SendError(1), 'ERR_CHANNEL_CLOSED'],
   [new sync.RecvError(), 'ERR_CHANNEL_CLOSED'],
   [new sync.LaggedError(3), 'ERR_LAGGED'],
@@ -47,7 +48,12 @@ function exportedErrorClasses(): Map<string, AnyClass> {
   const out = new Map<string, AnyClass>();
   for (const area of [root, sync, net, codec, http, worker, observe] as Record<string, unknown>[]) {
     for (const [name, value] of Object.entries(area)) {
-      if (name.endsWith('Error') && name !== 'WeftError' && typeof value === 'function')
+      if (
+        name.endsWith('Error') &&
+        name !== 'WeftError' &&
+        typeof value === 'function' &&
+        (value as { prototype?: unknown }).prototype instanceof Error // not registerError()
+      )
         out.set(name, value as AnyClass);
     }
   }
