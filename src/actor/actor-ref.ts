@@ -155,7 +155,7 @@ export class ActorRef<M> {
       return Promise.reject(err);
     }
     const w = new AskWait<R>(currentRuntime().clock, timeout, rx, backend);
-    const promise = w.park(signal, askSite);
+    const promise = w.park(signal, askSite, backend.rid);
     if (w.settled) rx.close();
     else w.start(msg);
     return promise;

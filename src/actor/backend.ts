@@ -28,6 +28,8 @@ export interface ActorBackend<M> {
   readonly id: string;
   readonly name: string | undefined;
   readonly isAlive: boolean;
+  /** Its id in `runtime.resources()` when it is registered there (an ask waits on it). */
+  readonly rid?: number | undefined;
   tell(msg: M): void;
   send(msg: M, signal: AbortSignal | undefined): Promise<void>;
   stop(reason: unknown): Promise<void>;

@@ -9,6 +9,7 @@ import type { Receiver } from '../sync/mpsc/receiver.js';
 import { SendError } from '../sync/errors.js';
 import type { Chan } from '../sync/mpsc/chan.js';
 import { kMove } from '../core/move.js';
+import { closeResource, registerResource, resourceId } from '../core/resources.js';
 import { ActorRef } from './actor-ref.js';
 import type { ActorBackend } from './backend.js';
 import type { Behavior } from './behavior.js';
@@ -22,6 +23,22 @@ export interface ChildParent {
   childFailed(cell: LocalActor<any, any>, reason: unknown, generation: number): void;
   /** The actor stopped for good, not at the supervisor's request. */
   childStopped(cell: LocalActor<any, any>, reason: unknown): void;
+  /** The supervisor's label, for introspection. */
+  readonly supervisorLabel: string;
+}
+
+const PHASES = ['starting', 'running', 'restarting', 'stopped'] as const;
+
+/** The attributes of an actor in `runtime.resources()` (a module function: it must not keep the actor alive). */
+function describeActor(cell: LocalActor<any, any>): Record<string, number | string | boolean> {
+  return {
+    mailboxLength: cell.mailboxLength,
+    mailboxCapacity: cell.capacity,
+    restarts: cell.restarts,
+    state: PHASES[cell.phase]!,
+    supervisor: cell.parent?.supervisorLabel ?? '',
+    thread: threadId,
+  };
 }
 
 export const enum Phase {
@@ -73,6 +90,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   readonly ref: ActorRef<M>;
   readonly system: ActorSystem;
   readonly capacity: number;
+  /** Its id among the runtime's resources (kind 'actor'). */
+  readonly rid: number = resourceId();
   readonly #tx: Sender<M>;
   readonly #rx: Receiver<M>;
   /** The mailbox's channel state, for taking a buffered message without a result object (a local mailbox only). */
@@ -124,7 +143,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.system = system;
     if (typeof mailbox === 'number') {
       this.capacity = mailbox;
-      [this.#tx, this.#rx] = channel<M>(mailbox);
+      [this.#tx, this.#rx] = channel<M>(mailbox, { name: `mailbox of actor ${name ?? this.id}` });
       // A probe (true) only reads the receiver's channel; nothing moves.
       this.#chan = this.#rx[kMove](true)!;
       this.#decode = undefined;
@@ -139,8 +158,9 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.#args = args;
     this.ref = new ActorRef(this);
     this.#ctx = new Context(this);
-    this.#task = system.runtime.spawnTask(() => this.#run(), `actor ${name ?? this.id}`);
+    this.#task = system.runtime.spawnTask(() => this.#run(), `actor ${name ?? this.id}`, undefined, true, 'actor');
     this.#task.observed = true;
+    registerResource(this, this.rid, 'actor', name, describeActor);
   }
 
   get label(): string {
@@ -453,7 +473,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
 
   #waitGate(): Promise<number> {
     const gate = new GateWait();
-    const promise = gate.park(undefined, gateSite);
+    const promise = gate.park(undefined, gateSite, this.rid);
     if (!gate.settled) this.#gate = gate;
     return promise;
   }
@@ -465,6 +485,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.phase = Phase.Stopped;
     this.#stopping = true;
     this.#finalReason = reason;
+    closeResource(this.rid);
     this.#rx.close();
     const system = this.system;
     const ref = this.ref;

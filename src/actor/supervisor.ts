@@ -64,6 +64,10 @@ class Child implements ChildParent, SupParent {
     this.owner.post({ type: 'stopped', child: this, handle, reason });
   }
 
+  get supervisorLabel(): string {
+    return this.owner.label;
+  }
+
   get shutdown(): number | 'brutal' {
     return this.spec.shutdown ?? (this.kind === 'supervisor' ? Infinity : SHUTDOWN_TIMEOUT);
   }

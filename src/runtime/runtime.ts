@@ -91,10 +91,20 @@ export class Runtime implements AsyncDisposable {
     return this.spawnTask(fn, spawnName(options)).handle as JoinHandle<T>;
   };
 
-  /** @internal Creates and schedules a task. `spawn` never runs the body synchronously. */
-  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner, instrumented = true): Task {
+  /**
+   * @internal Creates and schedules a task. `spawn` never runs the body
+   * synchronously. `kind` is what introspection shows ('actor' for an
+   * actor's task).
+   */
+  spawnTask(
+    body: TaskBody<unknown>,
+    name: string | undefined,
+    owner?: TaskOwner,
+    instrumented = true,
+    kind: TaskKind = 'task',
+  ): Task {
     const instrument = instrumented ? this.#instrument : undefined;
-    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, 'task', instrument);
+    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, kind, instrument);
     enableFrames();
     if (instrument !== undefined) {
       void RESOLVED.then(() => instrument.run(task, () => startTask(task)));
