@@ -1,4 +1,4 @@
-import { Parked } from '../core/wait-queue.js';
+import { Parked, type WaitNode, type WaitQueue } from '../core/wait-queue.js';
 import { kSelect } from '../core/selectable.js';
 import type { TimerEntry } from '../core/timer-heap.js';
 import type { Clock } from '../core/clock.js';
@@ -12,17 +12,24 @@ import { ActorStoppedError, AskTimeoutError, MailboxFullError } from './errors.j
  * protocol: `OneshotReceiver[kSelect]`): never parked itself, it forwards the
  * reply, or the reply end's closing, to its ask.
  */
-class ReplyArm<R> extends Parked<R> {
-  constructor(readonly ask: AskWait<R>) {
-    super();
-  }
+class ReplyArm<R> implements WaitNode<R> {
+  prev: WaitNode<any> | undefined = undefined;
+  next: WaitNode<any> | undefined = undefined;
+  queue: WaitQueue<any> | undefined = undefined;
+  settled = false;
+  readonly site = askSite;
+  readonly resource = undefined;
 
-  override complete(value: R): void {
+  constructor(readonly ask: AskWait<R>) {}
+
+  complete(value: R): void {
+    if (this.settled) return;
     this.settled = true;
     this.ask.replied(true, value);
   }
 
-  override fail(reason: unknown): void {
+  fail(reason: unknown): void {
+    if (this.settled) return;
     this.settled = true;
     this.ask.replied(false, reason);
   }
