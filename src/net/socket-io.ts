@@ -240,7 +240,7 @@ export class SocketIo implements TimerEntry {
     }
     const w = new ReadWait(this, sink.spare(), deadline, ms, 'read', 1);
     w.sink = sink;
-    const promise = w.park(signal, readSite);
+    const promise = w.park(signal, this.#sites.read, this.rid);
     if (!w.settled) {
       this.#readers.push(w);
       if (deadline !== Infinity && this.#readers.head === w) this.rearm();
