@@ -41,6 +41,8 @@ export class RemoteJob extends Parked<unknown> {
   transferList: TransferListItem[] | undefined;
   /** Channel ends among the arguments were moved into the call (`channel-wire.ts`). */
   wired = false;
+  /** The caller's trace context as a W3C `traceparent` (`trace-context.ts`); such a call travels by message. */
+  traceparent: string | undefined = undefined;
   host: JobHost | undefined = undefined;
   /** The pool's bookkeeping: job-table index, generation, arena block, owning worker or thread. */
   index = -1;

@@ -26,6 +26,7 @@ import { dropEnd, reviveArgs, type Closable } from './channel-wire.js';
 // The job outcome codes the main thread reads back: one definition for both sides.
 import { OK, FAILED, CANCELLED } from './remote-job.js';
 import { takeTransfer, transfer } from './transfer.js';
+import { inCallContext } from './trace-context.js';
 import { isAborted, useAbortFlags, type FlaggedOwner } from './cancel-probe.js';
 import {
   PoolMemory,
@@ -203,11 +204,22 @@ function ownerOf(j: number): CallOwner {
 }
 
 /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
-function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
+function run(
+  j: number,
+  gen: number,
+  fn: AnyTaskFn,
+  kind: number,
+  args: unknown[],
+  name: string,
+  flag: number,
+  tp: string | undefined,
+): void {
   const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
   const owner = ownerOf(j);
   owner.flag = flag;
-  const task = rt.spawnTask(body, name, owner);
+  // The task captures the caller's trace context (if it came with the call) at its spawn.
+  const task =
+    tp === undefined ? rt.spawnTask(body, name, owner) : inCallContext(tp, () => rt.spawnTask(body, name, owner));
   running.set(j, task);
   runningGen[data.mode === 'pool' ? j : 0] = gen;
   // Aborted while its module was loading: it ends cancelled without running.
@@ -259,10 +271,11 @@ function start(
   flag: number,
   cached: AnyTaskFn | undefined,
   remember: (fn: AnyTaskFn) => void,
+  tp?: string,
 ): Promise<void> | undefined {
   const found = cached ?? resolveTask(url, name);
   if (typeof found === 'function') {
-    run(j, gen, found, kind, args, name, flag);
+    run(j, gen, found, kind, args, name, flag, tp);
     return undefined;
   }
   loadingJobs.set(j, gen);
@@ -270,7 +283,7 @@ function start(
     (fn) => {
       loadingJobs.delete(j);
       remember(fn);
-      run(j, gen, fn, kind, args, name, flag);
+      run(j, gen, fn, kind, args, name, flag, tp);
     },
     (err: unknown) => {
       loadingJobs.delete(j);
@@ -295,6 +308,8 @@ interface JobMessage {
   args: unknown[];
   ch: boolean;
   reason: unknown;
+  /** The caller's trace context (W3C `traceparent`), when it was traced (`trace-context.ts`). */
+  tp?: string;
 }
 
 function onAbort(message: { j: number; gen: number; reason: unknown }): void {
@@ -418,9 +433,20 @@ function poolMode(): void {
     Atomics.add(i32, activeWord, 1);
     const [url, name] = (names[message.task] ??= mem.readName(message.task));
     const flag = mem.j(message.j, J_ABORT);
-    void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
-      fns[message.task] = fn;
-    });
+    void start(
+      message.j,
+      message.gen,
+      url,
+      name,
+      message.kind,
+      message.args,
+      flag,
+      fns[message.task],
+      (fn) => {
+        fns[message.task] = fn;
+      },
+      message.tp,
+    );
   });
 
   const loop = async (): Promise<void> => {
@@ -490,7 +516,18 @@ function blockingMode(): void {
       return;
     }
     if (message.ch) adopt(message.j, message.args);
-    void start(message.j, message.gen, message.url, message.name, message.kind, message.args, 0, undefined, () => {});
+    void start(
+      message.j,
+      message.gen,
+      message.url,
+      message.name,
+      message.kind,
+      message.args,
+      0,
+      undefined,
+      () => {},
+      message.tp,
+    );
   });
   port.postMessage({ t: 'ready' });
 }
