@@ -87,7 +87,10 @@ class Request implements TaskOwner {
     res.on('close', onResponseClose);
     const tracer = requestTracer(server.runtime);
     if (tracer === undefined) this.task = server.runtime.spawnTask(runHandler, undefined, this);
-    else ({ task: this.task, trace: this.trace } = tracer.start(req, () => server.runtime.spawnTask(runHandler, undefined, this)));
+    else
+      ({ task: this.task, trace: this.trace } = tracer.start(req, () =>
+        server.runtime.spawnTask(runHandler, undefined, this),
+      ));
   }
 
   abort(reason: Error): void {

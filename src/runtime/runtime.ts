@@ -135,7 +135,9 @@ export class Runtime implements AsyncDisposable {
    */
   setTaskInstrument(instrument: TaskInstrument | undefined): void {
     if (instrument !== undefined && this.#instrument !== undefined && this.#instrument !== instrument) {
-      throw new Error('weft: this runtime already has a task instrument (one openTelemetry({ taskSpans }) per runtime)');
+      throw new Error(
+        'weft: this runtime already has a task instrument (one openTelemetry({ taskSpans }) per runtime)',
+      );
     }
     this.#instrument = instrument;
   }
