@@ -188,7 +188,6 @@ export class BlockingPool implements JobHost {
       kind: job.kind,
       args: job.args,
       ch: job.wired,
-      tp: job.traceparent,
     };
     Atomics.store(thread.flags, 0, 0);
     try {

@@ -148,8 +148,7 @@ export class WorkerPool implements JobHost {
   prepare(job: RemoteJob): void {
     const args = job.args!;
     const index = this.#taskIndex(job.def);
-    // A traced call goes by message: the traceparent is a field of the message.
-    if (job.transferList === undefined && job.traceparent === undefined) {
+    if (job.transferList === undefined) {
       const bound = job.kind === KIND_MAP ? numbersBound(args[0]) : fastBound(args);
       if (bound >= 0 && bound <= MAX_BLOCK) {
         job.size = bound; // primitives: written into shared memory at the flush
@@ -326,16 +325,7 @@ export class WorkerPool implements JobHost {
     Atomics.store(this.mem.i32, this.mem.j(index, J_ABORT), 0);
     Atomics.store(this.mem.i32, this.mem.j(index, J_STATE), OWNED + w);
     job.worker = w;
-    const message = {
-      t: 'job',
-      j: index,
-      gen: job.gen,
-      task,
-      kind: job.kind,
-      args: job.args,
-      ch: job.wired,
-      tp: job.traceparent,
-    };
+    const message = { t: 'job', j: index, gen: job.gen, task, kind: job.kind, args: job.args, ch: job.wired };
     try {
       slot.port!.postMessage(message, job.transferList ?? []);
     } catch (err) {

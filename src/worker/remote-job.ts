@@ -3,6 +3,7 @@ import { Parked, type WaitSite } from '../core/wait-queue.js';
 import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';
+import { KIND_TRACED } from './steal-queue.js';
 
 /** How a job ended. */
 export const PENDING = 0;
@@ -31,7 +32,8 @@ export interface JobHost {
  */
 export class RemoteJob extends Parked<unknown> {
   readonly def: TaskDef<any, any>;
-  readonly kind: number;
+  /** `KIND_CALL` or `KIND_MAP`, with `KIND_TRACED` set when the call carries a trace context. */
+  kind: number;
   /** The arguments, when they travel by `postMessage` (blocking pool, pinned jobs). */
   args: unknown[] | undefined;
   /** The arguments serialized (the shared-queue path, when they are not all primitives). */
@@ -41,8 +43,6 @@ export class RemoteJob extends Parked<unknown> {
   transferList: TransferListItem[] | undefined;
   /** Channel ends among the arguments were moved into the call (`channel-wire.ts`). */
   wired = false;
-  /** The caller's trace context as a W3C `traceparent` (`trace-context.ts`); such a call travels by message. */
-  traceparent: string | undefined = undefined;
   host: JobHost | undefined = undefined;
   /** The pool's bookkeeping: job-table index, generation, arena block, owning worker or thread. */
   index = -1;
@@ -66,6 +66,17 @@ export class RemoteJob extends Parked<unknown> {
     this.kind = kind;
     this.args = args;
     this.transferList = transferList;
+  }
+
+  /**
+   * Carries the caller's trace context: appended as the last argument and
+   * flagged in the kind, so it travels whichever way the arguments do
+   * (shared memory or message) and the thread takes it off before the call.
+   */
+  carryTrace(traceparent: string | undefined): void {
+    if (traceparent === undefined) return;
+    this.args!.push(traceparent);
+    this.kind |= KIND_TRACED;
   }
 
   /** Links the job to its proxy task, whose only wait it is. */

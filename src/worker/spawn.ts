@@ -64,7 +64,7 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
   const rt = currentRuntime();
   if (rt.isShutdown) return rt.spawn(() => undefined as R, { name: def.name }); // cancelled at once
   const job = newJob(def, args);
-  job.traceparent = callTraceParent(rt);
+  job.carryTrace(callTraceParent(rt));
   try {
     hubFor(rt).blocking().place(job);
   } catch (err) {
@@ -145,7 +145,7 @@ function newJob(def: TaskDef<any, any>, args: unknown[]): RemoteJob {
 
 /** Submits one call to the worker pool as a task of `rt`. */
 export function spawnJob(rt: Runtime, pool: WorkerPool, job: RemoteJob): JoinHandle<unknown> {
-  job.traceparent = callTraceParent(rt);
+  job.carryTrace(callTraceParent(rt));
   try {
     pool.prepare(job);
   } catch (err) {

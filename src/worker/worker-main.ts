@@ -48,6 +48,7 @@ import {
   J_KIND,
   J_ABORT,
   KIND_MAP,
+  KIND_TRACED,
   type SharedPool,
 } from './steal-queue.js';
 
@@ -204,22 +205,17 @@ function ownerOf(j: number): CallOwner {
 }
 
 /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
-function run(
-  j: number,
-  gen: number,
-  fn: AnyTaskFn,
-  kind: number,
-  args: unknown[],
-  name: string,
-  flag: number,
-  tp: string | undefined,
-): void {
+function run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
+  const traceparent = (kind & KIND_TRACED) === 0 ? undefined : (args.pop() as string);
+  kind &= ~KIND_TRACED;
   const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
   const owner = ownerOf(j);
   owner.flag = flag;
-  // The task captures the caller's trace context (if it came with the call) at its spawn.
+  // The task captures the caller's trace context (when the call carried one) at its spawn.
   const task =
-    tp === undefined ? rt.spawnTask(body, name, owner) : inCallContext(tp, () => rt.spawnTask(body, name, owner));
+    traceparent === undefined
+      ? rt.spawnTask(body, name, owner)
+      : inCallContext(traceparent, () => rt.spawnTask(body, name, owner));
   running.set(j, task);
   runningGen[data.mode === 'pool' ? j : 0] = gen;
   // Aborted while its module was loading: it ends cancelled without running.
@@ -271,11 +267,10 @@ function start(
   flag: number,
   cached: AnyTaskFn | undefined,
   remember: (fn: AnyTaskFn) => void,
-  tp?: string,
 ): Promise<void> | undefined {
   const found = cached ?? resolveTask(url, name);
   if (typeof found === 'function') {
-    run(j, gen, found, kind, args, name, flag, tp);
+    run(j, gen, found, kind, args, name, flag);
     return undefined;
   }
   loadingJobs.set(j, gen);
@@ -283,7 +278,7 @@ function start(
     (fn) => {
       loadingJobs.delete(j);
       remember(fn);
-      run(j, gen, fn, kind, args, name, flag, tp);
+      run(j, gen, fn, kind, args, name, flag);
     },
     (err: unknown) => {
       loadingJobs.delete(j);
@@ -308,8 +303,6 @@ interface JobMessage {
   args: unknown[];
   ch: boolean;
   reason: unknown;
-  /** The caller's trace context (W3C `traceparent`), when it was traced (`trace-context.ts`). */
-  tp?: string;
 }
 
 function onAbort(message: { j: number; gen: number; reason: unknown }): void {
@@ -433,20 +426,9 @@ function poolMode(): void {
     Atomics.add(i32, activeWord, 1);
     const [url, name] = (names[message.task] ??= mem.readName(message.task));
     const flag = mem.j(message.j, J_ABORT);
-    void start(
-      message.j,
-      message.gen,
-      url,
-      name,
-      message.kind,
-      message.args,
-      flag,
-      fns[message.task],
-      (fn) => {
-        fns[message.task] = fn;
-      },
-      message.tp,
-    );
+    void start(message.j, message.gen, url, name, message.kind, message.args, flag, fns[message.task], (fn) => {
+      fns[message.task] = fn;
+    });
   });
 
   const loop = async (): Promise<void> => {
@@ -516,18 +498,7 @@ function blockingMode(): void {
       return;
     }
     if (message.ch) adopt(message.j, message.args);
-    void start(
-      message.j,
-      message.gen,
-      message.url,
-      message.name,
-      message.kind,
-      message.args,
-      0,
-      undefined,
-      () => {},
-      message.tp,
-    );
+    void start(message.j, message.gen, message.url, message.name, message.kind, message.args, 0, undefined, () => {});
   });
   port.postMessage({ t: 'ready' });
 }
