@@ -12,7 +12,7 @@
  * worker). The workers have a real SDK tracer provider and the
  * AsyncLocalStorage context manager (bench/_traced-tasks.ts).
  */
-import { context, trace } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { Runtime } from 'weft';
