@@ -3,10 +3,11 @@ import type * as OTel from '@opentelemetry/api';
 import type { Runtime } from '../runtime/runtime.js';
 import { Outcome, type Task } from '../task/task.js';
 import { setRequestTracer, type RequestTracer } from '../http/tracing.js';
+import { setCallContextCarrier, type CallContextCarrier } from '../worker/trace-context.js';
 import { families, type Family, type Snapshot } from './families.js';
 import { loadPeer } from './peer.js';
 import { snapshotCache } from './snapshot-cache.js';
-import { parseTraceParent } from './traceparent.js';
+import { formatTraceParent, parseTraceParent } from '../core/traceparent.js';
 
 /** Options of {@link openTelemetry}. */
 export interface OpenTelemetryOptions {
@@ -45,6 +46,13 @@ const SCOPE = 'weft';
  * The active context already follows `spawn` (weft tasks run in their
  * spawner's async context, so OpenTelemetry's AsyncLocalStorage context
  * manager sees the right span inside a task).
+ * - **Threads**: a `spawnWorker`, `spawnBlocking` or `parMap` call made
+ *   while a span is active carries it to the thread as a W3C `traceparent`,
+ *   and the call runs there inside that (remote) span's context: spans it
+ *   opens have the caller's trace id and the caller's span as parent. The
+ *   thread needs its own tracer provider and context manager (set up in the
+ *   task module, as every OpenTelemetry user does per thread); a traced call
+ *   travels by message instead of through the pool's shared-memory queue.
  *
  * @param runtime the runtime to wire
  * @param options `tracerProvider`, `meterProvider`, `taskSpans`
@@ -83,6 +91,8 @@ export function openTelemetry(runtime: Runtime, options: OpenTelemetryOptions = 
   const requests = requestSpans(api, tracer);
   setRequestTracer(runtime, requests);
   closers.push(() => setRequestTracer(runtime, undefined));
+  setCallContextCarrier(runtime, callCarrier(api));
+  closers.push(() => setCallContextCarrier(runtime, undefined));
   if (options.taskSpans === true) {
     const instrument = taskSpans(api, tracer);
     runtime.setTaskInstrument(instrument);
@@ -206,6 +216,17 @@ function requestSpans(api: Api, tracer: OTel.Tracer): RequestTracer {
           },
         },
       };
+    },
+  };
+}
+
+/** The caller's active span as a `traceparent`, carried with each call to a worker or blocking thread. */
+function callCarrier(api: Api): CallContextCarrier {
+  return {
+    inject() {
+      const span = api.trace.getSpanContext(api.context.active());
+      if (span === undefined || !api.isSpanContextValid(span)) return undefined;
+      return formatTraceParent(span);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';
 import { Status } from './wire/messages.js';
+import { KIND_TRACED } from './pool/shared-memory.js';
 
 /** How a job ended (the statuses results carry, `wire/messages.ts`). */
 export const OK: number = Status.Ok;
@@ -31,7 +32,8 @@ export interface JobHost {
  */
 export class RemoteJob extends Parked<unknown> {
   readonly def: TaskDef<any, any>;
-  readonly kind: number;
+  /** `KIND_CALL` or `KIND_MAP`, with `KIND_TRACED` set when the call carries a trace context. */
+  kind: number;
   /** The arguments, when they travel by `postMessage` (blocking pool, pinned jobs). */
   args: unknown[] | undefined;
   /** The arguments serialized (the shared-queue path, when they are not all primitives). */
@@ -66,6 +68,17 @@ export class RemoteJob extends Parked<unknown> {
     this.kind = kind;
     this.args = args;
     this.transferList = transferList;
+  }
+
+  /**
+   * Carries the caller's trace context: appended as the last argument and
+   * flagged in the kind, so it travels whichever way the arguments do
+   * (shared memory or message) and the thread takes it off before the call.
+   */
+  carryTrace(traceparent: string | undefined): void {
+    if (traceparent === undefined) return;
+    this.args!.push(traceparent);
+    this.kind |= KIND_TRACED;
   }
 
   /** Links the job to its proxy task, whose only wait it is. */

@@ -7,6 +7,7 @@ import { takeArgTransfers } from './transfer.js';
 import { wireArgs } from './channels/channel-wire.js';
 import { KIND_CALL } from './pool/shared-memory.js';
 import type { WorkerPool } from './pool/worker-pool.js';
+import { callTraceParent } from './trace-context.js';
 
 const blockingSite = { op: 'blocking' };
 const workerSite = { op: 'worker' };
@@ -63,6 +64,7 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
   const rt = currentRuntime();
   if (rt.isShutdown) return rt.spawn(() => undefined as R, { name: def.name }); // cancelled at once
   const job = newJob(def, args);
+  job.carryTrace(callTraceParent(rt));
   try {
     hubFor(rt).blocking().place(job);
   } catch (err) {
@@ -143,6 +145,7 @@ function newJob(def: TaskDef<any, any>, args: unknown[]): RemoteJob {
 
 /** Submits one call to the worker pool as a task of `rt`. */
 export function spawnJob(rt: Runtime, pool: WorkerPool, job: RemoteJob): JoinHandle<unknown> {
+  job.carryTrace(callTraceParent(rt));
   try {
     pool.prepare(job);
   } catch (err) {

@@ -74,6 +74,12 @@ export const OWNED = 2;
 /** Job kinds (`jobs.kind(j)`). */
 export const KIND_CALL = 0;
 export const KIND_MAP = 1;
+/**
+ * A flag on the kind: the call carries the caller's trace context, a W3C
+ * `traceparent` string appended as its last argument (`trace-context.ts`).
+ * In-band, so a traced call keeps the shared-memory queue (no message).
+ */
+export const KIND_TRACED = 2;
 
 /** What both sides need to open the same memory. */
 export interface SharedPool {

@@ -14,7 +14,8 @@ import { takeTransfer } from '../transfer.js';
 import { dropEnd, reviveArgs, type Closable } from '../channels/channel-wire.js';
 import { encodeThrown } from '../wire/error-codec.js';
 import { Status, type AbortMessage, type RunMessage } from '../wire/messages.js';
-import { KIND_MAP } from '../pool/shared-memory.js';
+import { KIND_MAP, KIND_TRACED } from '../pool/shared-memory.js';
+import { inCallContext } from '../trace-context.js';
 import { ResultBatch } from './result-batch.js';
 import { mapBody } from './map-body.js';
 
@@ -149,11 +150,17 @@ export abstract class ThreadWorker {
 
   /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
   #run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
+    const traceparent = (kind & KIND_TRACED) === 0 ? undefined : (args.pop() as string);
+    kind &= ~KIND_TRACED;
     const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
     const owner = this.ownerOf(j);
     owner.flag = flag;
     owner.gen = gen;
-    const task = this.rt.spawnTask(body, name, owner);
+    // The task captures the caller's trace context (when the call carried one) at its spawn.
+    const task =
+      traceparent === undefined
+        ? this.rt.spawnTask(body, name, owner)
+        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner));
     this.#running.set(j, task);
     // Aborted while its module was loading: it ends cancelled without running.
     const early = this.#earlyAborts.get(j);
