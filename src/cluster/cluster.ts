@@ -4,10 +4,22 @@ import { hostname } from 'node:os';
 import type { Runtime } from '../runtime/runtime.js';
 import { unboundedChannel } from '../sync/mpsc/unbounded.js';
 import type { Receiver } from '../sync/mpsc/receiver.js';
-import { duration } from '../core/validate.js';
+import { duration, integer } from '../core/validate.js';
+import { Sender } from './channel-sender.js';
+import { Receiver as ClusterReceiver } from './channel-receiver.js';
 import { ClusterClosedError } from './errors.js';
 import { loadNats } from './nats.js';
 import { Membership, type MemberEvent } from './membership.js';
+
+/** Checks a name that becomes part of a NATS subject. */
+function subjectName(name: unknown, fn: string, what: string): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(name)) {
+    throw new TypeError(
+      `${fn}: ${what} must be letters, digits, _ and -, with dots between tokens (it is a NATS subject), got ${JSON.stringify(name)}`,
+    );
+  }
+  return name;
+}
 
 /** Options of {@link Cluster.join}. */
 export interface ClusterOptions {
@@ -192,6 +204,47 @@ export class Cluster implements AsyncDisposable {
   }
 
   readonly #onLeave: Array<() => void | Promise<void>> = [];
+
+  /**
+   * Opens both ends of the cluster channel `name`: an mpsc across processes
+   * with credit-based backpressure. Any node may send; the receiver joins on
+   * its first receive (a node that only sends never takes values), and with
+   * receivers on several nodes each value goes to one of them. Values are
+   * FIFO per sender (per receiver) and exactly-once while both ends live;
+   * see docs/cluster.md for what a node death does.
+   *
+   * @param name the channel's name, a NATS subject token (letters, digits, `_`, `-`, dots between tokens)
+   * @param options.capacity how many values a receiver buffers (and so grants credits for), 1 to 1,048,576
+   * @returns `[sender, receiver]`; close the ones this node does not use
+   * @throws TypeError for a bad name; RangeError for a bad capacity; ClusterClosedError after `leave()`
+   *
+   * @example
+   * ```ts
+   * import { Cluster } from 'weft/cluster';
+   * const url = process.env['WEFT_EXAMPLE_NATS'];
+   * if (url !== undefined) {
+   *   await using c = await Cluster.join({ servers: url });
+   *   const [tx, rx] = c.channel<string>('doc-channel', { capacity: 16 });
+   *   const next = rx.recv();
+   *   await tx.send('hello');
+   *   console.assert((await next) === 'hello');
+   * }
+   * ```
+   */
+  channel<T>(name: string, options: { capacity: number }): [Sender<T>, ClusterReceiver<T>] {
+    this.assertOpen('Cluster.channel');
+    subjectName(name, 'Cluster.channel', 'name');
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('Cluster.channel: options must be an object');
+    const capacity = integer(options.capacity, 'Cluster.channel', 'capacity', 1, 1 << 20);
+    const tx = new Sender<T>(this.#nc, this.#membership, this.node, this.#prefix, name, capacity);
+    const rx = new ClusterReceiver<T>(this.#nc, this.#membership, this.node, this.#prefix, name, capacity);
+    this.#onLeave.push(() => {
+      tx.shutdown();
+      rx.close();
+    });
+    return [tx, rx];
+  }
 
   /** @internal */
   get nats(): NatsConnection {

@@ -6,5 +6,7 @@
  */
 export { Cluster, type ClusterOptions } from './cluster.js';
 export type { MemberEvent } from './membership.js';
+export { Sender } from './channel-sender.js';
+export { Receiver } from './channel-receiver.js';
 export { encode, decode, WIRE_VERSION, MAX_DEPTH } from './codec.js';
 export * from './errors.js';
