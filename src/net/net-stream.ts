@@ -1,6 +1,14 @@
 import type { Socket } from 'node:net';
 import { signalOf } from '../core/validate.js';
-import { bytesArg, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import {
+  bytesArg,
+  kReadSink,
+  kReadWithin,
+  kTryWrite,
+  type AsyncRead,
+  type AsyncWrite,
+  type ReadSink,
+} from '../io/traits.js';
 import { SocketIo, type IoOptions } from './socket-io.js';
 import { ReadHalf, WriteHalf } from './halves.js';
 
@@ -31,8 +39,8 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, AsyncDisposabl
   #halves = 0;
 
   /** @internal */
-  protected constructor(socket: Socket, options: IoOptions) {
-    this.io = new SocketIo(socket, options);
+  protected constructor(socket: Socket, options: IoOptions, kind: 'tcp' | 'unix') {
+    this.io = new SocketIo(socket, options, kind);
   }
 
   /** Bytes received and not read yet (at most about `readHighWaterMark` plus one chunk). */
@@ -175,5 +183,10 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, AsyncDisposabl
   /** @internal */
   [kReadWithin](buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number> {
     return this.io.read(buf, signal, deadline, ms);
+  }
+
+  /** @internal */
+  [kReadSink](sink: ReadSink, signal: AbortSignal | undefined): Promise<unknown> {
+    return this.io.readSink(sink, signal);
   }
 }
