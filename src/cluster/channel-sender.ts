@@ -7,7 +7,7 @@ import { encode, decode } from './codec.js';
 import { RESEND_INTERVAL, channelSubjects, type SenderInboxMsg, type DataMsg, type WantMsg } from './channel-wire.js';
 import type { Membership } from './membership.js';
 
-const sendSite = { kind: 'cluster.Sender.send' } as const;
+const sendSite = { op: 'cluster.Sender.send' } as const;
 
 interface Peer {
   rid: string;
