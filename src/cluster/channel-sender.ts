@@ -33,8 +33,9 @@ interface Peer {
  * if (url !== undefined) {
  *   await using c = await Cluster.join({ servers: url });
  *   const [tx, rx] = c.channel<string>('doc-jobs', { capacity: 8 });
- *   await tx.send('job-1');
- *   console.assert((await rx.recv()) === 'job-1');
+ *   const next = rx.recv(); // a receiver joins on its first receive, then grants credits
+ *   await tx.send('job-1'); // waits until some receiver granted a credit
+ *   console.assert((await next) === 'job-1');
  * }
  * ```
  */

@@ -10,6 +10,11 @@ import { Receiver as ClusterReceiver } from './channel-receiver.js';
 import { ClusterClosedError } from './errors.js';
 import { loadNats } from './nats.js';
 import { Membership, type MemberEvent } from './membership.js';
+import { ActorDirectory } from './actors.js';
+import type { ActorRef } from '../actor/actor-ref.js';
+import type { Behavior } from '../actor/behavior.js';
+import { EntityKind } from './entity.js';
+import { Leases } from './lease.js';
 
 /** Checks a name that becomes part of a NATS subject. */
 function subjectName(name: unknown, fn: string, what: string): string {
@@ -27,7 +32,7 @@ export interface ClusterOptions {
   servers: string | string[];
   /** This node's name, unique in the cluster. Default: `<hostname>-<pid>-<random>`. */
   node?: string;
-  /** The runtime virtual actors and hosted work run on. Default: the current runtime. */
+  /** The runtime virtual actors are activated on. Default: the runtime of the code whose message activates them. */
   runtime?: Runtime;
   /** Subject prefix: clusters with different prefixes share a NATS server without seeing each other. Default `'weft'`. */
   prefix?: string;
@@ -35,6 +40,14 @@ export interface ClusterOptions {
   heartbeatInterval?: number;
   /** A node not heard from for this many ms is down. Default 5,000; more than `heartbeatInterval`. */
   downAfter?: number;
+  /**
+   * The lease time of virtual actors, in ms (the JetStream KV bucket's
+   * `max_age`): an entity whose node died can be activated elsewhere this
+   * long after that node's last lease renewal. Default 10,000; at least 400.
+   * Every node of a cluster must use the same value (the bucket is created
+   * with the first one).
+   */
+  leaseTtl?: number;
 }
 
 /**
@@ -57,13 +70,33 @@ export class Cluster implements AsyncDisposable {
   readonly #nc: NatsConnection;
   readonly #membership: Membership;
   readonly #prefix: string;
+  readonly #inc: string;
+  readonly #actors: ActorDirectory;
   #left: Promise<void> | undefined;
 
-  private constructor(nc: NatsConnection, node: string, prefix: string, membership: Membership) {
+  readonly #leaseTtl: number;
+  readonly #runtime: Runtime | undefined;
+  readonly #kinds = new Map<string, EntityKind<any, any>>();
+  #leases: Promise<Leases> | undefined;
+
+  private constructor(
+    nc: NatsConnection,
+    node: string,
+    prefix: string,
+    inc: string,
+    membership: Membership,
+    leaseTtl: number,
+    runtime: Runtime | undefined,
+  ) {
+    this.#runtime = runtime;
     this.#nc = nc;
+    this.#leaseTtl = leaseTtl;
     this.node = node;
     this.#prefix = prefix;
+    this.#inc = inc;
     this.#membership = membership;
+    this.#actors = new ActorDirectory(nc, membership, prefix, node, inc);
+    this.#onLeave.push(() => this.#actors.shutdown());
   }
 
   /**
@@ -103,6 +136,9 @@ export class Cluster implements AsyncDisposable {
     if (!(downAfter > heartbeatInterval) || !Number.isFinite(downAfter)) {
       throw new RangeError('Cluster.join: downAfter must be finite and greater than heartbeatInterval');
     }
+    const leaseTtl = duration(options.leaseTtl ?? 10_000, 'Cluster.join', 'leaseTtl');
+    if (leaseTtl < 400 || !Number.isFinite(leaseTtl))
+      throw new RangeError('Cluster.join: leaseTtl must be finite and at least 400 ms');
     const node = options.node ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (typeof node !== 'string' || !/^[A-Za-z0-9_-]+$/.test(node)) {
       throw new TypeError(
@@ -121,15 +157,16 @@ export class Cluster implements AsyncDisposable {
       reconnectJitter: 50,
       pingInterval: 10_000,
     });
+    const inc = randomUUID();
     const membership = new Membership(nc, {
       prefix,
       node,
-      inc: randomUUID(),
+      inc,
       heartbeatInterval,
       downAfter,
       helloWait: Math.min(150, heartbeatInterval),
     });
-    const cluster = new Cluster(nc, node, prefix, membership);
+    const cluster = new Cluster(nc, node, prefix, inc, membership, leaseTtl, options.runtime);
     void cluster.#watchStatus();
     await membership.start();
     return cluster;
@@ -138,7 +175,10 @@ export class Cluster implements AsyncDisposable {
   async #watchStatus(): Promise<void> {
     for await (const s of this.#nc.status()) {
       if (s.type === 'disconnect') this.#membership.disconnected();
-      else if (s.type === 'reconnect') this.#membership.reconnected();
+      else if (s.type === 'reconnect') {
+        this.#membership.reconnected();
+        this.#actors.reconnected();
+      }
     }
   }
 
@@ -178,8 +218,9 @@ export class Cluster implements AsyncDisposable {
    *   using events = a.memberEvents();
    *   const b = await Cluster.join({ servers: url, node: 'doc-ev-b' });
    *   await b.leave();
-   *   const first = await events.recv();
-   *   console.assert(first?.type === 'up' && first.node === 'doc-ev-b');
+   *   let e = await events.recv();
+   *   while (e !== undefined && e.node !== 'doc-ev-b') e = await events.recv(); // other nodes may come and go
+   *   console.assert(e?.type === 'up');
    * }
    * ```
    */
@@ -203,7 +244,170 @@ export class Cluster implements AsyncDisposable {
     return rx;
   }
 
+  /**
+   * Makes the local actor `ref` reachable cluster-wide as `name`: any node's
+   * `ref(name)` reaches it with tell/send/ask/watch. Publishing stops when
+   * the actor stops (its remote refs see it `down`) or this node leaves.
+   *
+   * @param name the actor's cluster name (a NATS subject token; unique per node)
+   * @param ref a local actor
+   * @throws TypeError for a bad name, a name this node already publishes, or
+   *   a stopped actor; ClusterClosedError after `leave()`
+   *
+   * Publishing the same name on two nodes makes each lookup find one of
+   * them (whichever answers first): use distinct names for distinct actors.
+   *
+   * @example
+   * ```ts
+   * import { Cluster } from 'weft/cluster';
+   * import { spawnActor, type Reply } from 'weft/actor';
+   * const url = process.env['WEFT_EXAMPLE_NATS'];
+   * if (url !== undefined) {
+   *   await using c = await Cluster.join({ servers: url });
+   *   const echo = spawnActor({ init: () => 0, receive: (s: number, m: { text: string; reply: Reply<string> }) => {
+   *     m.reply.send(m.text);
+   *     return s;
+   *   } });
+   *   c.publish('doc-echo', echo);
+   *   const remote = c.ref<{ text: string; reply: Reply<string> }>('doc-echo');
+   *   console.assert((await remote.ask<string>((reply) => ({ text: 'hi', reply }))) === 'hi');
+   *   await echo.stop();
+   * }
+   * ```
+   */
+  publish<M>(name: string, ref: ActorRef<M>): void {
+    this.assertOpen('Cluster.publish');
+    subjectName(name, 'Cluster.publish', 'name');
+    this.#actors.publish(name, ref as ActorRef<unknown>);
+  }
+
+  /**
+   * A location-transparent ref to the actor published as `name` on any
+   * node: `tell`/`send`/`ask`/`stop`/`stopped`, and `ctx.watch(ref)` in an
+   * actor, behave as for a local actor. It looks the host up on first use
+   * (messages sent before that wait, within the credit window); a name that
+   * nobody publishes yet keeps being looked up while messages wait, so asks
+   * time out (`AskTimeoutError`) rather than fail.
+   *
+   * - `tell` throws `MailboxFullError` when the ref has no credit left
+   *   (INITIAL_CREDIT, 256, messages in flight beyond the remote mailbox);
+   *   `send` waits for a credit (backpressure from the remote mailbox).
+   * - When the actor stops, the ref is `down` with its reason; when its node
+   *   dies or leaves, with a `NodeDownError`, and asks in flight or made
+   *   afterwards reject with `NodeDownError`.
+   *
+   * @param name the published name
+   * @returns the ref: the same object for every call while the actor is
+   *   alive, so the messages this node sends it arrive in order
+   * @throws TypeError for a bad name; ClusterClosedError after `leave()`
+   *
+   * @example
+   * ```ts
+   * import { Cluster } from 'weft/cluster';
+   * const url = process.env['WEFT_EXAMPLE_NATS'];
+   * if (url !== undefined) {
+   *   await using c = await Cluster.join({ servers: url });
+   *   const nobody = c.ref<string>('doc-nobody');
+   *   nobody.tell('waits for a publisher'); // within the credit window
+   * }
+   * ```
+   */
+  ref<M>(name: string): ActorRef<M> {
+    this.assertOpen('Cluster.ref');
+    subjectName(name, 'Cluster.ref', 'name');
+    return this.#actors.ref<M>(name);
+  }
+
   readonly #onLeave: Array<() => void | Promise<void>> = [];
+
+  #openLeases(): Promise<Leases> {
+    this.#leases ??= loadNats().then((m) =>
+      Leases.open(this.#nc, m.Kvm, `${this.#prefix.replace(/\./g, '_')}-leases`, this.#leaseTtl, this.node),
+    );
+    return this.#leases;
+  }
+
+  /**
+   * Declares the virtual actor kind `kind` on this node: `entity(kind, ...)(id)`
+   * is a ref to entity `id`, which is activated on first message (on this
+   * node, when nobody holds its lease), with `behavior.init(ctx, id)`; at
+   * most one activation per id runs cluster-wide at any time (a lease in
+   * JetStream KV, see docs/cluster.md for the precise guarantee); it is
+   * passivated (stopped with reason `'passivated'`, lease released) after
+   * `idleTimeout` ms without messages, and activated again by the next
+   * message, wherever that comes from. When its node dies, the next message
+   * activates it elsewhere once the lease expired (`leaseTtl`).
+   *
+   * Every node that should be able to host the kind declares it with the
+   * same behavior. State lives in the activation: persist it yourself in
+   * `init`/`terminate` if it must outlive a passivation.
+   *
+   * @param kind the kind's name (a NATS subject token)
+   * @param behavior the actor behavior; `init` gets the entity id
+   * @param options.idleTimeout ms without messages before passivation, default 60,000 (Infinity: never)
+   * @returns the ref factory: one call per id (refs to the same id reach the same activation)
+   * @throws TypeError for a bad kind, behavior, or a kind already declared on this node; ClusterClosedError after `leave()`
+   *
+   * @example
+   * ```ts
+   * import { Cluster } from 'weft/cluster';
+   * import type { Reply } from 'weft/actor';
+   * const url = process.env['WEFT_EXAMPLE_NATS'];
+   * if (url !== undefined) {
+   *   await using c = await Cluster.join({ servers: url });
+   *   type CartMsg = { type: 'add'; item: string } | { type: 'items'; reply: Reply<string[]> };
+   *   const cart = c.entity<CartMsg, string[]>('doc-cart', {
+   *     init: () => [],
+   *     receive: (items, msg) => {
+   *       if (msg.type === 'add') return [...items, msg.item];
+   *       msg.reply.send(items);
+   *       return items;
+   *     },
+   *   }, { idleTimeout: 30_000 });
+   *   cart('alice').tell({ type: 'add', item: 'tea' });
+   *   // The same ref for the same id: this node's messages to alice's cart stay in order.
+   *   console.assert((await cart('alice').ask<string[]>((reply) => ({ type: 'items', reply }))).includes('tea'));
+   * }
+   * ```
+   */
+  entity<M, S>(
+    kind: string,
+    behavior: Behavior<M, S, [id: string]>,
+    options?: { idleTimeout?: number },
+  ): (id: string) => ActorRef<M> {
+    this.assertOpen('Cluster.entity');
+    if (typeof kind !== 'string' || !/^[A-Za-z0-9_-]+$/.test(kind)) {
+      throw new TypeError(
+        `Cluster.entity: kind must be letters, digits, _ and - (a NATS subject token), got ${JSON.stringify(kind)}`,
+      );
+    }
+    if (
+      typeof behavior !== 'object' ||
+      behavior === null ||
+      typeof behavior.receive !== 'function' ||
+      typeof behavior.init !== 'function'
+    ) {
+      throw new TypeError('Cluster.entity: behavior must have init and receive functions');
+    }
+    if (this.#kinds.has(kind))
+      throw new TypeError(`Cluster.entity: kind ${JSON.stringify(kind)} is already declared on this node`);
+    const idleTimeout = duration(options?.idleTimeout ?? 60_000, 'Cluster.entity', 'idleTimeout');
+    const k = new EntityKind<M, S>(kind, behavior, idleTimeout, this.#actors, () => this.#openLeases(), this.#runtime);
+    this.#kinds.set(kind, k);
+    this.#onLeave.push(() =>
+      k.shutdown(new ClusterClosedError('the cluster handle this entity ref belongs to has left the cluster')),
+    );
+    return (id: string) => {
+      if (typeof id !== 'string' || id === '') throw new TypeError('Cluster.entity: the id must be a non-empty string');
+      this.assertOpen('Cluster.entity ref');
+      return k.ref(id);
+    };
+  }
+
+  /** @internal How many activations of `kind` run on this node. */
+  activeEntities(kind: string): number {
+    return this.#kinds.get(kind)?.activeCount ?? 0;
+  }
 
   /**
    * Opens both ends of the cluster channel `name`: an mpsc across processes

@@ -62,9 +62,28 @@ const decoder = new TextDecoder();
  * console.assert(back.at.getTime() === 0 && back.tags.has('a') && back.n === 10n);
  * ```
  */
-export function encode(value: unknown, hooks?: CodecHooks): Uint8Array {
-  const tree = toTree(value, 'value', new Set(), 0, hooks);
+export function encode(value: unknown): Uint8Array {
+  return encodeWith(value, undefined);
+}
+
+/** @internal {@link encode} with the cluster's hooks (reply handles). */
+export function encodeWith(value: unknown, hooks: CodecHooks | undefined): Uint8Array {
+  const tree = toTree(value, 'value', [], 0, hooks);
   const json = JSON.stringify(tree);
+  const body = encoder.encode(json);
+  const out = new Uint8Array(body.length + 1);
+  out[0] = WIRE_VERSION;
+  out.set(body, 1);
+  return out;
+}
+
+/** @internal The JSON body of `value` (no version byte), for batching several values in one frame. */
+export function encodeJson(value: unknown, hooks?: CodecHooks): string {
+  return JSON.stringify(toTree(value, 'value', [], 0, hooks));
+}
+
+/** @internal Frames a JSON body made of {@link encodeJson} parts as a wire message. */
+export function frameJson(json: string): Uint8Array {
   const body = encoder.encode(json);
   const out = new Uint8Array(body.length + 1);
   out[0] = WIRE_VERSION;
@@ -84,7 +103,12 @@ export function encode(value: unknown, hooks?: CodecHooks): Uint8Array {
  * console.assert(m.has(1) && m.get(1) === undefined);
  * ```
  */
-export function decode(bytes: Uint8Array, hooks?: CodecHooks): unknown {
+export function decode(bytes: Uint8Array): unknown {
+  return decodeWith(bytes, undefined);
+}
+
+/** @internal {@link decode} with the cluster's hooks (reply handles). */
+export function decodeWith(bytes: Uint8Array, hooks: CodecHooks | undefined): unknown {
   if (bytes.length === 0) throw new WireFormatError('an empty message is not a weft wire message');
   if (bytes[0] !== WIRE_VERSION) {
     throw new WireFormatError(`wire format version ${bytes[0]} is not supported (this build reads ${WIRE_VERSION})`);
@@ -108,7 +132,7 @@ function describe(value: object): string {
   return typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : 'an object with a custom prototype';
 }
 
-function toTree(value: unknown, path: string, stack: Set<object>, depth: number, hooks?: CodecHooks): unknown {
+function toTree(value: unknown, path: string, stack: object[], depth: number, hooks?: CodecHooks): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -128,11 +152,11 @@ function toTree(value: unknown, path: string, stack: Set<object>, depth: number,
   if (value === null) return null;
   const obj = value as object;
   if (depth >= MAX_DEPTH) throw new CodecError(path, `nested deeper than ${MAX_DEPTH} levels`);
-  if (stack.has(obj))
+  if (stack.includes(obj))
     throw new CodecError(path, 'the value contains a cycle (it refers back to an object that contains it)');
   const proto = Object.getPrototypeOf(obj) as object | null;
   if (proto === Object.prototype || proto === null) {
-    stack.add(obj);
+    stack.push(obj);
     const keys = Object.keys(obj);
     let escaped = false;
     const out: Record<string, unknown> = {};
@@ -140,14 +164,14 @@ function toTree(value: unknown, path: string, stack: Set<object>, depth: number,
       if (k === '$w') escaped = true;
       out[k] = toTree((obj as Record<string, unknown>)[k], `${path}.${k}`, stack, depth + 1, hooks);
     }
-    stack.delete(obj);
+    stack.pop();
     return escaped ? { $w: 'obj', d: Object.entries(out) } : out;
   }
   if (Array.isArray(obj)) {
-    stack.add(obj);
+    stack.push(obj);
     const out = new Array<unknown>(obj.length);
     for (let i = 0; i < obj.length; i++) out[i] = toTree(obj[i], `${path}[${i}]`, stack, depth + 1, hooks);
-    stack.delete(obj);
+    stack.pop();
     return out;
   }
   if (obj instanceof Uint8Array) {
@@ -158,7 +182,7 @@ function toTree(value: unknown, path: string, stack: Set<object>, depth: number,
     return { $w: 'date', d: Number.isNaN(t) ? null : t };
   }
   if (obj instanceof Map) {
-    stack.add(obj);
+    stack.push(obj);
     const d: unknown[] = [];
     let i = 0;
     for (const [k, v] of obj) {
@@ -168,21 +192,21 @@ function toTree(value: unknown, path: string, stack: Set<object>, depth: number,
       ]);
       i++;
     }
-    stack.delete(obj);
+    stack.pop();
     return { $w: 'map', d };
   }
   if (obj instanceof Set) {
-    stack.add(obj);
+    stack.push(obj);
     const d: unknown[] = [];
     let i = 0;
     for (const v of obj) d.push(toTree(v, `${path}.<item ${i++}>`, stack, depth + 1, hooks));
-    stack.delete(obj);
+    stack.pop();
     return { $w: 'set', d };
   }
   const hooked = hooks?.encode?.(obj);
   if (hooked !== undefined) return { $w: hooked.tag, d: hooked.data };
   if (obj instanceof Error) {
-    stack.add(obj);
+    stack.push(obj);
     const p: Record<string, unknown> = {};
     for (const k of Object.keys(obj)) {
       if (k === 'stack' || k === 'message' || k === 'name' || k === 'cause') continue;
@@ -203,7 +227,7 @@ function toTree(value: unknown, path: string, stack: Set<object>, depth: number,
         out['c'] = { $w: 'u' };
       }
     }
-    stack.delete(obj);
+    stack.pop();
     return out;
   }
   throw new CodecError(path, `a class instance (${describe(obj)}) cannot be sent; send a plain object instead`);
@@ -212,17 +236,22 @@ function toTree(value: unknown, path: string, stack: Set<object>, depth: number,
 function fromTree(tree: unknown, hooks: CodecHooks | undefined, depth: number): unknown {
   if (tree === null || typeof tree !== 'object') return tree;
   if (depth > MAX_DEPTH + 2) throw new WireFormatError(`the message nests deeper than ${MAX_DEPTH} levels`);
+  // JSON.parse made fresh arrays and objects: untagged ones are revived in place.
   if (Array.isArray(tree)) {
-    const out = new Array<unknown>(tree.length);
-    for (let i = 0; i < tree.length; i++) out[i] = fromTree(tree[i], hooks, depth + 1);
-    return out;
+    for (let i = 0; i < tree.length; i++) {
+      const v = tree[i] as unknown;
+      if (v !== null && typeof v === 'object') tree[i] = fromTree(v, hooks, depth + 1);
+    }
+    return tree;
   }
   const rec = tree as Record<string, unknown>;
   const tag = rec['$w'];
   if (tag === undefined) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(rec)) out[k] = fromTree(rec[k], hooks, depth + 1);
-    return out;
+    for (const k in rec) {
+      const v = rec[k];
+      if (v !== null && typeof v === 'object') rec[k] = fromTree(v, hooks, depth + 1);
+    }
+    return rec;
   }
   const d = rec['d'];
   switch (tag) {

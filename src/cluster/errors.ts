@@ -2,10 +2,13 @@ import { WeftError, registerWeftErrors } from '../core/errors.js';
 
 /**
  * A value cannot cross the cluster: it is (or contains) a function, a symbol,
- * a class instance the codec does not know, a cycle, or a non-string map key
- * shape it cannot represent. `path` says where in the value (`msg.items[2]`).
+ * a class instance the codec does not know, a cycle, or nesting deeper than
+ * the codec allows. `path` says where in the value (`value.items[2]`).
+ *
+ * It extends `TypeError` (a message that cannot be sent is a bad argument,
+ * as `ActorRef.tell` states) and counts as a `WeftError` through the registry.
  */
-export class CodecError extends WeftError {
+export class CodecError extends TypeError {
   override readonly name = 'CodecError';
   readonly code = 'ERR_CLUSTER_CODEC';
   /** Where in the value the problem is, e.g. `value.items[2].fn`. */
