@@ -10,3 +10,10 @@
  * arguments before moving any of them).
  */
 export const kMove = Symbol('weft.move');
+
+/**
+ * The internal key under which a channel end tells whether it is a front
+ * over a remote backend (the end lives on another thread than its channel:
+ * `worker/channels/`), and which: undefined for an end of a local channel.
+ */
+export const kRemote = Symbol('weft.remote');

@@ -20,6 +20,18 @@ import { LoopMonitor } from './loop-monitor.js';
 
 let nextTaskId = 1;
 
+/** Called by `run()` of a multi-thread runtime: set by weft/worker when it loads (it starts the worker threads). */
+let onMultiThreadRun: ((runtime: Runtime) => void) | undefined;
+
+/**
+ * @internal Sets what `run()` of a multi-thread runtime does first (weft/worker
+ * starts the runtime's worker threads, as Tokio's builder does). The runtime
+ * layer cannot import the worker layer, so the worker layer registers itself.
+ */
+export function setMultiThreadRunHook(hook: ((runtime: Runtime) => void) | undefined): void {
+  onMultiThreadRun = hook;
+}
+
 /**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
  * policy and (multi-thread flavor) its worker threads. Code that never builds
@@ -176,6 +188,7 @@ export class Runtime implements AsyncDisposable {
     const seed = this.options.seed;
     if (seed !== undefined) scheduler.setSeed(seed);
     if (this.options.startPaused && !this.clock.paused) this.clock.pause();
+    if (this.options.flavor === 'multi-thread') onMultiThreadRun?.(this);
     // The root is Tokio's block_on, not a spawned task: no task span (one would
     // hold every trace of a server under a span that never ends).
     const root = this.spawnTask(main, 'main', undefined, false);

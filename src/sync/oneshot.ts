@@ -4,7 +4,8 @@ import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 import { RecvError } from './errors.js';
-import { kMove } from '../core/move.js';
+import { kMove, kRemote } from '../core/move.js';
+import type { OneshotReceiverBackend, OneshotSenderBackend } from './remote-end.js';
 import { checkCloneable } from '../core/clone-check.js';
 import { registerResource, resourceId, resourceName } from '../core/resources.js';
 
@@ -122,11 +123,13 @@ MOVED.gone = 'this receiver was moved to another thread';
  * ```
  */
 export class OneshotSender<T> implements Disposable {
-  #inner: Inner<T>;
+  #inner!: Inner<T>;
+  readonly #remote: OneshotSenderBackend<T> | undefined = undefined;
 
   /** @internal Use `oneshot()`. */
-  constructor(inner: Inner<T>) {
-    this.#inner = inner;
+  constructor(inner: Inner<T> | OneshotSenderBackend<T>) {
+    if (inner instanceof Inner) this.#inner = inner;
+    else this.#remote = inner; // a front over a remote backend: #inner is never read
   }
 
   /**
@@ -145,6 +148,7 @@ export class OneshotSender<T> implements Disposable {
    * ```
    */
   send(value: T): boolean {
+    if (this.#remote !== undefined) return this.#remote.send(value);
     const inner = this.#inner;
     if (inner.senderDone) return false;
     if (inner.crossing) checkCloneable(value, 'OneshotSender.send');
@@ -170,6 +174,7 @@ export class OneshotSender<T> implements Disposable {
    * ```
    */
   close(): void {
+    if (this.#remote !== undefined) return this.#remote.close();
     const inner = this.#inner;
     if (inner.senderDone) return;
     inner.senderDone = true;
@@ -183,6 +188,7 @@ export class OneshotSender<T> implements Disposable {
 
   /** @internal Hands the sending side to another thread (see `kMove`); this handle then reads as used. */
   [kMove](probe: boolean): Inner<T> | undefined {
+    if (this.#remote !== undefined) return undefined; // a remote end does not move again
     const inner = this.#inner;
     if (inner.senderDone || probe) return inner.senderDone ? undefined : inner;
     this.#inner = USED;
@@ -206,6 +212,7 @@ export class OneshotSender<T> implements Disposable {
    * ```
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
+    if (this.#remote !== undefined) return this.#remote.closed(options);
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotSender.closed');
     const inner = this.#inner;
     if (inner.rxClosed || inner.senderDone) {
@@ -220,7 +227,13 @@ export class OneshotSender<T> implements Disposable {
 
   /** True once the receiver was closed or this sender was used (sent or closed). */
   get isClosed(): boolean {
+    if (this.#remote !== undefined) return this.#remote.isClosed;
     return this.#inner.rxClosed || this.#inner.senderDone;
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): OneshotSenderBackend<T> | undefined {
+    return this.#remote;
   }
 }
 
@@ -244,11 +257,13 @@ export class OneshotSender<T> implements Disposable {
  * ```
  */
 export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
-  #inner: Inner<T>;
+  #inner!: Inner<T>;
+  readonly #remote: OneshotReceiverBackend<T> | undefined = undefined;
 
   /** @internal Use `oneshot()`. */
-  constructor(inner: Inner<T>) {
-    this.#inner = inner;
+  constructor(inner: Inner<T> | OneshotReceiverBackend<T>) {
+    if (inner instanceof Inner) this.#inner = inner;
+    else this.#remote = inner; // a front over a remote backend: #inner is never read
   }
 
   /**
@@ -275,6 +290,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
    * ```
    */
   recv(options?: { signal?: AbortSignal }): Promise<T> {
+    if (this.#remote !== undefined) return this.#remote.recv(options);
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotReceiver.recv');
     const inner = this.#inner;
     if (inner.state === State.Full) {
@@ -317,6 +333,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
    * ```
    */
   tryRecv(): OneshotTryRecvResult<T> {
+    if (this.#remote !== undefined) return this.#remote.tryRecv();
     const inner = this.#inner;
     if (inner.state === State.Full) return { state: 'ok', value: inner.take() };
     return inner.failure() === undefined ? EMPTY : CLOSED;
@@ -336,6 +353,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
    * ```
    */
   close(): void {
+    if (this.#remote !== undefined) return this.#remote.close();
     const inner = this.#inner;
     if (inner.rxClosed) return;
     inner.rxClosed = true;
@@ -354,6 +372,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
    * Receives waiting here, and any later ones, reject with `RecvError`.
    */
   [kMove](probe: boolean): Inner<T> | undefined {
+    if (this.#remote !== undefined) return undefined; // a remote end does not move again
     const inner = this.#inner;
     if (inner.gone !== undefined || probe) return inner.gone !== undefined ? undefined : inner;
     this.#inner = MOVED;
@@ -363,6 +382,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
 
   /** @internal A `select` branch on this receiver (a `RecvError` makes the select reject). */
   [kSelect](arm: Parked<T>): void {
+    if (this.#remote !== undefined) return this.#remote.select(arm);
     const inner = this.#inner;
     if (inner.state === State.Full) {
       arm.complete(inner.take());
@@ -371,6 +391,11 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
     const failure = inner.failure();
     if (failure !== undefined) arm.fail(new RecvError(failure));
     else (inner.receivers ??= new WaitQueue()).push(arm);
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): OneshotReceiverBackend<T> | undefined {
+    return this.#remote;
   }
 }
 

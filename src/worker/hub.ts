@@ -1,8 +1,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
-import type { Runtime } from '../runtime/runtime.js';
+import { setMultiThreadRunHook, type Runtime } from '../runtime/runtime.js';
 import type { ThreadMetricsSource } from '../runtime/metrics.js';
-import { BlockingPool } from './blocking-pool.js';
-import { WorkerPool } from './pool.js';
+import { BlockingPool } from './blocking/blocking-pool.js';
+import { WorkerPool } from './pool/worker-pool.js';
 import { RuntimeFlavorError } from './errors.js';
 import type { ThreadSettings } from './threads.js';
 
@@ -84,3 +84,9 @@ export function existingHub(runtime: Runtime): ThreadHub | undefined {
 export function setResourceLimits(runtime: Runtime, limits: ResourceLimits | undefined): void {
   (hubFor(runtime).settings as { resourceLimits: ResourceLimits | undefined }).resourceLimits = limits;
 }
+
+// `run()` of a multi-thread runtime starts its worker threads at once, so the
+// first `spawnWorker`/`parMap` finds them booting rather than starting them.
+setMultiThreadRunHook((runtime) => {
+  if (!runtime.isShutdown) hubFor(runtime).pool('run').start();
+});

@@ -2,8 +2,8 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { currentRuntime, type Runtime } from '../runtime/runtime.js';
 import { existingHub, setResourceLimits } from './hub.js';
 import { liveThreads } from './threads.js';
-import type { WorkerStats } from './pool.js';
-import type { BlockingStats } from './blocking-pool.js';
+import type { WorkerStats } from './pool/worker-pool.js';
+import type { BlockingStats } from './blocking/blocking-pool.js';
 
 /** A snapshot of a runtime's threads (`workerMetrics()`). */
 export interface WorkerMetrics {

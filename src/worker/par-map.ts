@@ -7,8 +7,8 @@ import { taskDefArg, type TaskDef } from './define-task.js';
 import { hubFor } from './hub.js';
 import { spawnJob } from './spawn.js';
 import { RemoteJob } from './remote-job.js';
-import { KIND_MAP } from './steal-queue.js';
-import { MAX_BLOCK } from './arena.js';
+import { KIND_MAP } from './pool/shared-memory.js';
+import { MAX_BLOCK } from './pool/arena.js';
 
 /** Chunks per worker when no `chunkSize` is given: enough for stealing to even out uneven items. */
 const CHUNKS_PER_WORKER = 8;

@@ -3,12 +3,12 @@ import { Parked, type WaitSite } from '../core/wait-queue.js';
 import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';
+import { Status } from './wire/messages.js';
 
-/** How a job ended. */
-export const PENDING = 0;
-export const OK = 1;
-export const FAILED = 2;
-export const CANCELLED = 3;
+/** How a job ended (the statuses results carry, `wire/messages.ts`). */
+export const OK: number = Status.Ok;
+export const FAILED: number = Status.Failed;
+export const CANCELLED: number = Status.Cancelled;
 
 /** The pool a job was submitted to: told when the job's task is aborted. */
 export interface JobHost {
@@ -47,6 +47,8 @@ export class RemoteJob extends Parked<unknown> {
   gen = 0;
   off = -1;
   worker = -1;
+  /** Sent by message and counted in its worker's placement score until released. */
+  held = false;
   /** Next in the pool's backlog. */
   link: RemoteJob | undefined = undefined;
   proxy!: Task;

@@ -4,9 +4,9 @@ import { taskDefArg, type TaskDef } from './define-task.js';
 import { RemoteJob } from './remote-job.js';
 import { hubFor } from './hub.js';
 import { takeArgTransfers } from './transfer.js';
-import { wireArgs } from './channel-wire.js';
-import { KIND_CALL } from './steal-queue.js';
-import type { WorkerPool } from './pool.js';
+import { wireArgs } from './channels/channel-wire.js';
+import { KIND_CALL } from './pool/shared-memory.js';
+import type { WorkerPool } from './pool/worker-pool.js';
 
 const blockingSite = { op: 'blocking' };
 const workerSite = { op: 'worker' };

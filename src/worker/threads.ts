@@ -29,7 +29,8 @@ const boot = workerData.boot;
 })().catch((error) => setImmediate(() => { throw error; }));
 `;
 
-const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-main.ts' : './worker-main.js', import.meta.url).href;
+const entry = new URL(import.meta.url.endsWith('.ts') ? './thread/entry.ts' : './thread/entry.js', import.meta.url)
+  .href;
 
 let tsxApi: string | undefined | null = null;
 
@@ -59,7 +60,7 @@ export interface ThreadSettings {
 }
 
 /**
- * Starts a weft thread named `name` that runs `worker-main` with `data`.
+ * Starts a weft thread named `name` that runs `thread/entry.ts` with `data`.
  * The caller must listen for 'error' and 'exit'.
  */
 export function startThread(

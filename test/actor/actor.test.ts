@@ -96,7 +96,7 @@ void test('tell and send throw ActorStoppedError once the actor is stopped', asy
 
 void test('send waits for room in a full mailbox and resolves once the message is in', async () => {
   const ref = spawnActor({ mailbox: 1 }, counter);
-  ref.tell({ type: 'slow', ms: 1 }); // taken at once by the actor
+  ref.tell({ type: 'slow', ms: 100 }); // taken at once by the actor (long enough that a loaded machine cannot finish it first)
   await sleep(0);
   ref.tell({ type: 'add', n: 1 }); // fills the mailbox
   const pending = ref.send({ type: 'add', n: 2 });
@@ -108,7 +108,7 @@ void test('send waits for room in a full mailbox and resolves once the message i
 
 void test('send aborted by its signal delivers nothing', async () => {
   const ref = spawnActor({ mailbox: 1 }, counter);
-  ref.tell({ type: 'slow', ms: 1 });
+  ref.tell({ type: 'slow', ms: 100 });
   await sleep(0);
   ref.tell({ type: 'add', n: 1 });
   const ac = new AbortController();
@@ -121,7 +121,7 @@ void test('send aborted by its signal delivers nothing', async () => {
 
 void test('send rejects with ActorStoppedError when the actor stops while it waits', async () => {
   const ref = spawnActor({ mailbox: 1 }, counter);
-  ref.tell({ type: 'slow', ms: 1 });
+  ref.tell({ type: 'slow', ms: 100 });
   await sleep(0);
   ref.tell({ type: 'add', n: 1 });
   const pending = ref.send({ type: 'add', n: 2 });

@@ -7,6 +7,7 @@ import * as net from 'weft/net';
 import * as codec from 'weft/codec';
 import * as http from 'weft/http';
 import * as worker from 'weft/worker';
+import * as observe from 'weft/observe';
 import { WeftError, weftErrorClass, weftErrorClasses } from '../../src/core/errors.js';
 
 type AnyClass = new (...args: any[]) => Error & { code: string };
@@ -19,6 +20,7 @@ const samples: Array<[Error, string]> = [
   [new root.TaskLocalError('not set'), 'ERR_TASK_LOCAL_NOT_SET'],
   [new root.RuntimeShutdownError('shut down'), 'ERR_RUNTIME_SHUTDOWN'],
   [new root.TimeoutError(5), 'ERR_TIMEOUT'],
+  [new root.ObserveOptionError('retain', 'must be a number'), 'ERR_OBSERVE_OPTION'],
   [new sync.SendError(1), 'ERR_CHANNEL_CLOSED'],
   [new sync.RecvError(), 'ERR_CHANNEL_CLOSED'],
   [new sync.LaggedError(3), 'ERR_LAGGED'],
@@ -37,14 +39,21 @@ const samples: Array<[Error, string]> = [
   [new worker.BlockingQueueFullError(4), 'ERR_BLOCKING_QUEUE_FULL'],
   [new worker.RuntimeFlavorError('spawnBlocking'), 'ERR_NOT_MULTI_THREAD'],
   [new worker.TaskNotFoundError('file:///x.js', 't'), 'ERR_TASK_NOT_FOUND'],
+  [new root.ObserveOptionError('retain', 'bad'), 'ERR_OBSERVE_OPTION'],
+  [new observe.MissingPeerError('prom-client', 'prometheus()', undefined), 'ERR_MISSING_PEER'],
 ];
 
 /** Every class named `*Error` that a public entry point exports. */
 function exportedErrorClasses(): Map<string, AnyClass> {
   const out = new Map<string, AnyClass>();
-  for (const area of [root, sync, net, codec, http, worker] as Record<string, unknown>[]) {
+  for (const area of [root, sync, net, codec, http, worker, observe] as Record<string, unknown>[]) {
     for (const [name, value] of Object.entries(area)) {
-      if (name.endsWith('Error') && name !== 'WeftError' && typeof value === 'function')
+      if (
+        name.endsWith('Error') &&
+        name !== 'WeftError' &&
+        typeof value === 'function' &&
+        (value as { prototype?: unknown }).prototype instanceof Error // not registerError()
+      )
         out.set(name, value as AnyClass);
     }
   }

@@ -193,13 +193,16 @@ void test('detachAll() empties the set; the tasks run on', async () => {
 
 void test('detachAll() wakes a pending joinNext() with undefined', async () => {
   const set = new JoinSet<number>();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r)); // the task cannot finish before detachAll(), however loaded the machine
   const handle = set.spawn(async () => {
-    await sleep(5);
+    await gate;
     return 1;
   });
   const pending = set.joinNext();
   await yieldNow();
   set.detachAll();
+  release();
   assert.equal(await pending, undefined);
   assert.equal(await handle, 1);
 });

@@ -14,6 +14,7 @@ import {
   workerMetrics,
 } from 'weft/worker';
 import * as tasks from '../fixtures/worker-tasks.js';
+import { existingHub } from '../../src/worker/hub.js';
 import { cancelled, eventually, failure, noThreadsLeft } from './helpers.js';
 
 const fixtures = new URL('../fixtures/worker-tasks.ts', import.meta.url).href;
@@ -160,6 +161,34 @@ describe('blocking pool life cycle', () => {
     const rt = Runtime.builder().maxBlockingThreads(3).threadKeepAlive(30).build();
     await rt.run(() => Promise.all([1, 2, 3].map(() => spawnBlocking(tasks.spin, 20))));
     await eventually(() => rt.metrics().blockingThreads === 0, 5000, 'idle threads to retire');
+    await rt.shutdown();
+    await noThreadsLeft();
+  });
+
+  test('a call handed over while idle threads retire never lands on a retiring thread', async () => {
+    // maxBlockingThreads(3).threadKeepAlive(100): the shape that once lost a call to a thread
+    // whose keep-alive ran out in the same turn. retireIdle() is what that timer does, run
+    // here in the same synchronous step as the hand-off, so the interleaving is forced.
+    const rt = Runtime.builder().maxBlockingThreads(3).threadKeepAlive(100).build();
+    await rt.run(async () => {
+      await Promise.all(Array.from({ length: 6 }, () => spawnBlocking(tasks.spin, 20)));
+      const pool = existingHub(rt)!.blockingPool!;
+      const started = workerMetrics().blocking.threadsStarted;
+      assert.ok(rt.metrics().idleBlockingThreads >= 1, 'idle threads, waiting out their keep-alive');
+      pool.retireIdle();
+      assert.equal(rt.metrics().idleBlockingThreads, 0, 'a retiring thread is not idle');
+      const sums = await Promise.all(Array.from({ length: 50 }, (_, i) => spawnBlocking(tasks.add, i, 1)));
+      assert.deepEqual(
+        sums,
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
+      assert.ok(workerMetrics().blocking.threadsStarted > started, 'the calls ran on fresh threads');
+      // And one retiring while a call is queued behind a busy thread: the queue drains once it is gone.
+      const busy = spawnBlocking(tasks.spin, 50);
+      pool.retireIdle();
+      assert.equal(await spawnBlocking(tasks.add, 2, 2), 4);
+      await busy;
+    });
     await rt.shutdown();
     await noThreadsLeft();
   });

@@ -7,7 +7,7 @@ import { mpsc } from 'weft/sync';
 import { spawnWorker } from 'weft/worker';
 import * as ch from '../fixtures/worker-channels.js';
 import { eventually, noThreadsLeft } from './helpers.js';
-import { linkStats } from '../../src/worker/remote-link.js';
+import { linkStats } from '../../src/worker/channels/remote-link.js';
 
 const rt = Runtime.builder().multiThread().workerThreads(2).threadName('chs').build();
 after(async () => {

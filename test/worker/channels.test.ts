@@ -6,7 +6,7 @@ import { mpsc, oneshot, RecvError, SendError } from 'weft/sync';
 import { spawnBlocking, spawnWorker, WorkerCrashedError } from 'weft/worker';
 import * as ch from '../fixtures/worker-channels.js';
 import { cancelled, eventually, failure, noThreadsLeft } from './helpers.js';
-import { linkStats } from '../../src/worker/remote-link.js';
+import { linkStats } from '../../src/worker/channels/remote-link.js';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

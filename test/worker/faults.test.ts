@@ -56,7 +56,8 @@ test('tasks queued for a worker that is terminated run on the other worker and t
     await rt.run(async () => {
       await Promise.all([spawnWorker(tasks.add, 0, 0), spawnWorker(tasks.add, 0, 0)]);
       const busy = outcomes([spawnWorker(tasks.spin, 1500), spawnWorker(tasks.spin, 1500)]);
-      await sleepReal(50);
+      // Each worker has claimed its spin (on a loaded machine a wake-up can take a while).
+      await eventually(() => workerMetrics(rt).workers.every((w) => w.running === 1), 5000, 'both workers spinning');
       const queued = Array.from({ length: 20 }, (_, i) => spawnWorker(tasks.add, i, 1));
       // Both workers are busy spinning: the calls wait in their queues. Kill one that holds some.
       let victim = -1;

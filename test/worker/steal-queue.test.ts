@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Runtime } from 'weft';
 import { spawnWorker } from 'weft/worker';
-import { PoolMemory, JOB_CAP, RING_CAP, J_STATE, FREE, OWNED, QUEUED } from '../../src/worker/steal-queue.js';
+import { PoolMemory, JOB_CAP, RING_CAP, FREE, OWNED, QUEUED } from '../../src/worker/pool/shared-memory.js';
 import { claimLoop } from '../fixtures/worker-tasks-queue.js';
 import { using } from './helpers.js';
 
@@ -14,7 +14,7 @@ test('a queue hands out jobs in order, once, to its owner or a thief', () => {
   assert.equal(mem.queued(0), 5);
   assert.equal(mem.claim(0, 0), 0);
   assert.equal(mem.claim(0, 1), 1, 'a thief takes from the head too');
-  assert.equal(Atomics.load(mem.i32, mem.j(1, J_STATE)), OWNED + 1);
+  assert.equal(mem.jobs.state(1), OWNED + 1);
   assert.equal(mem.unqueue(2), true, 'a queued job can be taken back');
   assert.equal(mem.unqueue(0), false, 'a claimed one cannot');
   assert.equal(mem.queued(0), 2);
@@ -30,7 +30,7 @@ test('a slot whose job index was reused hands out the new job, which is then not
   const mem = new PoolMemory({ workers: 2, arenaBytes: 1024 });
   mem.push(0, 7);
   assert.equal(mem.unqueue(7), true);
-  Atomics.store(mem.i32, mem.j(7, J_STATE), FREE);
+  mem.jobs.setState(7, FREE);
   mem.push(1, 7); // index 7 reused for a new job on queue 1; queue 0 still has the old slot
   assert.equal(mem.claim(0, 0), 7, 'claimed through the old slot');
   assert.equal(mem.claim(1, 1), -1, 'its own slot is skipped');
@@ -45,7 +45,7 @@ test('the ring wraps around', () => {
     assert.equal(mem.depth(0), RING_CAP);
     for (let j = 0; j < RING_CAP; j++) {
       assert.equal(mem.claim(0, 0), j);
-      Atomics.store(mem.i32, mem.j(j, J_STATE), FREE);
+      mem.jobs.setState(j, FREE);
     }
   }
   assert.equal(mem.depth(0), 0);
@@ -78,7 +78,7 @@ test('three threads claiming and stealing while the main thread pushes and takes
         if (j % 97 === 0 && mem.unqueue(j)) taken.add(j);
         if (j % 5 === 3) {
           const back = j - 3;
-          if (Atomics.load(mem.i32, mem.j(back, J_STATE)) === QUEUED && mem.unqueue(back)) taken.add(back);
+          if (mem.jobs.state(back) === QUEUED && mem.unqueue(back)) taken.add(back);
         }
       }
       Atomics.store(control, 0, 1);

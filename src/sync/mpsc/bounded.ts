@@ -5,7 +5,8 @@ import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits, MAX_CAPACITY, SendWait, registerChan } from './chan.js';
 import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
-import { kMove } from '../../core/move.js';
+import { kMove, kRemote } from '../../core/move.js';
+import type { PermitBackend, SenderBackend } from '../remote-end.js';
 
 const sendSite = { op: 'mpsc.send' };
 const reserveSite = { op: 'mpsc.reserve' };
@@ -33,10 +34,12 @@ function noUndefined(value: unknown, fn: string): void {
  */
 export class Permit<T> implements Disposable {
   #chan: Chan<T> | undefined;
+  readonly #remote: PermitBackend<T> | undefined = undefined;
 
   /** @internal Obtained from `Sender.reserve()` / `tryReserve()`. */
-  constructor(chan: Chan<T>) {
-    this.#chan = chan;
+  constructor(chan: Chan<T> | PermitBackend<T>) {
+    if (chan instanceof Chan) this.#chan = chan;
+    else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**
@@ -48,6 +51,7 @@ export class Permit<T> implements Disposable {
    *   sent or released
    */
   send(value: T): void {
+    if (this.#remote !== undefined) return this.#remote.send(value);
     const chan = this.#chan;
     if (chan === undefined) throw new TypeError('Permit.send: this permit was already sent or released');
     noUndefined(value, 'Permit.send');
@@ -69,6 +73,7 @@ export class Permit<T> implements Disposable {
    * ```
    */
   release(): void {
+    if (this.#remote !== undefined) return this.#remote.release();
     const chan = this.#chan;
     if (chan === undefined) return;
     this.#chan = undefined;
@@ -78,6 +83,11 @@ export class Permit<T> implements Disposable {
   /** Same as `release()`, for `using`. */
   [Symbol.dispose](): void {
     this.release();
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): PermitBackend<T> | undefined {
+    return this.#remote;
   }
 }
 
@@ -102,12 +112,14 @@ function makePermit<T>(chan: Chan<T>): Permit<T> {
  * ```
  */
 export class Sender<T> implements Disposable {
-  readonly #chan: Chan<T>;
+  readonly #chan!: Chan<T>;
+  readonly #remote: SenderBackend<T> | undefined = undefined;
   #closed = false;
 
   /** @internal Use `mpsc.channel()`. */
-  constructor(chan: Chan<T>) {
-    this.#chan = chan;
+  constructor(chan: Chan<T> | SenderBackend<T>) {
+    if (chan instanceof Chan) this.#chan = chan;
+    else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**
@@ -138,6 +150,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
+    if (this.#remote !== undefined) return this.#remote.send(value, options);
     noUndefined(value, 'Sender.send');
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
     const chan = this.#chan;
@@ -174,6 +187,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   trySend(value: T): boolean {
+    if (this.#remote !== undefined) return this.#remote.trySend(value);
     noUndefined(value, 'Sender.trySend');
     const chan = this.#chan;
     chan.sink?.check(value);
@@ -203,6 +217,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
+    if (this.#remote !== undefined) return this.#remote.reserve(options);
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
     const chan = this.#chan;
     if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(undefined));
@@ -236,6 +251,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   tryReserve(): Permit<T> | undefined {
+    if (this.#remote !== undefined) return this.#remote.tryReserve();
     const chan = this.#chan;
     if (this.#closed || chan.rxClosed) throw new SendError(undefined);
     if (chan.sendWaiters.head !== undefined || !chan.tryAcquire()) return undefined;
@@ -261,6 +277,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   clone(): Sender<T> {
+    if (this.#remote !== undefined) return this.#remote.clone();
     if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
     this.#chan.senders++;
     return new Sender(this.#chan);
@@ -283,6 +300,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   close(): void {
+    if (this.#remote !== undefined) return this.#remote.close();
     if (this.#closed) return;
     this.#closed = true;
     this.#chan.senderClosed(this);
@@ -295,6 +313,7 @@ export class Sender<T> implements Disposable {
 
   /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
   [kMove](probe: boolean): Chan<T> | undefined {
+    if (this.#remote !== undefined) return undefined; // a remote end does not move again
     if (this.#closed) return undefined;
     if (!probe) this.#closed = true;
     return this.#chan;
@@ -316,6 +335,7 @@ export class Sender<T> implements Disposable {
    * ```
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
+    if (this.#remote !== undefined) return this.#remote.closed(options);
     const chan = this.#chan;
     return (chan.closedWaits ??= new ClosedWaits(chan.rid)).wait(
       this,
@@ -327,17 +347,25 @@ export class Sender<T> implements Disposable {
 
   /** True once the receiver was closed, or this handle was. */
   get isClosed(): boolean {
+    if (this.#remote !== undefined) return this.#remote.isClosed;
     return this.#closed || this.#chan.rxClosed;
   }
 
   /** Capacity free right now: `maxCapacity - buffered - outstanding permits`. */
   get capacity(): number {
+    if (this.#remote !== undefined) return this.#remote.capacity;
     return this.#chan.available;
   }
 
   /** The capacity the channel was created with. */
   get maxCapacity(): number {
+    if (this.#remote !== undefined) return this.#remote.maxCapacity;
     return this.#chan.max;
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): SenderBackend<T> | undefined {
+    return this.#remote;
   }
 }
 

@@ -4,7 +4,8 @@ import { RESOLVED } from '../../core/promise.js';
 import { signalOf, integer } from '../../core/validate.js';
 import { scheduler } from '../../core/scheduler.js';
 import { Chan, ManyWait } from './chan.js';
-import { kMove } from '../../core/move.js';
+import { kMove, kRemote } from '../../core/move.js';
+import type { ReceiverBackend } from '../remote-end.js';
 
 const recvSite = { op: 'mpsc.recv' };
 const recvManySite = { op: 'mpsc.recvMany' };
@@ -39,11 +40,13 @@ const CLOSED = Object.freeze({ state: 'closed' as const });
  * ```
  */
 export class Receiver<T> implements AsyncIterable<T>, Disposable {
-  #chan: Chan<T>;
+  #chan!: Chan<T>;
+  readonly #remote: ReceiverBackend<T> | undefined = undefined;
 
   /** @internal Use `mpsc.channel()` or `mpsc.unboundedChannel()`. */
-  constructor(chan: Chan<T>) {
-    this.#chan = chan;
+  constructor(chan: Chan<T> | ReceiverBackend<T>) {
+    if (chan instanceof Chan) this.#chan = chan;
+    else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**
@@ -67,6 +70,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   recv(options?: { signal?: AbortSignal }): Promise<T | undefined> {
+    if (this.#remote !== undefined) return this.#remote.recv(options);
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recv');
     const chan = this.#chan;
     if (chan.buffer.length > 0) {
@@ -115,6 +119,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   recvMany(into: T[], limit: number, options?: { signal?: AbortSignal }): Promise<number> {
+    if (this.#remote !== undefined) return this.#remote.recvMany(into, limit, options);
     if (!Array.isArray(into)) throw new TypeError('Receiver.recvMany: into must be an array');
     integer(limit, 'Receiver.recvMany', 'limit', 0, Number.MAX_SAFE_INTEGER);
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recvMany');
@@ -150,6 +155,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   tryRecv(): TryRecvResult<T> {
+    if (this.#remote !== undefined) return this.#remote.tryRecv();
     const chan = this.#chan;
     if (chan.buffer.length > 0) return { state: 'ok', value: chan.take() };
     return chan.isDone ? CLOSED : EMPTY;
@@ -172,6 +178,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   close(): void {
+    if (this.#remote !== undefined) return this.#remote.close();
     this.#chan.closeRx();
   }
 
@@ -186,6 +193,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * this handle then reads as closed and drained.
    */
   [kMove](probe: boolean): Chan<T> | undefined {
+    if (this.#remote !== undefined) return undefined; // a remote end does not move again
     const chan = this.#chan;
     if (chan === MOVED || probe) return chan === MOVED ? undefined : chan;
     this.#chan = MOVED as Chan<T>;
@@ -195,16 +203,19 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
 
   /** True once no more values can be sent (every sender closed, or `close()` called); buffered values may remain. */
   get isClosed(): boolean {
+    if (this.#remote !== undefined) return this.#remote.isClosed;
     return this.#chan.isClosed;
   }
 
   /** True when no value is buffered. */
   get isEmpty(): boolean {
+    if (this.#remote !== undefined) return this.#remote.isEmpty;
     return this.#chan.buffer.length === 0;
   }
 
   /** How many values are buffered. */
   get length(): number {
+    if (this.#remote !== undefined) return this.#remote.length;
     return this.#chan.buffer.length;
   }
 
@@ -219,10 +230,16 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
 
   /** @internal A `select` branch on this receiver. */
   [kSelect](arm: Parked<T | undefined>): void {
+    if (this.#remote !== undefined) return this.#remote.select(arm);
     const chan = this.#chan;
     if (chan.buffer.length > 0) arm.complete(chan.take());
     else if (chan.isDone) arm.complete(undefined);
     else chan.recvWaiters.push(arm);
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): ReceiverBackend<T> | undefined {
+    return this.#remote;
   }
 }
 

@@ -2,7 +2,8 @@ import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits, registerChan } from './chan.js';
 import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
-import { kMove } from '../../core/move.js';
+import { kMove, kRemote } from '../../core/move.js';
+import type { UnboundedSenderBackend } from '../remote-end.js';
 
 const closedSite = { op: 'mpsc.closed' };
 
@@ -20,12 +21,14 @@ const closedSite = { op: 'mpsc.closed' };
  * ```
  */
 export class UnboundedSender<T> implements Disposable {
-  readonly #chan: Chan<T>;
+  readonly #chan!: Chan<T>;
+  readonly #remote: UnboundedSenderBackend<T> | undefined = undefined;
   #closed = false;
 
   /** @internal Use `mpsc.unboundedChannel()`. */
-  constructor(chan: Chan<T>) {
-    this.#chan = chan;
+  constructor(chan: Chan<T> | UnboundedSenderBackend<T>) {
+    if (chan instanceof Chan) this.#chan = chan;
+    else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**
@@ -43,6 +46,7 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   send(value: T): void {
+    if (this.#remote !== undefined) return this.#remote.send(value);
     if (value === undefined)
       throw new TypeError('UnboundedSender.send: undefined is not a valid message (it means "closed" to the receiver)');
     if (this.#closed || this.#chan.rxClosed) throw new SendError(value);
@@ -68,6 +72,7 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   clone(): UnboundedSender<T> {
+    if (this.#remote !== undefined) return this.#remote.clone();
     if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
     this.#chan.senders++;
     return new UnboundedSender(this.#chan);
@@ -75,6 +80,7 @@ export class UnboundedSender<T> implements Disposable {
 
   /** Closes this handle; when every handle is closed the receiver drains, then gets `undefined`. Idempotent. */
   close(): void {
+    if (this.#remote !== undefined) return this.#remote.close();
     if (this.#closed) return;
     this.#closed = true;
     this.#chan.senderClosed(this);
@@ -87,6 +93,7 @@ export class UnboundedSender<T> implements Disposable {
 
   /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
   [kMove](probe: boolean): Chan<T> | undefined {
+    if (this.#remote !== undefined) return undefined; // a remote end does not move again
     if (this.#closed) return undefined;
     if (!probe) this.#closed = true;
     return this.#chan;
@@ -108,6 +115,7 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
+    if (this.#remote !== undefined) return this.#remote.closed(options);
     const chan = this.#chan;
     return (chan.closedWaits ??= new ClosedWaits(chan.rid)).wait(
       this,
@@ -119,7 +127,13 @@ export class UnboundedSender<T> implements Disposable {
 
   /** True once the receiver was closed, or this handle was. */
   get isClosed(): boolean {
+    if (this.#remote !== undefined) return this.#remote.isClosed;
     return this.#closed || this.#chan.rxClosed;
+  }
+
+  /** @internal The remote backend, when this end lives on another thread than its channel. */
+  get [kRemote](): UnboundedSenderBackend<T> | undefined {
+    return this.#remote;
   }
 }
 

@@ -14,14 +14,15 @@
  * will come: the reason); remote receiver → home: X (receiver closed).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { Parked, WaitQueue } from '../core/wait-queue.js';
-import { RESOLVED } from '../core/promise.js';
-import { kSelect } from '../core/selectable.js';
-import { signalOf } from '../core/validate.js';
-import { scheduler } from '../core/scheduler.js';
-import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../sync/oneshot.js';
-import { RecvError } from '../sync/errors.js';
-import { checkCloneable } from '../core/clone-check.js';
+import { Parked, WaitQueue } from '../../core/wait-queue.js';
+import { RESOLVED } from '../../core/promise.js';
+import { kSelect } from '../../core/selectable.js';
+import { signalOf } from '../../core/validate.js';
+import { scheduler } from '../../core/scheduler.js';
+import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../../sync/oneshot.js';
+import { RecvError } from '../../sync/errors.js';
+import type { OneshotReceiverBackend, OneshotSenderBackend } from '../../sync/remote-end.js';
+import { checkCloneable } from '../../core/clone-check.js';
 import { Link, newPorts } from './remote-link.js';
 
 const V = 1;
@@ -82,15 +83,14 @@ export function wireOneshotSender<T>(inner: Inner<T>): OneshotWire {
   return { weft: 'oneshot.Sender', port: port2, state };
 }
 
-/** A oneshot sender on another thread than its channel. Same contract as `OneshotSender`. */
-export class RemoteOneshotSender<T> extends OneshotSender<T> {
+/** The backend of a `OneshotSender` on another thread than its channel. Same contract. */
+export class RemoteOneshotSender<T> implements OneshotSenderBackend<T> {
   readonly #link: Link;
   readonly #state: Int32Array;
   #used = false;
   readonly #closedWaiters = new WaitQueue<Parked<void>>();
 
   constructor(wire: OneshotWire) {
-    super(undefined as never);
     this.#state = wire.state;
     this.#link = new Link(wire.port, { onOp: () => this.#wake(), onClose: () => this.#wake() }, false, ARITY);
   }
@@ -99,7 +99,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
     this.#closedWaiters.drain((w) => w.complete(undefined));
   }
 
-  override send(value: T): boolean {
+  send(value: T): boolean {
     if (this.#used) return false;
     checkCloneable(value, 'OneshotSender.send');
     if (Atomics.compareExchange(this.#state, 0, OPEN, SENT) !== OPEN) {
@@ -115,7 +115,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
     return true;
   }
 
-  override close(): void {
+  close(): void {
     if (this.#used) return;
     this.#used = true;
     Atomics.compareExchange(this.#state, 0, OPEN, DROPPED);
@@ -123,11 +123,11 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
     this.#wake();
   }
 
-  override [Symbol.dispose](): void {
+  [Symbol.dispose](): void {
     this.close();
   }
 
-  override closed(options?: { signal?: AbortSignal }): Promise<void> {
+  closed(options?: { signal?: AbortSignal }): Promise<void> {
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotSender.closed');
     if (this.isClosed || !this.#link.isOpen) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
@@ -139,7 +139,7 @@ export class RemoteOneshotSender<T> extends OneshotSender<T> {
     return promise;
   }
 
-  override get isClosed(): boolean {
+  get isClosed(): boolean {
     return this.#used || Atomics.load(this.#state, 0) === RX_CLOSED;
   }
 }
@@ -180,8 +180,8 @@ export function wireOneshotReceiver<T>(inner: Inner<T>): OneshotWire {
 const EMPTY = Object.freeze({ state: 'empty' as const });
 const CLOSED = Object.freeze({ state: 'closed' as const });
 
-/** A oneshot receiver on another thread than its channel. Same contract as `OneshotReceiver`. */
-export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
+/** The backend of a `OneshotReceiver` on another thread than its channel. Same contract. */
+export class RemoteOneshotReceiver<T> implements OneshotReceiverBackend<T> {
   readonly #link: Link;
   #full = false;
   #value: T | undefined = undefined;
@@ -191,7 +191,6 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
   readonly #waiters = new WaitQueue<Parked<any>>();
 
   constructor(wire: OneshotWire) {
-    super(undefined as never);
     this.#link = new Link(
       wire.port,
       {
@@ -227,7 +226,7 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
     if (failure !== undefined && !this.#full) this.#waiters.drain((p) => p.fail(new RecvError(failure)));
   }
 
-  override recv(options?: { signal?: AbortSignal }): Promise<T> {
+  recv(options?: { signal?: AbortSignal }): Promise<T> {
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotReceiver.recv');
     if (this.#full) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
@@ -241,12 +240,12 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
     return promise;
   }
 
-  override tryRecv(): OneshotTryRecvResult<T> {
+  tryRecv(): OneshotTryRecvResult<T> {
     if (this.#full) return { state: 'ok', value: this.#take() };
     return this.#failure === undefined ? EMPTY : CLOSED;
   }
 
-  override close(): void {
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.#full) this.#failure ??= 'the receiver is closed';
@@ -254,11 +253,11 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
     this.#serve();
   }
 
-  override [Symbol.dispose](): void {
+  [Symbol.dispose](): void {
     this.close();
   }
 
-  override [kSelect](arm: Parked<T>): void {
+  select(arm: Parked<T>): void {
     if (this.#full) arm.complete(this.#take());
     else if (this.#failure !== undefined) arm.fail(new RecvError(this.#failure));
     else this.#waiters.push(arm);
@@ -267,5 +266,7 @@ export class RemoteOneshotReceiver<T> extends OneshotReceiver<T> {
 
 /** Builds the oneshot end that arrived from another thread. */
 export function reviveOneshot(wire: OneshotWire): OneshotSender<any> | OneshotReceiver<any> {
-  return wire.weft === 'oneshot.Sender' ? new RemoteOneshotSender(wire) : new RemoteOneshotReceiver(wire);
+  return wire.weft === 'oneshot.Sender'
+    ? new OneshotSender(new RemoteOneshotSender(wire))
+    : new OneshotReceiver(new RemoteOneshotReceiver(wire));
 }

@@ -11,25 +11,18 @@
  * it settles, those still open are closed, as Rust drops what a task owned.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { kMove } from '../core/move.js';
-import { checkCloneable } from '../core/clone-check.js';
-import { Sender } from '../sync/mpsc/bounded.js';
-import { UnboundedSender } from '../sync/mpsc/unbounded.js';
-import { Receiver } from '../sync/mpsc/receiver.js';
-import { OneshotReceiver, OneshotSender } from '../sync/oneshot.js';
-import type { Chan } from '../sync/mpsc/chan.js';
-import type { Inner } from '../sync/oneshot.js';
-import { RemoteReceiver, RemoteSender, RemoteUnboundedSender, reviveMpsc } from './remote-mpsc.js';
+import { kMove, kRemote } from '../../core/move.js';
+import { checkCloneable } from '../../core/clone-check.js';
+import { Sender } from '../../sync/mpsc/bounded.js';
+import { UnboundedSender } from '../../sync/mpsc/unbounded.js';
+import { Receiver } from '../../sync/mpsc/receiver.js';
+import { OneshotReceiver, OneshotSender } from '../../sync/oneshot.js';
+import type { Chan } from '../../sync/mpsc/chan.js';
+import type { Inner } from '../../sync/oneshot.js';
+import { RemoteReceiver, reviveMpsc } from './remote-mpsc.js';
 import { wireReceiver, wireSender } from './mpsc-home.js';
 import type { MpscWire } from './mpsc-wire.js';
-import {
-  RemoteOneshotReceiver,
-  RemoteOneshotSender,
-  reviveOneshot,
-  wireOneshotReceiver,
-  wireOneshotSender,
-  type OneshotWire,
-} from './remote-oneshot.js';
+import { reviveOneshot, wireOneshotReceiver, wireOneshotSender, type OneshotWire } from './remote-oneshot.js';
 
 /** How deep inside arrays and plain objects ends are looked for. */
 const MAX_DEPTH = 8;
@@ -43,7 +36,8 @@ export interface Closable {
 
 /** Drops an end whose call settled: closes it; a receiver also lets go of what it holds. */
 export function dropEnd(end: Closable): void {
-  if (end instanceof RemoteReceiver) end.drop();
+  const remote = (end as Partial<Fronted>)[kRemote];
+  if (remote instanceof RemoteReceiver) remote.drop();
   else end.close();
 }
 
@@ -57,14 +51,12 @@ function isEnd(value: object): boolean {
   );
 }
 
-function isRemote(value: object): boolean {
-  return (
-    value instanceof RemoteSender ||
-    value instanceof RemoteUnboundedSender ||
-    value instanceof RemoteReceiver ||
-    value instanceof RemoteOneshotSender ||
-    value instanceof RemoteOneshotReceiver
-  );
+/** Every end class is a front over its local channel or a remote backend (`sync/remote-end.ts`). */
+type Fronted = { readonly [kRemote]: object | undefined };
+
+/** An end that itself lives on another thread than its channel (a front over a remote backend). */
+function isRemote(end: object): boolean {
+  return (end as Fronted)[kRemote] !== undefined;
 }
 
 /** Arrays and plain objects: the containers searched for ends (class instances are cloned as they are). */

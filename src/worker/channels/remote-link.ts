@@ -1,5 +1,5 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { frames } from '../core/context.js';
+import { frames } from '../../core/context.js';
 
 /** One operation between a channel end on one thread and its channel on another: an op code and its operands. */
 export type Op = readonly [number, ...unknown[]];

@@ -12,10 +12,11 @@
  * cancelled. So a handle settles only once the work has stopped.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { FAILED, type RemoteJob, type JobHost } from './remote-job.js';
-import { decodeThrown, type EncodedThrown } from './error-codec.js';
-import { startThread, type ThreadSettings } from './threads.js';
-import { BlockingQueueFullError } from './errors.js';
+import { FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
+import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
+import { startThread, type ThreadSettings } from '../threads.js';
+import { Op, type AbortMessage, type FromThread, type RunMessage } from '../wire/messages.js';
+import { BlockingQueueFullError } from '../errors.js';
 
 /** Calls that may wait for a blocking thread before `spawnBlocking` throws `BlockingQueueFullError`. */
 export const BLOCKING_QUEUE_CAPACITY = 16_384;
@@ -42,6 +43,12 @@ class Thread {
   idleTimer: NodeJS.Timeout | undefined = undefined;
   graceTimer: NodeJS.Timeout | undefined = undefined;
   error: unknown = undefined;
+  /**
+   * Decided to retire (set in the same step as `terminate()`): it takes no
+   * more calls, though it stays in the pool (and counts toward the maximum)
+   * until it has exited.
+   */
+  retiring = false;
   constructor(
     readonly name: string,
     readonly worker: Worker,
@@ -78,7 +85,7 @@ export class BlockingPool implements JobHost {
 
   get idleThreads(): number {
     let idle = 0;
-    for (const t of this.#threads) if (t.job === undefined) idle++;
+    for (const t of this.#threads) if (t.job === undefined && !t.retiring) idle++;
     return idle;
   }
 
@@ -139,7 +146,7 @@ export class BlockingPool implements JobHost {
     for (const thread of this.#threads) {
       if (thread.job !== job) continue;
       Atomics.store(thread.flags, 0, 1);
-      const message = { t: 'abort', j: job.index, gen: 0, reason: job.proxy.abortReason };
+      const message: AbortMessage = { op: Op.Abort, j: job.index, gen: 0, reason: job.proxy.abortReason };
       try {
         thread.port.postMessage(message);
       } catch {
@@ -147,7 +154,9 @@ export class BlockingPool implements JobHost {
         thread.port.postMessage(message);
       }
       thread.graceTimer = setTimeout(() => {
-        if (thread.job === job) void thread.worker.terminate();
+        if (thread.job !== job) return;
+        thread.retiring = true; // its result may still arrive before it exits: it takes no next call
+        void thread.worker.terminate();
       }, ABORT_GRACE_MS);
       return;
     }
@@ -172,21 +181,46 @@ export class BlockingPool implements JobHost {
     await Promise.all(exits);
   }
 
+  /** A thread that can take a call now: idle and not retiring. */
   #idleThread(): Thread | undefined {
-    for (const thread of this.#threads) if (thread.job === undefined) return thread;
+    for (const thread of this.#threads) if (thread.job === undefined && !thread.retiring) return thread;
     return undefined;
   }
 
+  /**
+   * @internal Test hook: retires every idle thread now, as its keep-alive
+   * timer would (so a test can hand a call over in the same step).
+   */
+  retireIdle(): void {
+    for (const thread of this.#threads) if (thread.job === undefined) this.#retire(thread);
+  }
+
+  /**
+   * Retires an idle thread. The decision and the hand-off of calls both run on
+   * this thread, and `#idleThread()` skips a retiring thread, so a call is
+   * never handed to a thread that is exiting (its `terminate()` completes
+   * later, and a call posted to it in between would be lost with it).
+   */
+  #retire(thread: Thread): void {
+    if (thread.job !== undefined || thread.retiring) return;
+    thread.retiring = true;
+    if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);
+    thread.idleTimer = undefined;
+    void thread.worker.terminate();
+  }
+
   #dispatch(thread: Thread, job: RemoteJob): void {
+    if (thread.retiring) throw new Error('weft: a call was handed to a retiring blocking thread'); // a bug, not a user error
     const id = this.#nextId;
-    const message = {
-      t: 'job',
+    const message: RunMessage = {
+      op: Op.Run,
       j: id,
       gen: 0,
+      task: -1,
       url: job.def.moduleUrl,
       name: job.def.name,
       kind: job.kind,
-      args: job.args,
+      args: job.args!,
       ch: job.wired,
     };
     Atomics.store(thread.flags, 0, 0);
@@ -214,7 +248,7 @@ export class BlockingPool implements JobHost {
     const worker = startThread(name, { mode: 'blocking', port: port2, flags }, [port2], this.#options.settings);
     const thread = new Thread(name, worker, port1, flags);
     this.#threads.add(thread);
-    port1.on('message', (message: unknown) => this.#onMessage(thread, message));
+    port1.on('message', (message: FromThread) => this.#onMessage(thread, message));
     port1.unref();
     worker.unref();
     worker.on('error', (err) => {
@@ -224,23 +258,24 @@ export class BlockingPool implements JobHost {
     return thread;
   }
 
-  #onMessage(thread: Thread, message: unknown): void {
-    if (!Array.isArray(message)) return; // 'ready'
+  #onMessage(thread: Thread, message: FromThread): void {
+    if (message.op !== Op.Results) return; // Ready
+    const r = message.r; // one call at a time: one result
     const job = thread.job;
-    if (job === undefined || message[0] !== job.index) return;
+    if (job === undefined || r[0] !== job.index) return;
     if (thread.graceTimer !== undefined) clearTimeout(thread.graceTimer);
     thread.graceTimer = undefined;
     thread.job = undefined;
     this.#ran++;
-    const status = message[2] as number;
-    const value = message[3];
+    const status = r[2] as number;
+    const value = r[3];
     job.finish(status, status === FAILED ? decodeThrown(value as EncodedThrown) : value);
     this.#next(thread);
   }
 
   /** Gives a free thread the next queued call, or lets it idle (and retire after keepAlive). */
   #next(thread: Thread): void {
-    if (this.#closed) return;
+    if (this.#closed || thread.retiring) return; // queued calls wait for the thread #onExit starts
     for (let job = this.#head; job !== undefined; job = this.#head) {
       this.#head = job.link;
       if (this.#head === undefined) this.#tail = undefined;
@@ -256,14 +291,14 @@ export class BlockingPool implements JobHost {
     thread.worker.unref();
     const keepAlive = this.#options.keepAlive;
     if (keepAlive !== Infinity) {
-      thread.idleTimer = setTimeout(() => void thread.worker.terminate(), keepAlive);
+      thread.idleTimer = setTimeout(() => this.#retire(thread), keepAlive);
       thread.idleTimer.unref();
     }
   }
 
   #onExit(thread: Thread, code: number): void {
     for (let m = receiveMessageOnPort(thread.port); m !== undefined; m = receiveMessageOnPort(thread.port)) {
-      this.#onMessage(thread, m.message);
+      this.#onMessage(thread, m.message as FromThread);
     }
     thread.port.close();
     if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);

@@ -4,9 +4,9 @@
  * and the op codes).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { checkCloneable } from '../core/clone-check.js';
-import { Chan, ClosedWait, ClosedWaits, SendWait, type ChanSink } from '../sync/mpsc/chan.js';
-import type { Permit } from '../sync/mpsc/bounded.js';
+import { checkCloneable } from '../../core/clone-check.js';
+import { Chan, ClosedWait, ClosedWaits, SendWait, type ChanSink } from '../../sync/mpsc/chan.js';
+import type { Permit } from '../../sync/mpsc/bounded.js';
 import { Link, newPorts, type Op } from './remote-link.js';
 import { A, ARITY, C, D, E, F, G, K, N, P, Q, R, S, V, X, Y, Z, type MpscWire } from './mpsc-wire.js';
 

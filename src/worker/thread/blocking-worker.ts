@@ -1,0 +1,40 @@
+/**
+ * A blocking-pool thread: one call at a time, each sent by message with its
+ * task named by module URL and name; results go out at the end of the turn.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { useAbortFlags } from '../cancel-probe.js';
+import { Op, type ReadyMessage, type ToThread } from '../wire/messages.js';
+import { ThreadWorker, type CallOwner } from './thread-worker.js';
+
+export class BlockingWorker extends ThreadWorker {
+  #flushQueued = false;
+
+  constructor(port: MessagePort, flags: Int32Array) {
+    super(port);
+    useAbortFlags(flags);
+  }
+
+  start(): void {
+    this.port.on('message', (message: ToThread) => {
+      if (message.op === Op.Abort) this.onAbort(message);
+      else this.runMessage(message, message.url!, message.name!, 0, undefined, () => {});
+    });
+    this.port.postMessage({ op: Op.Ready } satisfies ReadyMessage);
+  }
+
+  protected ownerOf(j: number): CallOwner {
+    return this.makeOwner(j); // job ids are not reused here
+  }
+
+  protected callDone(): void {}
+
+  protected resultReady(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(() => {
+      this.#flushQueued = false;
+      this.results.flush();
+    });
+  }
+}
