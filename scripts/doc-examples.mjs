@@ -69,10 +69,48 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 
+// weft/cluster's examples need a NATS server: one is started for the run when
+// nats-server is installed (its examples read WEFT_EXAMPLE_NATS).
+const nats = await startNats();
+
+async function startNats() {
+  const bin = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) =>
+    existsSync(p),
+  );
+  if (bin === undefined) {
+    console.log('doc examples: nats-server not installed, the weft/cluster examples run without a server');
+    return undefined;
+  }
+  const { createServer } = await import('node:net');
+  const { tmpdir } = await import('node:os');
+  const { mkdtempSync } = await import('node:fs');
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'weft-doc-nats-'));
+  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 400; i++) {
+    const up = await new Promise((resolve) => {
+      const s = connect({ port, host: '127.0.0.1' });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => (s.destroy(), resolve(false)));
+    });
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { url: `nats://127.0.0.1:${port}`, child, dir };
+}
+
 function run(file) {
   return new Promise((resolve) => {
+    const env = nats === undefined ? process.env : { ...process.env, WEFT_EXAMPLE_NATS: nats.url };
     const child = spawn(process.execPath, ['--conditions=weft-source', '--import', 'tsx', join(OUT, file.name)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -98,5 +136,10 @@ async function worker() {
   }
 }
 await Promise.all([worker(), worker()]);
+if (nats !== undefined) {
+  nats.child.kill('SIGTERM');
+  await new Promise((r) => nats.child.once('exit', r));
+  rmSync(nats.dir, { recursive: true, force: true });
+}
 console.log(`doc examples: ${files.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

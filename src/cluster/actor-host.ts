@@ -1,0 +1,190 @@
+/**
+ * The hosting side of `Cluster.publish(name, ref)`: answers lookups, feeds
+ * remote messages into the local actor's mailbox in order per session,
+ * returns credits as they get in, and tells every session when the actor
+ * stops. See actor-wire.ts for the protocol.
+ * @internal
+ */
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { ActorRef } from '../actor/actor-ref.js';
+import type { ActorBackend } from '../actor/backend.js';
+import { MailboxFullError } from '../actor/errors.js';
+import { encode, decode, decodeWith, type CodecHooks } from './codec.js';
+import { actorSubject, findSubject, type FindOp, type Found, type HostOp, type InboxMsg } from './actor-wire.js';
+
+interface Session {
+  inbox: string;
+  node: string;
+  /** Messages waiting for mailbox room (only while the mailbox is full), in order. */
+  queue: unknown[] | undefined;
+  /** Credits earned and not yet returned (sent once per turn). */
+  owed: number;
+  /** Messages received from this session (for the credit re-sync after a reconnect). */
+  received: number;
+}
+
+export class HostedActor {
+  readonly #nc: NatsConnection;
+  readonly #backend: ActorBackend<unknown>;
+  readonly #hooks: CodecHooks;
+  readonly #name: string;
+  readonly #node: string;
+  readonly #sessions = new Map<string, Session>();
+  readonly #subs: Subscription[];
+  #stopped = false;
+  #stopReason: unknown = undefined;
+  #flushScheduled = false;
+  readonly #onGone: () => void;
+  readonly #onActivity: (() => void) | undefined;
+
+  constructor(
+    nc: NatsConnection,
+    prefix: string,
+    node: string,
+    name: string,
+    ref: ActorRef<unknown>,
+    hooks: CodecHooks,
+    onGone: () => void,
+    onActivity?: () => void,
+  ) {
+    this.#onActivity = onActivity;
+    this.#nc = nc;
+    this.#backend = ActorRef.backendOf(ref);
+    this.#hooks = hooks;
+    this.#name = name;
+    this.#node = node;
+    this.#onGone = onGone;
+    this.#subs = [
+      nc.subscribe(findSubject(prefix, name), {
+        queue: `${prefix}.a.find`,
+        callback: (_e, m) => {
+          const op = decode(m.data) as FindOp;
+          if (this.#stopped) return; // let another host (or the timeout) answer
+          const s = this.#session(op.s, op.c, op.n);
+          m.respond(encode({ node: this.#node, id: this.#backend.id, r: s.received } satisfies Found));
+        },
+      }),
+      nc.subscribe(actorSubject(prefix, node, name), {
+        callback: (_e, m) => {
+          const op = decodeWith(m.data, this.#hooks) as HostOp;
+          this.#onActivity?.();
+          if (op.t === 'B') {
+            const s = this.#sessions.get(op.s);
+            if (s === undefined) return;
+            s.received += op.ms.length;
+            for (const msg of op.ms) this.#tell(op.s, s, msg);
+          } else if (op.t === 'S') {
+            void this.#backend.stop(op.r).then(() => {
+              if (m.reply) m.respond(encode(true));
+            });
+          } else if (op.t === 'E') this.#backend.exit(op.r);
+        },
+      }),
+    ];
+    void this.#backend.stopped().then((reason) => this.#gone(reason));
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  #session(sid: string, inbox: string, node: string): Session {
+    let s = this.#sessions.get(sid);
+    if (s === undefined) {
+      s = { inbox, node, queue: undefined, owed: 0, received: 0 };
+      this.#sessions.set(sid, s);
+    }
+    return s;
+  }
+
+  #tell(sid: string, s: Session, msg: unknown): void {
+    if (this.#stopped) {
+      this.#toSession(s, sid, { t: 'D', s: sid, r: this.#stopReason });
+      return;
+    }
+    if (s.queue !== undefined) {
+      s.queue.push(msg);
+      return;
+    }
+    try {
+      this.#backend.tell(msg);
+      this.#credit(s);
+    } catch (e) {
+      if (e instanceof MailboxFullError) {
+        s.queue = [msg];
+        void this.#pump(sid, s);
+      }
+      // Stopped: the stopped() hook tells every session.
+    }
+  }
+
+  /** Feeds a session's queued messages with `send` (waits for room), in order. */
+  async #pump(sid: string, s: Session): Promise<void> {
+    const q = s.queue!;
+    while (q.length > 0) {
+      const msg = q[0];
+      try {
+        await this.#backend.send(msg, undefined);
+      } catch {
+        s.queue = undefined;
+        return;
+      }
+      q.shift();
+      if (this.#sessions.get(sid) !== s) return;
+      this.#credit(s);
+    }
+    s.queue = undefined;
+  }
+
+  #credit(s: Session): void {
+    s.owed++;
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flushCredits());
+  }
+
+  #flushCredits(): void {
+    this.#flushScheduled = false;
+    for (const [sid, s] of this.#sessions) {
+      if (s.owed === 0) continue;
+      const n = s.owed;
+      s.owed = 0;
+      this.#toSession(s, sid, { t: 'C', s: sid, n });
+    }
+  }
+
+  #toSession(s: Session, _sid: string, msg: InboxMsg): void {
+    try {
+      this.#nc.publish(s.inbox, encode(msg));
+    } catch {
+      // Connection closing.
+    }
+  }
+
+  /** A node went down: forget its sessions. */
+  nodeDown(node: string): void {
+    for (const [sid, s] of this.#sessions) if (s.node === node) this.#sessions.delete(sid);
+  }
+
+  #gone(reason: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stopReason = reason;
+    let safe: unknown = reason;
+    try {
+      encode(reason);
+    } catch {
+      safe = String(reason);
+    }
+    for (const [sid, s] of this.#sessions) this.#toSession(s, sid, { t: 'D', s: sid, r: safe });
+    this.#stopReason = safe;
+    this.unpublish();
+    this.#onGone();
+  }
+
+  /** Stops answering for the actor (it keeps running locally). */
+  unpublish(): void {
+    for (const sub of this.#subs) sub.unsubscribe();
+    this.#subs.length = 0;
+  }
+}

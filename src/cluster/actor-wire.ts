@@ -1,0 +1,65 @@
+/**
+ * The remote actor protocol (`Cluster.publish` / `Cluster.ref`).
+ *
+ * Subjects under the cluster prefix `P`:
+ * - `P.a.find.<name>` (queue group `P.a.find`): a ref looks up who hosts
+ *   `name` (`F`, request/reply). The host answers with its node and
+ *   registers the ref's session, so it can tell it when the actor stops.
+ * - `P.a.<node>.<name>`: a session's messages to the actor on `node`:
+ *   `B` (a batch of messages, in order: the messages a ref sends in one
+ *   event-loop turn travel in one NATS message; an ask is a message
+ *   carrying a reply handle),
+ *   `S` (stop, request/reply), `E` (exit through a link).
+ * - `P.in.<node>.<incarnation>`: each node's inbox: credits (`C`),
+ *   the actor stopped (`D`), ask replies (`R`).
+ *
+ * Backpressure: a session starts with {@link INITIAL_CREDIT} credits; each
+ * message spends one; the host returns a credit once the message is in the
+ * actor's mailbox (it waits with `send` while the mailbox is full). So a
+ * remote sender has at most INITIAL_CREDIT messages in flight beyond the
+ * mailbox, and `tell` throws `MailboxFullError` when it has no credit left,
+ * `send` waits for one.
+ *
+ * Replies: the reply end of an `ask` crosses as `{ node inbox, reply id }`;
+ * the host hands the actor a reply handle that publishes the answer to that
+ * inbox; the asking node completes its local oneshot. Delivery is NATS core
+ * (at most once): a message lost in a NATS outage is not re-sent, its ask
+ * times out (`AskTimeoutError`). After a reconnect each session asks its
+ * host again (`F`) how many of its messages arrived; the credits of the
+ * ones that never did are given back, so lost messages do not shrink the
+ * window for good.
+ * @internal
+ */
+
+/** Credits a session starts with (and its most messages in flight beyond the mailbox). */
+export const INITIAL_CREDIT = 256;
+
+export type HostOp =
+  { t: 'B'; s: string; ms: unknown[] } | { t: 'S'; s: string; r: unknown } | { t: 'E'; s: string; r: unknown };
+
+export interface FindOp {
+  t: 'F';
+  s: string;
+  c: string;
+  n: string;
+}
+
+export interface Found {
+  node: string;
+  id: string;
+  /** How many messages of this session the host has received. */
+  r: number;
+}
+
+export type InboxMsg =
+  | { t: 'C'; s: string; n: number }
+  | { t: 'D'; s: string; r: unknown }
+  | { t: 'R'; i: number; v?: unknown; x?: boolean };
+
+export function findSubject(prefix: string, name: string): string {
+  return `${prefix}.a.find.${name}`;
+}
+
+export function actorSubject(prefix: string, node: string, name: string): string {
+  return `${prefix}.a.${node}.${name}`;
+}

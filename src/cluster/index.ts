@@ -1,0 +1,12 @@
+/**
+ * weft/cluster: actors and channels across processes and machines, over NATS
+ * (`nats-server` and the optional peer dependencies `@nats-io/transport-node`,
+ * `@nats-io/kv`, `@nats-io/jetstream`). See docs/cluster.md.
+ * @module
+ */
+export { Cluster, type ClusterOptions } from './cluster.js';
+export type { MemberEvent } from './membership.js';
+export { Sender } from './channel-sender.js';
+export { Receiver } from './channel-receiver.js';
+export { encode, decode, WIRE_VERSION, MAX_DEPTH } from './codec.js';
+export * from './errors.js';

@@ -1,0 +1,329 @@
+/**
+ * The asking side of `Cluster.ref(name)`: an `ActorBackend` whose actor
+ * runs on another node (or on this one, through NATS all the same). The
+ * `ActorRef` front builds `ask` on `tell` and a oneshot; this backend sends
+ * the message with a credit (actor-wire.ts), learns the host node on first
+ * use, and turns the host's stop notice or the host node's death into the
+ * actor's stop. See docs/cluster.md for the semantics.
+ * @internal
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import { ActorRef } from '../actor/actor-ref.js';
+import type { ActorBackend } from '../actor/backend.js';
+import { ActorStoppedError, MailboxFullError } from '../actor/errors.js';
+import type { Reply } from '../actor/behavior.js';
+import { CreditGate } from './credit-gate.js';
+import { encode, decode, encodeJson, frameJson } from './codec.js';
+import { NodeDownError } from './errors.js';
+import type { Membership } from './membership.js';
+import type { ReplyTable } from './replies.js';
+import { INITIAL_CREDIT, actorSubject, findSubject, type FindOp, type Found, type HostOp } from './actor-wire.js';
+
+const sendSite = { op: 'cluster.ActorRef.send' } as const;
+const FIND_RETRY = 200;
+
+/** @internal What a remote backend needs from its cluster handle. */
+export interface RemoteContext {
+  nc: NatsConnection;
+  membership: Membership;
+  prefix: string;
+  node: string;
+  inbox: string;
+  replies: ReplyTable;
+  sessions: Map<string, RemoteActor<any>>;
+}
+
+export class RemoteActor<M> implements ActorBackend<M> {
+  readonly id: string;
+  readonly name: string;
+  readonly #cx: RemoteContext;
+  readonly #sid = randomUUID().slice(0, 18);
+  readonly #gate: CreditGate<string>;
+  #host: string | undefined;
+  /** Encoded messages not sent yet: before the host is known, or until the end of this turn. */
+  #batch: string[] = [];
+  #flushScheduled = false;
+  #finding = false;
+  #dead = false;
+  #reason: unknown = undefined;
+  #downError: NodeDownError | undefined;
+  #sent = 0;
+  readonly #monitors = new Map<object, (reason: unknown) => void>();
+  #stopped: Promise<unknown> | undefined;
+  #resolveStopped: ((r: unknown) => void) | undefined;
+  readonly #offMembers: () => void;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  readonly #onNotFound: (() => Promise<boolean>) | undefined;
+
+  /**
+   * `onNotFound` runs each time a lookup finds no host (virtual actors
+   * activate then); when it resolves true the lookup is repeated at once.
+   */
+  constructor(cx: RemoteContext, name: string, onNotFound?: () => Promise<boolean>) {
+    this.#cx = cx;
+    this.#onNotFound = onNotFound;
+    this.name = name;
+    this.id = `cluster:${name}`;
+    this.#gate = new CreditGate<string>(INITIAL_CREDIT, (json) => this.#transmit(json));
+    cx.sessions.set(this.#sid, this);
+    this.#offMembers = cx.membership.listen((e) => {
+      if (e.type === 'down' && e.node === this.#host) this.#die(new NodeDownError(e.node), true);
+    });
+  }
+
+  get isAlive(): boolean {
+    return !this.#dead;
+  }
+
+  /** The error a call on a dead ref gets. */
+  #deadError(msg: M | undefined): Error {
+    return this.#downError ?? new ActorStoppedError(this.id, msg);
+  }
+
+  /** @internal The node-down error, when the host node died (asks map to it). */
+  get downError(): NodeDownError | undefined {
+    return this.#downError;
+  }
+
+  #encode(msg: M): string {
+    const replies = this.#cx.replies;
+    replies.owner = this;
+    try {
+      return encodeJson(msg, replies.hooks);
+    } finally {
+      replies.owner = undefined;
+    }
+  }
+
+  tell(msg: M): void {
+    if (this.#dead) throw this.#deadError(msg);
+    if (msg === undefined) throw new TypeError('ActorRef.tell: undefined is not a valid message');
+    if (!this.#gate.tryTake()) throw new MailboxFullError(this.id, msg);
+    let json: string;
+    try {
+      json = this.#encode(msg);
+    } catch (e) {
+      this.#gate.grant(1);
+      throw e;
+    }
+    this.#transmit(json);
+  }
+
+  send(msg: M, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#dead) return Promise.reject(this.#deadError(msg));
+    if (msg === undefined) return Promise.reject(new TypeError('ActorRef.send: undefined is not a valid message'));
+    let json: string;
+    try {
+      json = this.#encode(msg);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#gate.take(json, signal, sendSite);
+  }
+
+  #transmit(json: string): void {
+    this.#batch.push(json);
+    if (this.#host === undefined) {
+      this.#find();
+      return;
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  /** Sends the messages of this turn as one batch (order kept). */
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#host === undefined || this.#batch.length === 0 || this.#dead) return;
+    const parts = this.#batch;
+    this.#batch = [];
+    this.#sent += parts.length;
+    const body = `{"t":"B","s":${JSON.stringify(this.#sid)},"ms":[${parts.join(',')}]}`;
+    try {
+      this.#cx.nc.publish(actorSubject(this.#cx.prefix, this.#host, this.name), frameJson(body));
+    } catch {
+      // Connection closed: the handle is leaving, the asks time out.
+    }
+  };
+
+  /** Looks the host up (once at a time), retrying while someone waits on this ref. */
+  #find(): void {
+    if (this.#finding || this.#dead || this.#host !== undefined) return;
+    this.#finding = true;
+    const op: FindOp = { t: 'F', s: this.#sid, c: this.#cx.inbox, n: this.#cx.node };
+    this.#cx.nc.request(findSubject(this.#cx.prefix, this.name), encode(op), { timeout: 1000 }).then(
+      (m) => {
+        this.#finding = false;
+        const found = decode(m.data) as Found;
+        if (this.#dead) return;
+        if (!this.#cx.membership.isUp(found.node)) return this.#retry();
+        this.#host = found.node;
+        this.#flush();
+      },
+      () => {
+        if (this.#onNotFound === undefined) {
+          this.#finding = false;
+          this.#retry();
+          return;
+        }
+        this.#onNotFound().then(
+          (again) => {
+            this.#finding = false;
+            if (again) this.#find();
+            else this.#retry();
+          },
+          () => {
+            this.#finding = false;
+            this.#retry();
+          },
+        );
+      },
+    );
+  }
+
+  #retry(): void {
+    if (this.#dead || this.#retryTimer !== undefined) return;
+    if (this.#batch.length === 0 && this.#monitors.size === 0 && this.#gate.waiters.isEmpty) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#find();
+    }, FIND_RETRY);
+  }
+
+  /** @internal Credits from the host. */
+  credit(n: number): void {
+    this.#gate.grant(n);
+  }
+
+  /** @internal The host says the actor stopped. */
+  down(reason: unknown): void {
+    this.#die(reason, false);
+  }
+
+  #die(reason: unknown, nodeDown: boolean): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#reason = reason;
+    if (nodeDown) this.#downError = reason as NodeDownError;
+    this.#offMembers();
+    this.#cx.sessions.delete(this.#sid);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#batch = [];
+    this.#gate.fail(this.#deadError(undefined));
+    this.#cx.replies.closeFor(this);
+    const monitors = [...this.#monitors.values()];
+    this.#monitors.clear();
+    for (const fn of monitors) fn(reason);
+    this.#resolveStopped?.(reason);
+  }
+
+  /** @internal The cluster handle left: this ref is dead. */
+  shutdown(reason: unknown): void {
+    this.#die(reason, false);
+  }
+
+  stop(reason: unknown): Promise<void> {
+    if (this.#dead) return Promise.resolve();
+    const stopped = this.stopped();
+    const op: HostOp = { t: 'S', s: this.#sid, r: reason };
+    const go = (): void => {
+      if (this.#dead) return;
+      if (this.#host === undefined) {
+        // stopped() registered a monitor, which keeps the lookup going.
+        setTimeout(go, FIND_RETRY);
+        return;
+      }
+      this.#cx.nc
+        .request(actorSubject(this.#cx.prefix, this.#host, this.name), encode(op), { timeout: 30_000 })
+        .catch(() => undefined);
+    };
+    go();
+    return stopped.then(() => undefined);
+  }
+
+  stopped(): Promise<unknown> {
+    if (this.#stopped === undefined) {
+      if (this.#dead) this.#stopped = Promise.resolve(this.#reason);
+      else {
+        this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
+        this.monitor(() => {});
+      }
+    }
+    return this.#stopped;
+  }
+
+  monitor(fn: (reason: unknown) => void): object {
+    const token = {};
+    if (this.#dead) {
+      const reason = this.#reason;
+      queueMicrotask(() => fn(reason));
+      return token;
+    }
+    this.#monitors.set(token, fn);
+    this.#find();
+    return token;
+  }
+
+  demonitor(token: object): void {
+    this.#monitors.delete(token);
+  }
+
+  exit(reason: unknown): void {
+    if (this.#dead || this.#host === undefined) return;
+    const op: HostOp = { t: 'E', s: this.#sid, r: reason };
+    try {
+      this.#cx.nc.publish(actorSubject(this.#cx.prefix, this.#host, this.name), encode(op));
+    } catch {
+      // Leaving.
+    }
+  }
+
+  /**
+   * @internal After a reconnect: asks the host how many of our messages it
+   * got, and takes back the credits of those lost on the way. The client
+   * flushes what it buffered while disconnected before this request, and
+   * the host reads one connection in order, so the count is exact.
+   */
+  resync(): void {
+    if (this.#dead || this.#host === undefined) return;
+    const sentBefore = this.#sent;
+    const op: FindOp = { t: 'F', s: this.#sid, c: this.#cx.inbox, n: this.#cx.node };
+    this.#cx.nc.request(findSubject(this.#cx.prefix, this.name), encode(op), { timeout: 2000 }).then(
+      (m) => {
+        const found = decode(m.data) as Found;
+        if (this.#dead || found.node !== this.#host) return;
+        const lost = sentBefore - found.r;
+        if (lost > 0) this.#gate.grant(lost);
+      },
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * The `ActorRef` of a cluster actor: the same front, except that an ask
+ * whose host node died rejects with `NodeDownError` (the front alone would
+ * say `ActorStoppedError`, as for an actor that stopped).
+ * @internal
+ */
+export class ClusterRef<M> extends ActorRef<M> {
+  readonly #backend: ActorBackend<M> & { readonly downError: NodeDownError | undefined };
+
+  constructor(backend: ActorBackend<M> & { readonly downError: NodeDownError | undefined }) {
+    super(backend);
+    this.#backend = backend;
+  }
+
+  override ask<R>(make: (reply: Reply<R>) => M, options?: { timeout?: number; signal?: AbortSignal }): Promise<R> {
+    return super.ask(make, options).catch((e: unknown) => {
+      const down = this.#backend.downError;
+      if (down !== undefined && !(e instanceof NodeDownError)) throw down;
+      throw e;
+    });
+  }
+}
