@@ -26,8 +26,21 @@ function describeChan(chan: Chan<any>): Record<string, number | boolean> {
 /** The largest capacity `mpsc.channel` accepts (2^30 values). */
 export const MAX_CAPACITY = 2 ** 30;
 
+/**
+ * What waits in a channel's send queue: a send of `value` (or, with `reserve`
+ * set, a reserve) on behalf of the handle `owner`. Completing it grants the
+ * slot (with a permit for a reserve); failing it refuses. `SendWait` is the
+ * promise-backed one; a send asked for by another thread implements this
+ * directly (`worker/channels/mpsc-home.ts`).
+ */
+export interface SendNode<T> extends WaitNode<any> {
+  readonly value: T | undefined;
+  readonly reserve: boolean;
+  readonly owner: object;
+}
+
 /** A parked `send(value)` (or, with `reserve` set, a parked `reserve()`). */
-export class SendWait<T> extends Parked<any> {
+export class SendWait<T> extends Parked<any> implements SendNode<T> {
   constructor(
     readonly value: T | undefined,
     readonly reserve: boolean,
@@ -54,8 +67,13 @@ export class ManyWait<T> extends Parked<number> {
   }
 }
 
+/** What waits for a channel's receiver to close, on behalf of the sender handle `owner`. */
+export interface ClosedNode extends WaitNode<void> {
+  readonly owner: object;
+}
+
 /** A parked `Sender.closed()`; `owner` is the handle it was called on. */
-export class ClosedWait extends Parked<void> {
+export class ClosedWait extends Parked<void> implements ClosedNode {
   constructor(readonly owner: object) {
     super();
   }
@@ -63,7 +81,7 @@ export class ClosedWait extends Parked<void> {
 
 /** The parked `closed()` calls of a channel's sender handles (on this thread). */
 export class ClosedWaits {
-  readonly #queue = new WaitQueue<ClosedWait>();
+  readonly #queue = new WaitQueue<ClosedNode>();
 
   /** @param rid the channel's resource id, reported by the waits */
   constructor(readonly rid?: number) {}
@@ -84,8 +102,8 @@ export class ClosedWaits {
     return promise;
   }
 
-  /** Parks a wait built elsewhere (one that reports to another thread). */
-  add(w: ClosedWait): void {
+  /** Queues a node built elsewhere (one that reports to another thread). */
+  add(w: ClosedNode): void {
     this.#queue.push(w);
   }
 
@@ -97,7 +115,7 @@ export class ClosedWaits {
       return;
     }
     for (let w = q.head; w !== undefined;) {
-      const next = w.next as ClosedWait | undefined;
+      const next = w.next as ClosedNode | undefined;
       if (w.owner === owner) {
         q.remove(w);
         w.complete(undefined);
@@ -164,7 +182,7 @@ export class Chan<T> {
   senders = 1;
   rxClosed = false;
   readonly recvWaiters = new WaitQueue<WaitNode<any>>();
-  readonly sendWaiters = new WaitQueue<SendWait<T>>();
+  readonly sendWaiters = new WaitQueue<SendNode<T>>();
   /** Created on the first `closed()` call (most channels never see one). */
   closedWaits: ClosedWaits | undefined = undefined;
   /** Builds the permit a granted `reserve()` resolves with (set by the bounded flavor). */

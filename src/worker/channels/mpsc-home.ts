@@ -5,46 +5,43 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { checkCloneable } from '../../core/clone-check.js';
-import { Chan, ClosedWait, ClosedWaits, SendWait, type ChanSink } from '../../sync/mpsc/chan.js';
+import { Chan, ClosedWaits, type ChanSink, type ClosedNode, type SendNode } from '../../sync/mpsc/chan.js';
+import { RelayNode } from './relay-node.js';
 import type { Permit } from '../../sync/mpsc/bounded.js';
 import { Link, newPorts, type Op } from './remote-link.js';
 import { A, ARITY, C, D, E, F, G, K, N, P, Q, R, S, V, X, Y, Z, type MpscWire } from './mpsc-wire.js';
 
 /** A remote send or reserve waiting in the channel's FIFO; settling it answers the remote. */
-class HomeWait<T> extends SendWait<T> {
+class HomeWait<T> extends RelayNode<any> implements SendNode<T> {
   constructor(
-    value: T | undefined,
-    reserve: boolean,
-    readonly home: SenderHome<T>,
+    readonly value: T | undefined,
+    readonly reserve: boolean,
+    readonly owner: SenderHome<T>,
     readonly id: number,
   ) {
-    super(value, reserve, home);
+    super();
   }
 
-  override complete(permit: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.home.granted(this, permit as Permit<T>);
+  protected onComplete(permit: unknown): void {
+    this.owner.granted(this, permit as Permit<T>);
   }
 
-  override fail(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.home.refused(this);
+  protected onFail(): void {
+    this.owner.refused(this);
   }
 }
 
 /** Tells a remote sender that the receiver closed. */
-class HomeClosedWait extends ClosedWait {
-  constructor(readonly home: SenderHome<any>) {
-    super(home);
+class HomeClosedWait extends RelayNode<void> implements ClosedNode {
+  constructor(readonly owner: SenderHome<any>) {
+    super();
   }
 
-  override complete(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.home.link.post([Z]);
+  protected onComplete(): void {
+    this.owner.link.post([Z]);
   }
+
+  protected onFail(): void {}
 }
 
 /**
@@ -97,7 +94,7 @@ class SenderHome<T> {
         const id = op[1] as number;
         const reserve = op[0] === R;
         const w = new HomeWait<T>(reserve ? undefined : (op[2] as T), reserve, this, id);
-        if (chan.rxClosed) w.fail();
+        if (chan.rxClosed) w.fail(undefined);
         else if (chan.sendWaiters.head === undefined && chan.tryAcquire()) {
           if (reserve) {
             chan.permits++;
@@ -126,8 +123,7 @@ class SenderHome<T> {
         const w = this.#waits.get(id);
         if (w === undefined) break; // answered already: the answer is on its way
         this.#waits.delete(id);
-        w.settled = true;
-        chan.sendWaiters.remove(w);
+        w.discard();
         this.link.post([X, id]);
         break;
       }
@@ -143,10 +139,7 @@ class SenderHome<T> {
     if (this.#done) return;
     this.#done = true;
     const chan = this.#chan;
-    for (const w of this.#waits.values()) {
-      w.settled = true;
-      chan.sendWaiters.remove(w);
-    }
+    for (const w of this.#waits.values()) w.discard();
     this.#waits.clear();
     for (const permit of this.#permits.values()) permit.release();
     this.#permits.clear();

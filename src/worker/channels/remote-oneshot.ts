@@ -24,6 +24,7 @@ import { RecvError } from '../../sync/errors.js';
 import type { OneshotReceiverBackend, OneshotSenderBackend } from '../../sync/remote-end.js';
 import { checkCloneable } from '../../core/clone-check.js';
 import { Link, newPorts } from './remote-link.js';
+import { RelayNode } from './relay-node.js';
 
 const V = 1;
 const D = 2;
@@ -147,20 +148,16 @@ export class RemoteOneshotSender<T> implements OneshotSenderBackend<T> {
 // ---- a receiver on another thread --------------------------------------------------------
 
 /** Waits here for the value on behalf of the receiver that moved, and forwards what happens. */
-class RelayWait<T> extends Parked<T> {
+class RelayWait<T> extends RelayNode<T> {
   constructor(readonly link: Link) {
     super();
   }
 
-  override complete(value: T): void {
-    if (this.settled) return;
-    this.settled = true;
+  protected onComplete(value: T): void {
     this.link.post([V, value]);
   }
 
-  override fail(reason: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
+  protected onFail(reason: unknown): void {
     this.link.post([D, (reason as Error).message]);
   }
 }
