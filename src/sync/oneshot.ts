@@ -1,4 +1,5 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { handleWatch } from '../core/handle-watch.js';
 import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
@@ -115,6 +116,7 @@ export class OneshotSender<T> implements Disposable {
   /** @internal Use `oneshot()`. */
   constructor(inner: Inner<T>) {
     this.#inner = inner;
+    handleWatch.made?.(this, inner);
   }
 
   /**

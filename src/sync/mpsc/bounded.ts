@@ -5,6 +5,7 @@ import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits, MAX_CAPACITY, SendWait } from './chan.js';
 import { Receiver } from './receiver.js';
 import { kMove } from '../../core/move.js';
+import { handleWatch } from '../../core/handle-watch.js';
 
 const sendSite = { kind: 'mpsc.Sender.send' } as const;
 const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
@@ -107,6 +108,7 @@ export class Sender<T> implements Disposable {
   /** @internal Use `mpsc.channel()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
+    handleWatch.made?.(this, chan);
   }
 
   /**

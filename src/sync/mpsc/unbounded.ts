@@ -2,6 +2,7 @@ import { ClosedError, SendError } from '../errors.js';
 import { Chan, ClosedWaits } from './chan.js';
 import { Receiver } from './receiver.js';
 import { kMove } from '../../core/move.js';
+import { handleWatch } from '../../core/handle-watch.js';
 
 const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
 
@@ -25,6 +26,7 @@ export class UnboundedSender<T> implements Disposable {
   /** @internal Use `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
+    handleWatch.made?.(this, chan);
   }
 
   /**

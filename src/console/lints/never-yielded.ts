@@ -1,0 +1,21 @@
+import type { Warning } from '../types.js';
+import { label, ms, type LintInput } from './input.js';
+
+/**
+ * WEFT_NEVER_YIELDED: a task whose whole life so far is one poll longer than
+ * `longPoll` (tokio-console's "never yielded"): it ran start to finish, or
+ * is still running on a worker thread, without giving the loop back once.
+ */
+export function neverYieldedLint(input: LintInput): Warning[] {
+  const out: Warning[] = [];
+  for (const t of input.tasks) {
+    if (t.polls !== 1 || t.busyMs < input.longPoll) continue;
+    const life = t.state === 'done' ? 'its whole life' : 'so far';
+    out.push({
+      code: 'WEFT_NEVER_YIELDED',
+      taskId: t.id,
+      message: `${label(t)} never yielded: one poll of ${ms(t.busyMs)} was ${life}`,
+    });
+  }
+  return out;
+}

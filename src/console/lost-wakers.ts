@@ -1,0 +1,75 @@
+import { handleWatch } from '../core/handle-watch.js';
+import { WaitQueue, type Parked } from '../core/wait-queue.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { Chan } from '../sync/mpsc/chan.js';
+import { Inner } from '../sync/oneshot.js';
+
+/** A channel's senders as the watch sees them: how many sender objects still exist. */
+interface Ends {
+  live: number;
+  /** Reads the channel's own state: is a sender still counted open, with nothing on another thread? */
+  readonly shared: WeakRef<Chan<unknown> | Inner<unknown>>;
+}
+
+/**
+ * Finds waits nothing can ever wake: while enabled, every channel sender made
+ * is registered with a FinalizationRegistry. When all sender objects of a
+ * channel were collected while the channel still counts one open (none was
+ * closed), a receiver parked on it waits forever (Tokio cannot lose a waker
+ * this way since dropping a sender closes it; in JavaScript only `close()` or
+ * `using` does). Enabled by the console; costs nothing when off.
+ */
+export class LostWakerWatch {
+  static #users = 0;
+  static readonly #byQueue = new WeakMap<WaitQueue<any>, Ends>();
+  static readonly #byShared = new WeakMap<object, Ends>();
+  static readonly #registry = new FinalizationRegistry<Ends>((ends) => {
+    ends.live--;
+  });
+
+  static #made(handle: object, shared: object): void {
+    let ends = LostWakerWatch.#byShared.get(shared);
+    if (ends === undefined) {
+      if (!(shared instanceof Chan) && !(shared instanceof Inner)) return;
+      ends = { live: 0, shared: new WeakRef(shared) };
+      LostWakerWatch.#byShared.set(shared, ends);
+      // The queue a receive parks in: fixed for mpsc; oneshot makes its own on
+      // demand, so the watch makes it now (the same class, the same behaviour) to have a key.
+      const queue = shared instanceof Chan ? shared.recvWaiters : (shared.receivers ??= new WaitQueue());
+      LostWakerWatch.#byQueue.set(queue, ends);
+    }
+    ends.live++;
+    LostWakerWatch.#registry.register(handle, ends);
+  }
+
+  #closed = false;
+
+  constructor() {
+    if (LostWakerWatch.#users++ === 0) handleWatch.made = LostWakerWatch.#made;
+  }
+
+  /** Per alive task of `runtime`, the op of a wait that can never be woken. */
+  lostWaits(runtime: Runtime): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const task of runtime.aliveTasks()) {
+      for (let w: Parked<any> | undefined = task.waits; w !== undefined; w = w.tNext) {
+        const ends = w.queue === undefined ? undefined : LostWakerWatch.#byQueue.get(w.queue);
+        if (ends !== undefined && ends.live === 0 && stillOpen(ends)) out.set(task.id, w.site?.kind ?? 'recv');
+      }
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (--LostWakerWatch.#users === 0) handleWatch.made = undefined;
+  }
+}
+
+function stillOpen(ends: Ends): boolean {
+  const shared = ends.shared.deref();
+  if (shared === undefined) return false;
+  if (shared instanceof Chan) return shared.senders > 0 && !shared.rxClosed && shared.shared === undefined;
+  return !shared.senderDone && !shared.crossing && !shared.rxClosed;
+}
