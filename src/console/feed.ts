@@ -1,4 +1,5 @@
 import type { Runtime } from '../runtime/runtime.js';
+import type { Task } from '../task/task.js';
 import { DeltaTracker, resourceKey, taskKey } from './delta.js';
 import { readLongPoll, readMetrics, readNow, readResources, readTasks } from './introspect.js';
 import { runLints } from './lints/index.js';
@@ -33,6 +34,13 @@ export class ConsoleFeed {
   readonly #windowLength: number;
   readonly #blockedMs: number;
   readonly #interval: number;
+  /** Failures nobody awaited, as the runtime reported them (the last MAX_UNOBSERVED). */
+  readonly #unobserved: { id: number; name: string | undefined; error: string }[] = [];
+  readonly #onUnobserved = (task: Task): void => {
+    if (this.#unobserved.push({ id: task.id, name: task.name, error: firstLine(task.result) }) > MAX_UNOBSERVED) {
+      this.#unobserved.shift();
+    }
+  };
   #warnings: Warning[] = [];
   #seq = 0;
 
@@ -41,6 +49,7 @@ export class ConsoleFeed {
     this.#interval = options.publishInterval;
     this.#windowLength = Math.max(1, Math.round((options.window ?? 30_000) / options.publishInterval));
     this.#blockedMs = options.blockedMs ?? 100;
+    runtime.unobservedListeners.add(this.#onUnobserved);
   }
 
   /** The whole current state (GET /api/state). */
@@ -56,6 +65,11 @@ export class ConsoleFeed {
       loop: [...this.#samples],
       warnings: this.#lint(tasks, resources),
     };
+  }
+
+  /** Starts the first publish interval (call when the publish timer starts). */
+  begin(): void {
+    this.#loop.restart();
   }
 
   /** Ends a publish interval: what changed since the last one. */
@@ -96,12 +110,22 @@ export class ConsoleFeed {
       longPoll: readLongPoll(this.#runtime),
       blockedMs: this.#blockedMs,
       lostWaits: this.#lost.lostWaits(this.#runtime),
+      unobserved: this.#unobserved,
       longPollsBefore: this.#longPollHistory[0] ?? new Map(),
     });
   }
 
   close(): void {
+    this.#runtime.unobservedListeners.delete(this.#onUnobserved);
     this.#loop.close();
     this.#lost.close();
   }
+}
+
+/** Failures nobody awaited that the console keeps showing. */
+const MAX_UNOBSERVED = 100;
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.split('\n')[0]!.slice(0, 200);
 }

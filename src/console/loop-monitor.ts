@@ -47,6 +47,13 @@ export class LoopMonitor {
     return sample;
   }
 
+  /** Starts a fresh interval now (what happened before the console started publishing is not its business). */
+  restart(): void {
+    this.#histogram.reset();
+    this.#elu = performance.eventLoopUtilization();
+    this.#last = performance.now();
+  }
+
   /** ms since the last sample. */
   get sinceLast(): number {
     return performance.now() - this.#last;

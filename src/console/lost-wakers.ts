@@ -7,8 +7,12 @@ import { Inner } from '../sync/oneshot.js';
 /** A channel's senders as the watch sees them: how many sender objects still exist. */
 interface Ends {
   live: number;
-  /** Reads the channel's own state: is a sender still counted open, with nothing on another thread? */
-  readonly shared: WeakRef<Chan<unknown> | Inner<unknown>>;
+  /**
+   * The channel's own state. Held strongly: an orphaned receive is reachable
+   * only from its task (task → wait → queue), not the state; the WeakMap
+   * keyed by the queue lets both go once the wait does.
+   */
+  readonly shared: Chan<unknown> | Inner<unknown>;
 }
 
 /**
@@ -31,7 +35,7 @@ export class LostWakerWatch {
     let ends = LostWakerWatch.#byShared.get(shared);
     if (ends === undefined) {
       if (!(shared instanceof Chan) && !(shared instanceof Inner)) return;
-      ends = { live: 0, shared: new WeakRef(shared) };
+      ends = { live: 0, shared };
       LostWakerWatch.#byShared.set(shared, ends);
       // The queue a receive parks in: fixed for mpsc; oneshot makes its own on
       // demand, so the watch makes it now (the same class, the same behaviour) to have a key.
@@ -68,8 +72,7 @@ export class LostWakerWatch {
 }
 
 function stillOpen(ends: Ends): boolean {
-  const shared = ends.shared.deref();
-  if (shared === undefined) return false;
+  const shared = ends.shared;
   if (shared instanceof Chan) return shared.senders > 0 && !shared.rxClosed && shared.shared === undefined;
   return !shared.senderDone && !shared.crossing && !shared.rxClosed;
 }

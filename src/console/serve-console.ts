@@ -99,6 +99,7 @@ export async function serveConsole(runtime: Runtime, options?: ConsoleOptions): 
   const recorder = record === undefined ? undefined : new Recorder(record, feed.state());
   // The console's own timer is a plain Node timer (not the runtime's clock): a
   // paused clock must not stop the page, and it must not keep a program alive.
+  feed.begin();
   const timer = setInterval(() => {
     const json = JSON.stringify(feed.tick());
     recorder?.write(json);

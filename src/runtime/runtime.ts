@@ -44,6 +44,8 @@ export class Runtime implements AsyncDisposable {
   #unobserved: Task[] = [];
   #threads: ThreadMetricsSource | undefined = undefined;
   #shutdownHooks: Array<() => Promise<void>> = [];
+  /** @internal Told of each task that failed with nobody awaiting it (the console's WEFT_UNOBSERVED_FAILURE). */
+  readonly unobservedListeners = new Set<(task: Task) => void>();
 
   /** A builder for a runtime with non-default options. */
   static builder(): Builder {
@@ -241,7 +243,11 @@ export class Runtime implements AsyncDisposable {
   #checkUnobserved = (): void => {
     const tasks = this.#unobserved;
     this.#unobserved = [];
-    for (const task of tasks) if (!task.observed) this.#taskError(task);
+    for (const task of tasks) {
+      if (task.observed) continue;
+      for (const fn of this.unobservedListeners) fn(task);
+      this.#taskError(task);
+    }
   };
 
   #taskError(task: Task): void {

@@ -87,3 +87,25 @@ export function stalledClient(url: string): { resume(): void; text(): string; cl
   socket.on('error', () => {});
   return { resume: () => socket.resume(), text: () => text, close: () => socket.destroy() };
 }
+
+/** Polls GET /api/state until `pred` holds for it (or throws after `timeoutMs`). */
+export async function stateUntil(
+  url: string,
+  pred: (state: any) => boolean,
+  timeoutMs = 5000,
+  between?: () => void,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    between?.();
+    const state = await getJson(new URL('api/state', url));
+    if (pred(state)) return state;
+    if (Date.now() > deadline) throw new Error(`state never matched; warnings: ${JSON.stringify(state.warnings)}`);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+}
+
+/** The warnings of a state with `code`. */
+export function warningsWith(state: any, code: string): any[] {
+  return state.warnings.filter((w: any) => w.code === code);
+}

@@ -9,6 +9,7 @@ import { label, ms, type LintInput } from './input.js';
 export function eventLoopBlockedLint(input: LintInput): Warning[] {
   let worst = 0;
   for (const s of input.loop) worst = Math.max(worst, s.delayMax);
+  const span = input.loop.length < 2 ? 1 : (input.loop.at(-1)!.at - input.loop[0]!.at) / 1000;
   if (worst < input.blockedMs) return [];
   const culprits: TaskInfo[] = [];
   for (const t of input.tasks) {
@@ -23,7 +24,7 @@ export function eventLoopBlockedLint(input: LintInput): Warning[] {
     {
       code: 'WEFT_EVENT_LOOP_BLOCKED',
       ...(culprits[0] === undefined ? {} : { taskId: culprits[0].id }),
-      message: `the event loop was blocked for up to ${ms(worst)} in the last ${input.loop.length} s, ${who}`,
+      message: `the event loop was blocked for up to ${ms(worst)} in the last ${Math.max(1, Math.round(span))} s, ${who}`,
     },
   ];
 }

@@ -12,6 +12,8 @@ export interface LintInput {
   blockedMs: number;
   /** Tasks parked on a channel whose other ends are all gone (garbage-collected unclosed), with the op. */
   lostWaits: ReadonlyMap<number, string>;
+  /** Tasks that failed while nobody awaited them (the runtime tells the console), newest last. */
+  unobserved: readonly { id: number; name: string | undefined; error: string }[];
   /** Per task id, its `longPolls` count `loop.length` intervals ago (to name who blocked the loop recently). */
   longPollsBefore: ReadonlyMap<number, number>;
 }

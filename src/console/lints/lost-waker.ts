@@ -8,6 +8,7 @@ import { label, type LintInput } from './input.js';
  */
 export function lostWakerLint(input: LintInput): Warning[] {
   const out: Warning[] = [];
+  if (input.lostWaits.size === 0) return out;
   const byId = new Map(input.tasks.map((t) => [t.id, t]));
   for (const [id, op] of input.lostWaits) {
     const t = byId.get(id) ?? { id, name: undefined };

@@ -1,0 +1,95 @@
+import '../helpers/guard.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Runtime, spawn, sleep } from '../../src/index.js';
+import { mpsc, oneshot } from '../../src/sync/index.js';
+import { serveConsole } from '../../src/console/index.js';
+import { stateUntil, warningsWith } from './helpers.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
+test('WEFT_EVENT_LOOP_BLOCKED: a task that holds the loop for 250 ms is reported with the delay', async () => {
+  const rt = new Runtime();
+  await rt.run(async () => {
+    await using server = await serveConsole(rt, { port: 0, publishInterval: 50 });
+    await sleep(120);
+    await spawn(() => busy(250), { name: 'blocker' });
+    const state = await stateUntil(server.url, (s) => s.loop.some((x: any) => x.delayMax >= 200));
+    const [w] = warningsWith(state, 'WEFT_EVENT_LOOP_BLOCKED');
+    assert.ok(w !== undefined, JSON.stringify(state.warnings));
+    const ms = Number(/up to ([\d.]+) ms/.exec(w.message)?.[1]);
+    assert.ok(ms >= 200, w.message);
+  });
+  await rt.shutdown();
+});
+
+/** Makes a oneshot and returns only its receiver: the sender becomes garbage, never closed. */
+function orphanedReceiver(): Promise<number> {
+  const [tx, rx] = oneshot<number>();
+  void tx;
+  return rx.recv();
+}
+
+function orphanedMpsc(): ReturnType<typeof mpsc.channel<number>>[1] {
+  const [tx, rx] = mpsc.channel<number>(1);
+  const extra = tx.clone();
+  void extra;
+  return rx;
+}
+
+test('WEFT_LOST_WAKER: a task parked on a channel whose senders were all collected unclosed', async () => {
+  const rt = new Runtime();
+  await rt.run(async () => {
+    await using server = await serveConsole(rt, { port: 0, publishInterval: 30 });
+    const [liveTx, liveRx] = mpsc.channel<number>(1);
+    const fine = spawn(() => liveRx.recv(), { name: 'has-a-sender' });
+    const lost = spawn(() => orphanedReceiver(), { name: 'orphan-oneshot' });
+    const rx = orphanedMpsc();
+    const lostMpsc = spawn(() => rx.recv(), { name: 'orphan-mpsc' });
+    const state = await stateUntil(server.url, (s) => warningsWith(s, 'WEFT_LOST_WAKER').length >= 2, 10_000, gc);
+    const named = warningsWith(state, 'WEFT_LOST_WAKER').map(
+      (w) => state.tasks.find((t: any) => t.id === w.taskId)?.name,
+    );
+    assert.deepEqual(named.sort(), ['orphan-mpsc', 'orphan-oneshot']);
+    for (const t of [lost, lostMpsc]) t.abort();
+    // The task whose sender is alive (and used now) was never flagged.
+    assert.equal(liveTx.trySend(1), true);
+    assert.equal(await fine, 1);
+    await Promise.allSettled([lost, lostMpsc]);
+  });
+  await rt.shutdown();
+});
+
+test('WEFT_UNOBSERVED_FAILURE: a task that failed with nobody awaiting it; an awaited failure is not flagged', async () => {
+  const rt = Runtime.builder().onTaskError('ignore').build();
+  await rt.run(async () => {
+    await using server = await serveConsole(rt, { port: 0, publishInterval: 30 });
+    spawn(
+      async () => {
+        await sleep(1);
+        throw new Error('nobody saw this');
+      },
+      { name: 'forgotten' },
+    );
+    const watched = spawn(
+      async () => {
+        throw new Error('seen');
+      },
+      { name: 'awaited' },
+    );
+    await assert.rejects(watched);
+    const state = await stateUntil(server.url, (s) => warningsWith(s, 'WEFT_UNOBSERVED_FAILURE').length > 0);
+    const ws = warningsWith(state, 'WEFT_UNOBSERVED_FAILURE');
+    assert.equal(ws.length, 1);
+    assert.match(ws[0].message, /forgotten.*nobody saw this/);
+  });
+  await rt.shutdown();
+});
