@@ -12,6 +12,9 @@ import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
 
 let nextTaskId = 1;
 
+/** @internal Told of every runtime made in this thread (the `weft doctor` preload watches them all). */
+export const runtimeCreated = new Set<(runtime: Runtime) => void>();
+
 /**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
  * policy and (multi-thread flavor) its worker threads. Code that never builds
@@ -54,6 +57,7 @@ export class Runtime implements AsyncDisposable {
 
   constructor(options?: RuntimeOptions) {
     this.options = Object.freeze({ ...defaultOptions(), ...options });
+    for (const fn of runtimeCreated) fn(this);
   }
 
   /** Spawns a task on this runtime (see `spawn`). */
