@@ -60,12 +60,12 @@ test(
 
         // Filter by name.
         await page.fill('#filter-name', 'worker');
-        await page.waitForFunction(() => document.querySelector('#task-count')?.textContent?.startsWith('3 of'));
+        await page.locator('#task-count', { hasText: /^3 of/ }).waitFor();
         const names = await page.locator('#tasks .row:not([hidden]) span:nth-child(2)').allInnerTexts();
         assert.deepEqual(names.sort(), ['worker-1', 'worker-2', 'worker-3']);
         // Filter by state too: the workers are idle, none is scheduled.
         await page.selectOption('#filter-state', 'scheduled');
-        await page.waitForFunction(() => document.querySelector('#task-count')?.textContent?.startsWith('0 of'));
+        await page.locator('#task-count', { hasText: /^0 of/ }).waitFor();
         await page.selectOption('#filter-state', '');
         await page.fill('#filter-name', '');
 
