@@ -26,9 +26,12 @@ store.onChange(() => {
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
+    const t0 = performance.now();
     for (const view of views) view();
     if (treeShown) tree();
     detail.render();
+    // How long applying one update took on this page (read by the browser test and the bench notes).
+    document.body.dataset['renderMs'] = (performance.now() - t0).toFixed(1);
     byId('summary').textContent =
       `${store.tasks.size} tasks · ${store.resources.size} resources · ${new Date(store.at).toLocaleTimeString()}`;
   });
