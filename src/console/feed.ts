@@ -1,6 +1,6 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Task } from '../task/task.js';
-import { DeltaTracker, resourceKey, taskKey } from './delta.js';
+import { DeltaTracker, sameResource, sameTask } from './delta.js';
 import { readLongPoll, readMetrics, readNow, readResources, readTasks } from './introspect.js';
 import { runLints } from './lints/index.js';
 import { LoopMonitor } from './loop-monitor.js';
@@ -26,8 +26,8 @@ export class ConsoleFeed {
   readonly #runtime: Runtime;
   readonly #loop = new LoopMonitor();
   readonly #lost = new LostWakerWatch();
-  readonly #tasks = new DeltaTracker<TaskInfo>(taskKey);
-  readonly #resources = new DeltaTracker<ResourceInfo>(resourceKey);
+  readonly #tasks = new DeltaTracker<TaskInfo>(sameTask);
+  readonly #resources = new DeltaTracker<ResourceInfo>(sameResource);
   readonly #samples: LoopSample[] = [];
   /** Per interval, the tasks with long polls and their count then (sparse: most tasks have none). */
   readonly #longPollHistory: Map<number, number>[] = [];

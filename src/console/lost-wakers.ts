@@ -27,8 +27,10 @@ export class LostWakerWatch {
   static #users = 0;
   static readonly #byQueue = new WeakMap<WaitQueue<any>, Ends>();
   static readonly #byShared = new WeakMap<object, Ends>();
+  /** Channels whose every sender object is gone: the only ones a lost wait can be on. */
+  static readonly #orphaned = new Set<Ends>();
   static readonly #registry = new FinalizationRegistry<Ends>((ends) => {
-    ends.live--;
+    if (--ends.live === 0 && stillOpen(ends)) LostWakerWatch.#orphaned.add(ends);
   });
 
   static #made(handle: object, shared: object): void {
@@ -55,10 +57,14 @@ export class LostWakerWatch {
   /** Per alive task of `runtime`, the op of a wait that can never be woken. */
   lostWaits(runtime: Runtime): Map<number, string> {
     const out = new Map<number, string>();
+    const orphaned = LostWakerWatch.#orphaned;
+    // Most runs have no orphaned channel: then there is nothing to walk.
+    for (const ends of orphaned) if (ends.live > 0 || !stillOpen(ends)) orphaned.delete(ends);
+    if (orphaned.size === 0) return out;
     for (const task of runtime.aliveTasks()) {
       for (let w: Parked<any> | undefined = task.waits; w !== undefined; w = w.tNext) {
         const ends = w.queue === undefined ? undefined : LostWakerWatch.#byQueue.get(w.queue);
-        if (ends !== undefined && ends.live === 0 && stillOpen(ends)) out.set(task.id, w.site?.kind ?? 'recv');
+        if (ends !== undefined && orphaned.has(ends)) out.set(task.id, w.site?.kind ?? 'recv');
       }
     }
     return out;
