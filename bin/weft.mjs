@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// The `weft` command. From an installed package it runs dist/console/cli.js;
-// from a checkout without a build, it loads the TypeScript sources through tsx.
+// The `weft` command. An installed package (no src/) runs dist/console/cli.js;
+// a checkout runs the TypeScript sources through tsx, so a stale dist/ never
+// answers for the code being worked on.
 import { existsSync } from 'node:fs';
 
-const dist = new URL('../dist/console/cli.js', import.meta.url);
+const source = new URL('../src/console/cli.ts', import.meta.url);
 let cli;
-if (existsSync(dist)) {
-  cli = await import(dist.href);
-} else {
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  cli = await import(new URL('../src/console/cli.ts', import.meta.url).href);
+  cli = await import(source.href);
+} else {
+  cli = await import(new URL('../dist/console/cli.js', import.meta.url).href);
 }
 process.exitCode = await cli.main(process.argv.slice(2));
