@@ -20,5 +20,7 @@ export { select, type Branch, type BranchValue, type SelectResult } from './sele
 export { join, tryJoin } from './select/join.js';
 export { Runtime, type SpawnOptions } from './runtime/runtime.js';
 export type { Builder, TaskErrorPolicy } from './runtime/builder.js';
-export type { RuntimeMetrics } from './runtime/metrics.js';
+export type { RuntimeMetrics, WorkerMetrics } from './runtime/metrics.js';
+export type { TaskInfo, ResourceInfo, WaitInfo, ObserveOptions } from './runtime/introspection.js';
+export { ObserveOptionError } from './runtime/errors.js';
 export { main } from './runtime/main.js';

@@ -11,7 +11,7 @@ import { ReadTimeoutError, UnexpectedEofError } from '../io/errors.js';
 import { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
 
-const flushSite = { kind: 'Framed.flush' } as const;
+const flushSite = { op: 'framed.flush' };
 
 /** What `Framed` reads from and writes to: a stream, a half, or any object with `read` and/or `writeAll`. */
 export type FramedIo = (AsyncRead | AsyncWrite) & {

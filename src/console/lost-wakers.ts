@@ -64,7 +64,7 @@ export class LostWakerWatch {
     for (const task of runtime.aliveTasks()) {
       for (let w: Parked<any> | undefined = task.waits; w !== undefined; w = w.tNext) {
         const ends = w.queue === undefined ? undefined : LostWakerWatch.#byQueue.get(w.queue);
-        if (ends !== undefined && orphaned.has(ends)) out.set(task.id, w.site?.kind ?? 'recv');
+        if (ends !== undefined && orphaned.has(ends)) out.set(task.id, w.site?.op ?? 'recv');
       }
     }
     return out;

@@ -1,49 +1,11 @@
 /**
- * The data the console shows. `TaskInfo` and `ResourceInfo` follow the
- * Introspection section of API.md field for field; they are declared here so
- * the console compiles before the runtime's own types land, and
- * `introspect.ts` is the one file that reads them from a runtime.
+ * The data the console shows: the runtime's `TaskInfo` and `ResourceInfo`
+ * (read through `introspect.ts`), the console's own event-loop samples and
+ * warnings, and the shapes of `/api/state` and `/api/updates`.
  */
 
-/** One task as `runtime.tasks()` reports it (API.md, Introspection). */
-export interface TaskInfo {
-  id: number;
-  name: string | undefined;
-  parentId: number | undefined;
-  kind: 'task' | 'worker' | 'blocking' | 'actor';
-  /** 0 = the runtime's own thread, else the worker index + 1. */
-  thread: number;
-  state: 'scheduled' | 'running' | 'idle' | 'done';
-  outcome: 'ok' | 'failed' | 'cancelled' | undefined;
-  spawnedAt: number;
-  endedAt: number | undefined;
-  location: string | undefined;
-  waitsOn: { op: string; resourceId: number | undefined; since: number }[];
-  polls: number;
-  busyMs: number;
-  scheduledMs: number;
-  idleMs: number;
-  wakes: number;
-  longPolls: number;
-  /** Wake-ups that came from the task itself (tokio-console's self-wakes), when the runtime counts them. */
-  selfWakes?: number;
-  /** For a failed task: whether anyone awaited its handle (or a JoinSet/scope owned it), when the runtime says. */
-  observed?: boolean;
-  /** The longest single poll, ms, when the runtime records it. */
-  maxPollMs?: number;
-}
-
-/** One live resource as `runtime.resources()` reports it (API.md, Introspection). */
-export interface ResourceInfo {
-  id: number;
-  kind: string;
-  name: string | undefined;
-  createdAt: number;
-  location: string | undefined;
-  attributes: Record<string, number | string | boolean>;
-  /** Ids of the tasks parked on it. */
-  waiters: number[];
-}
+export type { TaskInfo, ResourceInfo, WaitInfo } from '../runtime/introspection.js';
+import type { ResourceInfo, TaskInfo } from '../runtime/introspection.js';
 
 /** A histogram as `RuntimeMetrics` carries it: `counts[i]` values fell at or below `bounds[i]`, the last count above every bound. */
 export interface Histogram {

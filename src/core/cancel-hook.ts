@@ -1,4 +1,4 @@
-import { Parked } from './wait-queue.js';
+import { Parked, type WaitSite } from './wait-queue.js';
 import { silence } from './promise.js';
 
 /**
@@ -10,10 +10,11 @@ import { silence } from './promise.js';
 export class CancelHook extends Parked<void> {
   #onCancel: ((reason: unknown) => void) | undefined;
 
-  constructor(signal: AbortSignal | undefined, onCancel: (reason: unknown) => void) {
+  /** @param site what the group operation shows in introspection (`{ op: 'scope' }`, `{ op: 'join' }`) */
+  constructor(signal: AbortSignal | undefined, onCancel: (reason: unknown) => void, site?: WaitSite) {
     super();
     this.#onCancel = onCancel;
-    silence(this.park(signal));
+    silence(this.park(signal, site));
   }
 
   override cancel(reason: unknown): void {

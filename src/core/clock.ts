@@ -36,6 +36,11 @@ export class Clock {
     return this.#paused ? this.#frozenAt : performance.now() + this.#offset;
   }
 
+  /** `now()` for a `performance.now()` reading the caller already has (saves a second clock read). */
+  nowFrom(perf: number): number {
+    return this.#paused ? this.#frozenAt : perf + this.#offset;
+  }
+
   get paused(): boolean {
     return this.#paused;
   }

@@ -23,6 +23,8 @@ type Resume = (value: any) => void;
 class Scheduler {
   /** Counts resumptions and ready operations; the paused clock reads it to tell idle from busy. */
   activity = 0;
+  /** Times the budget ran out and an operation had to yield (RuntimeMetrics.budgetForcedYields). */
+  forcedYields = 0;
   #spent = 0;
   #seeded = false;
   #state = 0;
@@ -91,6 +93,7 @@ class Scheduler {
     this.activity++;
     if (++this.#spent < BUDGET) return true;
     this.#spent = 0;
+    this.forcedYields++;
     return false;
   }
 

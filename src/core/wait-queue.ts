@@ -2,13 +2,14 @@ import { newPromise } from './promise.js';
 import { currentTaskRecord, type TaskRecord } from './context.js';
 import { linkSignal, unlinkSignal } from './abort-link.js';
 import { scheduler } from './scheduler.js';
+import { observation } from './resources.js';
 
 /** Live counters for leak checks and (later) introspection. */
 export const waitStats = { parked: 0 };
 
-/** What a wait reports about itself to introspection (which primitive, which operation). */
+/** What a wait reports about itself to introspection: the operation, e.g. `'mpsc.recv'`, `'mutex.lock'`, `'sleep'`. */
 export interface WaitSite {
-  readonly kind: string;
+  readonly op: string;
 }
 
 /**
@@ -40,18 +41,24 @@ export class Parked<T = unknown> {
   settled = false;
   /** What this waits on, for introspection. */
   site: WaitSite | undefined = undefined;
+  /** The id of the resource it waits on (`resourceId()`), if any. */
+  resource: number | undefined = undefined;
+  /** When it parked, on the runtime clock; recorded only while some runtime observes (else 0). */
+  since = 0;
 
   /**
    * Creates the caller's promise and links the wait to the current task and to
-   * `signal`. If either is already cancelled the wait is cancelled at once
+   * `signal`; `site` and `resource` say what it waits on (introspection). If either is already cancelled the wait is cancelled at once
    * (`cancel()`), and `settled` is true on return: the caller must then not
    * enqueue it.
    */
-  park(signal: AbortSignal | undefined, site?: WaitSite): Promise<T> {
+  park(signal: AbortSignal | undefined, site?: WaitSite, resource?: number): Promise<T> {
     const promise = newPromise<T>(this);
     waitStats.parked++;
     if (site !== undefined) this.site = site;
+    if (resource !== undefined) this.resource = resource;
     const task = currentTaskRecord();
+    if (observation.active) this.since = observation.now(task);
     if (task !== undefined) {
       if (task.cancelRequested) {
         this.cancel(task.cancelError());

@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import { Parked, WaitQueue, type WaitSite } from '../core/wait-queue.js';
+import { closeResource, registerResource, resourceId } from '../core/resources.js';
 import { noop } from '../core/promise.js';
 import { scheduler } from '../core/scheduler.js';
 import { RingBuffer } from '../core/ring-buffer.js';
@@ -9,7 +10,7 @@ import { IoError, SocketClosedError } from '../io/errors.js';
 /** How many connections the kernel accepted that may wait for `accept()` before new ones are closed. */
 export const DEFAULT_MAX_PENDING = 1024;
 
-const listenSite = { kind: 'net.listen' } as const;
+const listenSite = { op: 'listen' };
 
 class AcceptWait<S> extends Parked<S> {}
 
@@ -71,8 +72,19 @@ export class ListenerCore<S> {
   /** Connections closed at once because `maxPending` were already waiting. */
   dropped = 0;
 
-  constructor(server: Server, wrap: (socket: Socket) => S, site: WaitSite, maxPending: number) {
+  /** Its resource id (introspection). */
+  readonly rid = resourceId();
+
+  constructor(
+    server: Server,
+    wrap: (socket: Socket) => S,
+    site: WaitSite,
+    maxPending: number,
+    kind: string,
+    name: string | undefined,
+  ) {
     this.server = server;
+    registerResource(this, this.rid, kind, name, describeListener);
     this.#wrap = wrap;
     this.#site = site;
     this.#maxPending = maxPending;
@@ -82,6 +94,11 @@ export class ListenerCore<S> {
 
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** Accepted connections waiting for `accept()`. */
+  get pendingCount(): number {
+    return this.#pending.length;
   }
 
   accept(signal: AbortSignal | undefined): Promise<S> {
@@ -95,7 +112,7 @@ export class ListenerCore<S> {
       return Promise.resolve(this.#adopt(this.#pending.shift()!));
     }
     const w = new AcceptWait<S>();
-    const promise = w.park(signal, this.#site);
+    const promise = w.park(signal, this.#site, this.rid);
     if (!w.settled) this.#acceptors.push(w);
     return promise;
   }
@@ -104,6 +121,7 @@ export class ListenerCore<S> {
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
+    closeResource(this.rid);
     const err = new SocketClosedError('the listener is closed');
     this.#acceptors.drain((w) => w.fail(err));
     for (let s = this.#pending.shift(); s !== undefined; s = this.#pending.shift()) s.destroy();
@@ -187,4 +205,17 @@ export async function* acceptLoop<S>(core: ListenerCore<S>): AsyncGenerator<S, v
     }
     yield stream;
   }
+}
+
+function describeListener(core: ListenerCore<any>): Record<string, number | string | boolean> {
+  const address = core.server.address();
+  const attributes: Record<string, number | string | boolean> = {
+    pending: core.pendingCount,
+    acceptErrors: core.acceptErrors,
+    dropped: core.dropped,
+    closed: core.isClosed,
+  };
+  if (typeof address === 'string') attributes['path'] = address;
+  else if (address !== null) attributes['local'] = `${address.address}:${address.port}`;
+  return attributes;
 }

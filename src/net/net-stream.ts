@@ -31,8 +31,8 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, AsyncDisposabl
   #halves = 0;
 
   /** @internal */
-  protected constructor(socket: Socket, options: IoOptions) {
-    this.io = new SocketIo(socket, options);
+  protected constructor(socket: Socket, options: IoOptions, kind: 'tcp' | 'unix') {
+    this.io = new SocketIo(socket, options, kind);
   }
 
   /** Bytes received and not read yet (at most about `readHighWaterMark` plus one chunk). */

@@ -1,5 +1,6 @@
 import { duration, integer } from '../core/validate.js';
 import type { IoOptions } from './socket-io.js';
+import { resourceName } from '../core/resources.js';
 
 /** Options of a stream (given to `connect`, or to `bind` for the streams a listener accepts). */
 export interface StreamOptions {
@@ -11,6 +12,8 @@ export interface StreamOptions {
   readTimeout?: number;
   /** Received bytes buffered before the socket is paused, 1 B to 1 GiB. Default 64 KiB. */
   readHighWaterMark?: number;
+  /** Shown by introspection (`runtime.resources()`): names the stream (`connect`) or the listener (`bind`). */
+  name?: string;
 }
 
 /** Options of a TCP stream. */
@@ -22,9 +25,10 @@ export interface TcpStreamOptions extends StreamOptions {
 export const DEFAULT_READ_HWM = 64 * 1024;
 
 export function ioOptions(options: StreamOptions | undefined, fn: string): IoOptions {
-  if (options === undefined) return { readTimeout: Infinity, readHighWaterMark: DEFAULT_READ_HWM };
+  if (options === undefined) return { readTimeout: Infinity, readHighWaterMark: DEFAULT_READ_HWM, name: undefined };
   if (typeof options !== 'object' || options === null) throw new TypeError(`${fn}: options must be an object`);
   return {
+    name: resourceName(options, fn),
     readTimeout: options.readTimeout === undefined ? Infinity : duration(options.readTimeout, fn, 'readTimeout'),
     readHighWaterMark:
       options.readHighWaterMark === undefined

@@ -6,6 +6,7 @@ import { scheduler } from '../core/scheduler.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { ChunkQueue } from './ring.js';
+import { closeResource, registerResource, resourceId } from '../core/resources.js';
 import {
   IoError,
   ReadTimeoutError,
@@ -14,9 +15,23 @@ import {
   WriteAfterShutdownError,
 } from '../io/errors.js';
 
-const readSite = { kind: 'net.read' } as const;
-const writeSite = { kind: 'net.write' } as const;
-const shutdownSite = { kind: 'net.shutdown' } as const;
+/** The wait sites of each kind of stream socket (introspection ops 'tcp.read', 'unix.write', ...). */
+const SITES = {
+  tcp: { read: { op: 'tcp.read' }, write: { op: 'tcp.write' }, shutdown: { op: 'tcp.shutdown' } },
+  unix: { read: { op: 'unix.read' }, write: { op: 'unix.write' }, shutdown: { op: 'unix.shutdown' } },
+};
+
+function describeSocket(io: SocketIo): Record<string, number | string | boolean> {
+  const s = io.socket;
+  const attributes: Record<string, number | string | boolean> = {
+    readBuffered: io.readBuffered,
+    writeBuffered: io.writeBuffered,
+    closed: io.isClosed,
+  };
+  if (s.remoteAddress !== undefined) attributes['peer'] = `${s.remoteAddress}:${s.remotePort}`;
+  if (s.localAddress !== undefined) attributes['local'] = `${s.localAddress}:${s.localPort}`;
+  return attributes;
+}
 
 /** The most one `write()` call takes: with the socket's high-water mark, the bound on unsent bytes per stream. */
 export const MAX_WRITE = 64 * 1024;
@@ -29,6 +44,8 @@ const LINGER_MS = 5_000;
 export interface IoOptions {
   readTimeout: number;
   readHighWaterMark: number;
+  /** The stream's name for introspection. */
+  name: string | undefined;
 }
 
 /**
@@ -102,9 +119,14 @@ export class SocketIo implements TimerEntry {
   /** Start of the staged bytes not handed to Node yet (`#stage[#pendingFrom, #staged)`), written at the end of the turn. */
   #pendingFrom = 0;
   #flushQueued = false;
+  /** Its resource id (introspection). */
+  readonly rid = resourceId();
+  readonly #sites: (typeof SITES)['tcp'];
 
-  constructor(socket: Socket, options: IoOptions) {
+  constructor(socket: Socket, options: IoOptions, kind: 'tcp' | 'unix' = 'tcp') {
     this.socket = socket;
+    this.#sites = SITES[kind];
+    registerResource(this, this.rid, kind, options.name, describeSocket);
     this.#clock = currentRuntime().clock;
     this.#readTimeout = options.readTimeout;
     this.#hwm = options.readHighWaterMark;
@@ -152,7 +174,7 @@ export class SocketIo implements TimerEntry {
       }
     }
     const w = new ReadWait(this, buf, deadline, ms, what, 1);
-    const promise = w.park(signal, readSite) as Promise<number>;
+    const promise = w.park(signal, this.#sites.read, this.rid) as Promise<number>;
     if (!w.settled) {
       this.#readers.push(w);
       if (deadline !== Infinity && this.#readers.head === w) this.rearm();
@@ -177,7 +199,7 @@ export class SocketIo implements TimerEntry {
     const timeout = this.#readTimeout;
     const deadline = timeout === Infinity ? Infinity : this.#clock.now() + timeout;
     const w = new ReadWait(this, buf, deadline, timeout, 'read', len);
-    const promise = w.park(signal, readSite) as Promise<unknown> as Promise<void>;
+    const promise = w.park(signal, this.#sites.read, this.rid) as Promise<unknown> as Promise<void>;
     if (!w.settled) {
       if (this.#chunks.bytes > 0) w.filled = this.#take(buf, 0);
       this.#readers.push(w);
@@ -223,7 +245,7 @@ export class SocketIo implements TimerEntry {
     const err = this.#writeError();
     if (err !== undefined) return signal?.aborted ? Promise.reject(signal.reason as Error) : Promise.reject(err);
     const w = new WriteWait(buf);
-    const promise = w.park(signal, writeSite);
+    const promise = w.park(signal, this.#sites.write, this.rid);
     if (!w.settled) this.#writers.push(w);
     return promise;
   }
@@ -242,7 +264,7 @@ export class SocketIo implements TimerEntry {
       if (this.#finished) return RESOLVED;
     }
     const w = new Parked<void>();
-    const promise = w.park(signal, shutdownSite);
+    const promise = w.park(signal, this.#sites.shutdown, this.rid);
     if (!w.settled) (this.#shutdowns ??= new WaitQueue()).push(w);
     return promise;
   }
@@ -255,6 +277,7 @@ export class SocketIo implements TimerEntry {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    closeResource(this.rid);
     this.#chunks.clear();
     this.#clock.remove(this);
     const err = new SocketClosedError();
@@ -420,6 +443,7 @@ export class SocketIo implements TimerEntry {
   };
 
   #onClose = (): void => {
+    closeResource(this.rid); // the socket is gone: no longer a live resource
     if (this.#closed) return;
     if (!this.#eof && this.#error === undefined)
       this.#fail(new IoError('the connection was closed without an end of stream', 'ECONNRESET', undefined));

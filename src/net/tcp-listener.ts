@@ -5,7 +5,7 @@ import { ioOptions, noDelayOption, type TcpStreamOptions } from './options.js';
 import { ListenerCore, listening, listenSettings, acceptLoop, type ListenOptions } from './listener-core.js';
 import { TcpStream } from './tcp-stream.js';
 
-const acceptSite = { kind: 'TcpListener.accept' } as const;
+const acceptSite = { op: 'accept' };
 
 /** Options of `TcpListener.bind`. The stream options apply to every accepted stream. */
 export interface TcpBindOptions extends TcpStreamOptions, ListenOptions {
@@ -75,8 +75,9 @@ export class TcpListener implements AsyncIterable<TcpStream>, AsyncDisposable {
     const noDelay = noDelayOption(options, fn);
     const { backlog, maxPending } = listenSettings(options, fn);
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay });
-    const wrap = (socket: Socket): TcpStream => new TcpStream(socket, io, noDelay);
-    const core = new ListenerCore(server, wrap, acceptSite, maxPending);
+    const streams = { ...io, name: undefined };
+    const wrap = (socket: Socket): TcpStream => new TcpStream(socket, streams, noDelay);
+    const core = new ListenerCore(server, wrap, acceptSite, maxPending, 'listener', io.name);
     return listening(server, () => server.listen({ host, port, backlog }), signal).then(() => new TcpListener(core));
   }
 

@@ -6,7 +6,7 @@ import { ioOptions, noDelayOption, type TcpStreamOptions } from './options.js';
 import { connectSocket } from './connect.js';
 import type { IoOptions } from './socket-io.js';
 
-const connectSite = { kind: 'TcpStream.connect' } as const;
+const connectSite = { op: 'tcp.connect' };
 
 /** Options of `TcpStream.connect`. */
 export interface TcpConnectOptions extends TcpStreamOptions {
@@ -45,7 +45,7 @@ export class TcpStream extends NetStream {
 
   /** @internal Streams come from `TcpStream.connect` or `TcpListener.accept`. */
   constructor(socket: Socket, options: IoOptions, noDelay: boolean) {
-    super(socket, options);
+    super(socket, options, 'tcp');
     this.#socket = socket;
     if (noDelay) socket.setNoDelay(true);
     this.#local = socketAddr(socket.localAddress, socket.localPort, socket.localFamily);

@@ -1,3 +1,4 @@
+import { closeResource, registerResource, resourceId, resourceName } from '../core/resources.js';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { Parked, WaitQueue } from '../core/wait-queue.js';
@@ -9,9 +10,9 @@ import { bytesArg } from '../io/traits.js';
 import { RingBuffer } from '../core/ring-buffer.js';
 import { IoError, SocketClosedError } from '../io/errors.js';
 
-const recvSite = { kind: 'UdpSocket.recv' } as const;
-const sendSite = { kind: 'UdpSocket.send' } as const;
-const bindSite = { kind: 'UdpSocket.bind' } as const;
+const recvSite = { op: 'udp.recv' };
+const sendSite = { op: 'udp.send' };
+const bindSite = { op: 'udp.bind' };
 
 /** What `UdpSocket.recv` resolves with. */
 export interface Datagram {
@@ -26,6 +27,8 @@ export interface UdpBindOptions {
   signal?: AbortSignal;
   /** Datagrams buffered while nobody calls `recv()`; beyond it new ones are dropped (and counted). Default 1024. */
   recvQueue?: number;
+  /** Shown by introspection (`runtime.resources()`, kind 'udp'). */
+  name?: string;
 }
 
 interface Queued {
@@ -105,9 +108,11 @@ export class UdpSocket implements AsyncDisposable {
   #error: Error | undefined = undefined;
   /** Datagrams dropped because the receive queue was full. */
   dropped = 0;
+  readonly #rid = resourceId();
 
-  private constructor(socket: Socket, v6: boolean, capacity: number) {
+  private constructor(socket: Socket, v6: boolean, capacity: number, name: string | undefined) {
     this.#socket = socket;
+    registerResource(this, this.#rid, 'udp', name, UdpSocket.#describe);
     this.#v6 = v6;
     this.#capacity = capacity;
     const a = socket.address();
@@ -120,7 +125,7 @@ export class UdpSocket implements AsyncDisposable {
    * Binds a UDP socket (IPv6 if the host is an IPv6 address, else IPv4).
    *
    * @param addr a port (all IPv4 interfaces), `'host:port'`, `'[::1]:port'` or `{ host, port }`
-   * @param options `signal`; `recvQueue` (datagrams, default 1024)
+   * @param options `signal`; `recvQueue` (datagrams, default 1024); `name` (introspection)
    * @throws AddrParseError (a TypeError) for a malformed address; RangeError for a bad port or option
    * @rejects IoError if the address cannot be bound (e.g. `'EADDRINUSE'`)
    *
@@ -132,13 +137,14 @@ export class UdpSocket implements AsyncDisposable {
     const signal = signalOf(options, fn);
     const capacity =
       options?.recvQueue === undefined ? 1024 : integer(options.recvQueue, fn, 'recvQueue', 1, 1_000_000);
+    const name = options === undefined ? undefined : resourceName(options, fn);
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
     const v6 = host !== undefined && isIPv6(host);
     const socket = createSocket({ type: v6 ? 'udp6' : 'udp4' });
     const w = new BindWait(socket);
     const bound = w.park(signal, bindSite);
     if (!w.settled) socket.bind({ port, address: host ?? '0.0.0.0', exclusive: true });
-    return bound.then(() => new UdpSocket(socket, v6, capacity));
+    return bound.then(() => new UdpSocket(socket, v6, capacity, name));
   }
 
   /**
@@ -161,7 +167,7 @@ export class UdpSocket implements AsyncDisposable {
       return Promise.reject(signal?.aborted ? (signal.reason as Error) : new SocketClosedError());
     }
     const w = new Parked<number>();
-    const promise = w.park(signal, sendSite);
+    const promise = w.park(signal, sendSite, this.#rid);
     if (w.settled) return promise;
     this.#sends.push(w);
     const target = host ?? (this.#v6 ? '::1' : '127.0.0.1');
@@ -199,9 +205,18 @@ export class UdpSocket implements AsyncDisposable {
       return Promise.resolve(deliver(q.msg, q.rinfo, buf));
     }
     const w = new RecvWait(buf);
-    const promise = w.park(signal, recvSite);
+    const promise = w.park(signal, recvSite, this.#rid);
     if (!w.settled) this.#receivers.push(w);
     return promise;
+  }
+
+  static #describe(s: UdpSocket): Record<string, number | string | boolean> {
+    return {
+      local: `${s.#local.address}:${s.#local.port}`,
+      queued: s.#queue.length,
+      dropped: s.dropped,
+      closed: s.#closed,
+    };
   }
 
   /** The bound address (with the port the OS picked for port 0). */
@@ -213,6 +228,7 @@ export class UdpSocket implements AsyncDisposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    closeResource(this.#rid);
     this.#queue.clear();
     const err = new SocketClosedError();
     this.#receivers.drain((w) => w.fail(err));

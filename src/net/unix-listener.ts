@@ -5,7 +5,7 @@ import { ioOptions, type StreamOptions } from './options.js';
 import { ListenerCore, listening, listenSettings, acceptLoop, type ListenOptions } from './listener-core.js';
 import { UnixStream } from './unix-stream.js';
 
-const acceptSite = { kind: 'UnixListener.accept' } as const;
+const acceptSite = { op: 'accept' };
 
 /** Options of `UnixListener.bind`. The stream options apply to every accepted stream. */
 export interface UnixBindOptions extends StreamOptions, ListenOptions {
@@ -56,8 +56,9 @@ export class UnixListener implements AsyncIterable<UnixStream>, AsyncDisposable 
     const io = ioOptions(options, fn);
     const { backlog, maxPending } = listenSettings(options, fn);
     const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
-    const wrap = (socket: Socket): UnixStream => new UnixStream(socket, io, path);
-    const core = new ListenerCore(server, wrap, acceptSite, maxPending);
+    const streams = { ...io, name: undefined };
+    const wrap = (socket: Socket): UnixStream => new UnixStream(socket, streams, path);
+    const core = new ListenerCore(server, wrap, acceptSite, maxPending, 'listener', io.name);
     return listening(server, () => server.listen({ path, backlog }), signal).then(() => new UnixListener(core, path));
   }
 

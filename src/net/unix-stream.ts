@@ -6,7 +6,7 @@ import { ioOptions, type StreamOptions } from './options.js';
 import { connectSocket } from './connect.js';
 import type { IoOptions } from './socket-io.js';
 
-const connectSite = { kind: 'UnixStream.connect' } as const;
+const connectSite = { op: 'unix.connect' };
 
 /** Options of `UnixStream.connect`. */
 export interface UnixConnectOptions extends StreamOptions {
@@ -37,7 +37,7 @@ export class UnixStream extends NetStream {
 
   /** @internal Streams come from `UnixStream.connect` or `UnixListener.accept`. */
   constructor(socket: Socket, options: IoOptions, path: string) {
-    super(socket, options);
+    super(socket, options, 'unix');
     this.#path = path;
   }
 

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { integer, duration } from '../core/validate.js';
 import type { JoinError } from '../task/errors.js';
 import type { Runtime } from './runtime.js';
+import { observeSettings, type ObserveOptions, type ObserveSettings, type TaskInfo } from './introspection.js';
 
 /** What the runtime does with a task that failed while nobody awaited its handle. */
 export type TaskErrorPolicy = 'warn' | 'ignore' | 'shutdown' | ((error: JoinError) => void);
@@ -15,6 +16,10 @@ export interface RuntimeOptions {
   startPaused: boolean;
   seed: number | undefined;
   onTaskError: TaskErrorPolicy;
+  /** Set by `observe()`: introspection settings (undefined: not observing). */
+  observe: ObserveSettings | undefined;
+  onTaskSpawn: ((info: TaskInfo) => void) | undefined;
+  onTaskTerminate: ((info: TaskInfo) => void) | undefined;
 }
 
 /** Largest thread count accepted by the thread options (Node threads are whole isolates). */
@@ -30,6 +35,9 @@ export function defaultOptions(): RuntimeOptions {
     startPaused: false,
     seed: undefined,
     onTaskError: 'warn',
+    observe: undefined,
+    onTaskSpawn: undefined,
+    onTaskTerminate: undefined,
   };
 }
 
@@ -53,6 +61,18 @@ export interface Builder {
   seed(n: number): Builder;
   /** What to do with a task that failed while nobody awaited it, default 'warn' (one line on stderr). */
   onTaskError(policy: TaskErrorPolicy): Builder;
+  /**
+   * Turns on introspection: per-task records (parent, spawn time, what it
+   * waits on), resource registration, retention of finished tasks and
+   * (with `taskTimes`) poll times. Options, defaults and bounds: see
+   * `ObserveOptions` and the README's "Observability" section.
+   * @throws ObserveOptionError for a wrong type, an unknown option or a value out of bounds
+   */
+  observe(options?: ObserveOptions): Builder;
+  /** Called with a task's snapshot when it is spawned (Tokio's `on_task_spawn`). Setting it turns on `observe()` with its defaults unless already on. */
+  onTaskSpawn(fn: (info: TaskInfo) => void): Builder;
+  /** Called with a task's snapshot when it finishes (Tokio's `on_task_terminate`). Turns on `observe()` like `onTaskSpawn`. */
+  onTaskTerminate(fn: (info: TaskInfo) => void): Builder;
   build(): Runtime;
 }
 
@@ -114,6 +134,23 @@ export class RuntimeBuilder implements Builder {
       throw new TypeError("Builder.onTaskError: expected 'warn', 'ignore', 'shutdown' or a function");
     }
     this.#options.onTaskError = policy;
+    return this;
+  }
+
+  observe(options?: ObserveOptions): Builder {
+    this.#options.observe = observeSettings(options);
+    return this;
+  }
+
+  onTaskSpawn(fn: (info: TaskInfo) => void): Builder {
+    if (typeof fn !== 'function') throw new TypeError('Builder.onTaskSpawn: expected a function');
+    this.#options.onTaskSpawn = fn;
+    return this;
+  }
+
+  onTaskTerminate(fn: (info: TaskInfo) => void): Builder {
+    if (typeof fn !== 'function') throw new TypeError('Builder.onTaskTerminate: expected a function');
+    this.#options.onTaskTerminate = fn;
     return this;
   }
 

@@ -17,6 +17,37 @@ export interface RuntimeMetrics {
   idleBlockingThreads: number;
   /** `spawnBlocking` calls waiting for a thread. */
   blockingQueueDepth: number;
+  /** Polls counted with `observe({ taskTimes: true })` (else 0). */
+  pollCount: number;
+  /** Polls that ran past `observe({ longPoll })` (task times only). */
+  longPollCount: number;
+  /** Times the cooperative budget ran out and an immediately-ready operation yielded to the macrotask queue. */
+  budgetForcedYields: number;
+  /** Event-loop delay in ms (`perf_hooks.monitorEventLoopDelay`, 10 ms resolution), for an observing runtime (else 0). */
+  eventLoopDelay: { p50: number; p99: number; max: number };
+  /** Share of time the event loop was busy since `build()`, 0–1 (`performance.eventLoopUtilization`). */
+  eventLoopUtilization: number;
+  /** Poll durations in ms (task times only): `counts[i]` polls took at most `bounds[i]`; the last count is the rest. */
+  pollTimeHistogram: { bounds: number[]; counts: number[] };
+  /** Time from wake to resumption in ms (task times only), same buckets. */
+  scheduledDelayHistogram: { bounds: number[]; counts: number[] };
+  /** Multi-thread flavor: one entry per worker thread (empty otherwise). */
+  perWorker: WorkerMetrics[];
+}
+
+/** One worker thread's figures (`RuntimeMetrics.perWorker`). */
+export interface WorkerMetrics {
+  index: number;
+  /** Ms the worker spent running calls. */
+  busyMs: number;
+  /** Times it ran out of work and waited. */
+  parks: number;
+  /** Calls it took from another worker's queue. */
+  steals: number;
+  /** Calls queued on it now. */
+  queueDepth: number;
+  /** Calls it ran. */
+  polls: number;
 }
 
 /** Filled in by a runtime's blocking pool and worker threads, when it has them. */
@@ -24,4 +55,6 @@ export interface ThreadMetricsSource {
   blockingThreads: number;
   idleBlockingThreads: number;
   blockingQueueDepth: number;
+  /** Per-worker figures of the multi-thread flavor, when the pool keeps them. */
+  perWorker?: () => WorkerMetrics[];
 }

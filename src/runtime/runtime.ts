@@ -9,11 +9,25 @@ import { currentHost, setDefaultHost, spawnName, type SpawnOptions } from '../ta
 import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
 import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
 import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
+import { RuntimeObserver, taskInfo, callerLocation } from './observer.js';
+import { observeSettings, type ObserveSettings, type ResourceInfo, type TaskInfo } from './introspection.js';
+import { liveResources, observation } from '../core/resources.js';
+import { runningTask } from '../task/task.js';
+import type { TaskKind } from '../task/observation.js';
+import { renderDump } from './dump.js';
+import { Histogram } from './histogram.js';
+import { LoopMonitor } from './loop-monitor.js';
 
 let nextTaskId = 1;
 
 /** @internal Told of every runtime made in this thread (the `weft doctor` preload watches them all). */
 export const runtimeCreated = new Set<(runtime: Runtime) => void>();
+
+/**
+ * @internal Observation for runtimes built without `observe()`: the `weft
+ * doctor` preload sets it so a program observes with no change to its code.
+ */
+export const observeDefaults: { settings: ObserveSettings | undefined } = { settings: undefined };
 
 /**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
@@ -49,6 +63,9 @@ export class Runtime implements AsyncDisposable {
   #shutdownHooks: Array<() => Promise<void>> = [];
   /** @internal Told of each task that failed with nobody awaiting it (the console's WEFT_UNOBSERVED_FAILURE). */
   readonly unobservedListeners = new Set<(task: Task) => void>();
+  /** Introspection state: only for a runtime built with `observe()` or a task hook. */
+  readonly #observer: RuntimeObserver | undefined;
+  readonly #loop: LoopMonitor;
 
   /** A builder for a runtime with non-default options. */
   static builder(): Builder {
@@ -57,6 +74,14 @@ export class Runtime implements AsyncDisposable {
 
   constructor(options?: RuntimeOptions) {
     this.options = Object.freeze({ ...defaultOptions(), ...options });
+    const { onTaskSpawn, onTaskTerminate } = this.options;
+    const observe = this.options.observe ?? observeDefaults.settings;
+    if (observe !== undefined || onTaskSpawn !== undefined || onTaskTerminate !== undefined) {
+      const settings = observe ?? observeSettings(undefined);
+      this.#observer = new RuntimeObserver(settings, onTaskSpawn, onTaskTerminate, this.clock);
+      startObserving(this);
+    }
+    this.#loop = new LoopMonitor(this.#observer !== undefined);
     for (const fn of runtimeCreated) fn(this);
   }
 
@@ -84,13 +109,13 @@ export class Runtime implements AsyncDisposable {
    * awaits its handle. Its maker links what it waits on (`linkWait`), so an
    * abort reaches the work, and ends it with `finish()`.
    */
-  spawnProxy(name: string | undefined): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined);
+  spawnProxy(name: string | undefined, kind: TaskKind = 'worker'): Task {
+    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined, kind);
     task.state = TaskState.Running;
     return task;
   }
 
-  #register(task: Task, owner: TaskOwner | undefined): Task {
+  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind = 'task'): Task {
     if (owner !== undefined) {
       task.owner = owner;
       task.observed = true;
@@ -103,6 +128,7 @@ export class Runtime implements AsyncDisposable {
     task.rtNext = this.#alive;
     this.#alive = task;
     this.#aliveCount++;
+    if (this.#observer !== undefined) this.#observer.spawned(task, kind);
     return task;
   }
 
@@ -114,6 +140,7 @@ export class Runtime implements AsyncDisposable {
     if (rtNext !== undefined) rtNext.rtPrev = rtPrev;
     task.rtPrev = task.rtNext = undefined;
     this.#aliveCount--;
+    if (this.#observer !== undefined) this.#observer.finished(task);
     if (task.outcome === Outcome.Ok) this.#completed++;
     else if (task.outcome === Outcome.Cancelled) this.#cancelled++;
     else {
@@ -171,9 +198,14 @@ export class Runtime implements AsyncDisposable {
   }
 
   async #shutdown(timeout: number): Promise<void> {
+    const first = !this.#closed;
     this.#closed = true;
     await this.#abortAll(timeout);
     this.clock.close();
+    if (first) {
+      this.#loop.close();
+      if (this.#observer !== undefined) stopObserving(this);
+    }
     const hooks = this.#shutdownHooks;
     this.#shutdownHooks = [];
     await Promise.all(hooks.map((hook) => hook()));
@@ -197,7 +229,134 @@ export class Runtime implements AsyncDisposable {
       blockingThreads: threads?.blockingThreads ?? 0,
       idleBlockingThreads: threads?.idleBlockingThreads ?? 0,
       blockingQueueDepth: threads?.blockingQueueDepth ?? 0,
+      ...this.#loop.metrics(),
+      pollCount: this.#observer?.pollCount ?? 0,
+      longPollCount: this.#observer?.longPollCount ?? 0,
+      budgetForcedYields: scheduler.forcedYields - this.#forcedYieldsAtStart,
+      pollTimeHistogram: (this.#observer?.pollTime ?? EMPTY_HISTOGRAM).snapshot(),
+      scheduledDelayHistogram: (this.#observer?.scheduledDelay ?? EMPTY_HISTOGRAM).snapshot(),
+      perWorker: threads?.perWorker?.() ?? [],
     };
+  }
+
+  readonly #forcedYieldsAtStart = scheduler.forcedYields;
+
+  /**
+   * The tasks of this runtime: the alive ones (oldest first), then the
+   * retained finished ones (oldest first). Without `observe()` only alive
+   * tasks are listed, with what is known without a side record: `parentId`
+   * and `location` undefined, `spawnedAt` and each wait's `since` NaN, times 0.
+   *
+   * @returns a fresh array of snapshots
+   *
+   * @example
+   * ```ts
+   * import { Runtime, spawn, sleep } from 'weft';
+   * const rt = Runtime.builder().observe().startPaused(true).build();
+   * await rt.run(async () => {
+   *   const napper = spawn(() => sleep(1_000), { name: 'napper' });
+   *   await sleep(1);
+   *   const info = rt.tasks().find((t) => t.name === 'napper')!;
+   *   console.assert(info.state === 'idle' && info.waitsOn[0]!.op === 'sleep');
+   *   napper.abort();
+   * });
+   * await rt.shutdown();
+   * ```
+   */
+  tasks(): TaskInfo[] {
+    const current = runningTask();
+    const alive: TaskInfo[] = [];
+    for (let task = this.#alive; task !== undefined; task = task.rtNext) alive.push(taskInfo(task, task.obs, current));
+    alive.reverse();
+    const done = this.#observer?.retained();
+    return done === undefined ? alive : alive.concat(done);
+  }
+
+  /**
+   * The live resources made on this runtime (or outside any task) while it
+   * observes: channels, locks, semaphores, timers, sockets, listeners. Each
+   * lists the tasks parked on it. Empty without `observe()`: resources
+   * register only while a runtime observes.
+   *
+   * @returns a fresh array of snapshots, oldest first
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from 'weft';
+   * import { mpsc } from 'weft/sync';
+   * const rt = Runtime.builder().observe().build();
+   * await rt.run(async () => {
+   *   const [tx] = mpsc.channel<number>(4, { name: 'jobs' });
+   *   tx.trySend(1);
+   *   const jobs = rt.resources().find((r) => r.name === 'jobs')!;
+   *   console.assert(jobs.kind === 'mpsc' && jobs.attributes['length'] === 1);
+   * });
+   * await rt.shutdown();
+   * ```
+   */
+  resources(): ResourceInfo[] {
+    const waiters = new Map<number, number[]>();
+    for (let task = this.#alive; task !== undefined; task = task.rtNext) {
+      for (let w = task.waits; w !== undefined; w = w.tNext) {
+        if (w.resource === undefined || w.settled) continue;
+        const list = waiters.get(w.resource);
+        if (list === undefined) waiters.set(w.resource, [task.id]);
+        else if (!list.includes(task.id)) list.push(task.id);
+      }
+    }
+    const out: ResourceInfo[] = [];
+    for (const { entry, resource } of liveResources()) {
+      if (entry.owner !== undefined && entry.owner !== this) continue;
+      out.push({
+        id: entry.id,
+        kind: entry.kind,
+        name: entry.name,
+        createdAt: entry.createdAt,
+        location: entry.location,
+        attributes: entry.describe(resource, entry),
+        waiters: (waiters.get(entry.id) ?? []).sort((a, b) => a - b),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * A text tree of the alive tasks, each under its parent, with what it
+   * waits on (Tokio's `Handle::dump()`): for a program that hangs, what
+   * every task is stuck on.
+   *
+   * @returns the tree, one task per line
+   *
+   * @example
+   * ```ts
+   * import { Runtime, spawn, sleep } from 'weft';
+   * const rt = Runtime.builder().observe().startPaused(true).build();
+   * await rt.run(async () => {
+   *   const child = spawn(() => sleep(500), { name: 'child' });
+   *   await sleep(1);
+   *   console.assert(rt.dump().includes('child'));
+   *   await child;
+   * });
+   * await rt.shutdown();
+   * ```
+   */
+  dump(): string {
+    return renderDump(this.tasks(), this.resources(), this.clock.now(), this.options.flavor);
+  }
+
+  /** @internal The runtime clock, read at most once per event-loop turn while observing (see RuntimeObserver.stamp). */
+  stamp(): number {
+    return this.#observer === undefined ? this.clock.now() : this.#observer.stamp();
+  }
+
+  /** @internal The observer's settings, or undefined when this runtime does not observe. */
+  get observing(): boolean {
+    return this.#observer !== undefined;
+  }
+
+  /** @internal Spawn locations are recorded (for resources made in this runtime's tasks). */
+  get recordsLocations(): boolean {
+    return this.#observer?.settings.spawnLocation === true;
   }
 
   /** @internal The blocking pool / worker threads report their counters here. */
@@ -289,6 +448,37 @@ function startTask(task: Task): void {
   if (scheduler.seeded) void new Promise((resolve) => scheduler.resolve(resolve, undefined)).then(() => task.run());
   else task.run();
 }
+
+const EMPTY_HISTOGRAM = new Histogram();
+
+/** Observing runtimes alive on this thread; the core registers resources while there is one. */
+const observing = new Set<Runtime>();
+
+function startObserving(rt: Runtime): void {
+  observing.add(rt);
+  observation.active = true;
+}
+
+function stopObserving(rt: Runtime): void {
+  observing.delete(rt);
+  observation.active = observing.size > 0;
+}
+
+/** The runtime the calling code runs in, when it is an observing one (else the last observing runtime built). */
+function observingRuntime(): Runtime | undefined {
+  const task = runningTask();
+  if (task !== undefined) return task.runtime as Runtime;
+  let last: Runtime | undefined;
+  for (const rt of observing) last = rt;
+  return last;
+}
+
+observation.now = (task) => {
+  const rt = task === undefined ? observingRuntime() : ((task as Task).runtime as Runtime);
+  return rt === undefined ? performance.now() : rt.stamp();
+};
+observation.owner = () => runningTask()?.runtime;
+observation.location = () => (observingRuntime()?.recordsLocations === true ? callerLocation() : undefined);
 
 // The task layer makes the default runtime through this (it cannot import this module).
 setDefaultHost(() => new Runtime());

@@ -2,6 +2,8 @@ import { CancelHook } from '../core/cancel-hook.js';
 import { func } from '../core/validate.js';
 import { CancelledError } from '../task/errors.js';
 
+const joinSite = { op: 'join' };
+
 type Work = (signal: AbortSignal) => unknown;
 type Results<T extends readonly Work[]> = { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
 
@@ -35,7 +37,7 @@ function start(fns: readonly Work[], name: string): { controllers: AbortControll
  */
 export function join<T extends readonly Work[]>(...fns: T): Promise<Results<T>> {
   const { controllers, promises } = start(fns, 'join');
-  const hook = new CancelHook(undefined, (reason) => controllers.forEach((c) => c.abort(reason)));
+  const hook = new CancelHook(undefined, (reason) => controllers.forEach((c) => c.abort(reason)), joinSite);
   let failed = false;
   let firstError: unknown;
   const noteError = (err: unknown): void => {
@@ -61,7 +63,7 @@ export function join<T extends readonly Work[]>(...fns: T): Promise<Results<T>> 
 export function tryJoin<T extends readonly Work[]>(...fns: T): Promise<Results<T>> {
   const { controllers, promises } = start(fns, 'tryJoin');
   const abortAll = (reason: unknown): void => controllers.forEach((c) => c.abort(reason));
-  const hook = new CancelHook(undefined, abortAll);
+  const hook = new CancelHook(undefined, abortAll, joinSite);
   return Promise.all(promises).then(
     (values) => {
       hook.release();

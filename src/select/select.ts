@@ -31,7 +31,7 @@ export type BranchValue<B> = B extends CancellationToken
 /** Which branch won, and what it yielded. */
 export type SelectResult<B> = { [K in keyof B]: { key: K; value: BranchValue<B[K]> } }[keyof B];
 
-const site = { kind: 'select' } as const;
+const site = { op: 'select' };
 
 /** A branch registered with a source: completing it completes the select. */
 class Arm extends Parked<unknown> {

@@ -2,7 +2,7 @@ import { Parked } from '../core/wait-queue.js';
 import { signalOf } from '../core/validate.js';
 import { subscribe, unsubscribe, hold, release, type SignalSubscriber } from './hub.js';
 
-const site = { kind: 'ctrlC' } as const;
+const site = { op: 'ctrlC' };
 
 class CtrlCWait extends Parked<void> implements SignalSubscriber {
   #held = false;

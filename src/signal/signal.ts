@@ -3,7 +3,7 @@ import { signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 import { subscribe, unsubscribe, signalName, hold, release, type SignalSubscriber } from './hub.js';
 
-const site = { kind: 'SignalStream.recv' } as const;
+const site = { op: 'signal.recv' };
 /** A pending recv(): keeps the process alive while it waits. */
 class RecvWait extends Parked<boolean> {
   #held = false;

@@ -1,4 +1,5 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { integer, signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 
@@ -41,7 +42,7 @@ function release(w: BarrierWait): void {
   w.complete(FOLLOWER);
 }
 
-const site = { kind: 'Barrier.wait' } as const;
+const site = { op: 'barrier.wait' };
 
 /**
  * Lets `n` tasks meet: the first `n - 1` callers of `wait()` wait, and the
@@ -61,6 +62,7 @@ export class Barrier {
   readonly #n: number;
   #arrived = 0;
   readonly #waiters = new WaitQueue<BarrierWait>();
+  readonly #rid = resourceId();
 
   static {
     withdraw = (barrier) => {
@@ -70,10 +72,16 @@ export class Barrier {
 
   /**
    * @param n how many `wait()` calls release a generation: an integer >= 0
+   * @param options `name`: shown by introspection (`runtime.resources()`)
    * @throws TypeError if `n` is not a number; RangeError if it is negative or not an integer
    */
-  constructor(n: number) {
+  constructor(n: number, options?: { name?: string }) {
     this.#n = integer(n, 'new Barrier', 'n', 0, Number.MAX_SAFE_INTEGER);
+    registerResource(this, this.#rid, 'barrier', resourceName(options, 'new Barrier'), Barrier.#describe);
+  }
+
+  static #describe(barrier: Barrier): Record<string, number> {
+    return { size: barrier.#n, arrived: barrier.#arrived };
   }
 
   /** How many `wait()` calls release a generation. */
@@ -117,7 +125,7 @@ export class Barrier {
       return Promise.resolve(LEADER);
     }
     const w = new BarrierWait(this);
-    const promise = w.park(signal, site);
+    const promise = w.park(signal, site, this.#rid);
     if (!w.settled) {
       w.counted = true;
       this.#arrived++;

@@ -1,11 +1,12 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, integer } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 import { ClosedError, LaggedError, SendError } from './errors.js';
 
-const recvSite = { kind: 'broadcast.Receiver.recv' } as const;
+const recvSite = { op: 'broadcast.recv' };
 const DONE_UNDEFINED = RESOLVED as Promise<any>;
 
 /** The largest capacity `broadcast()` accepts (2^30 values). */
@@ -28,6 +29,8 @@ let finishReceiver: (rx: BroadcastReceiver<any>) => void;
  * value still retained is at `max(0, tail - capacity)`.
  */
 export class Shared<T> {
+  /** Its resource id (introspection). */
+  readonly rid = resourceId();
   readonly capacity: number;
   readonly slots: (T | undefined)[] = [];
   tail = 0;
@@ -241,7 +244,7 @@ export class BroadcastReceiver<T> implements AsyncIterable<T>, Disposable {
       return Promise.resolve(this.#take());
     }
     const w = new Parked<T | undefined>();
-    const promise = w.park(signal, recvSite);
+    const promise = w.park(signal, recvSite, shared.rid);
     if (!w.settled) this.#enqueue(w);
     return promise;
   }
@@ -408,6 +411,7 @@ class RecvIterator<T> implements AsyncIterator<T> {
  * `BroadcastReceiver`). Sending never waits.
  *
  * @param capacity values retained for slow receivers: an integer from 1 to 2^30
+ * @param options `name`: shown by introspection (`runtime.resources()`)
  * @returns `[sender, receiver]`
  * @throws RangeError for 0, negative, NaN, fractional or too large a capacity
  *
@@ -425,8 +429,23 @@ class RecvIterator<T> implements AsyncIterator<T> {
  * for (const l of listeners) console.assert((await l) === 'a,b');
  * ```
  */
-export function broadcast<T>(capacity: number): [BroadcastSender<T>, BroadcastReceiver<T>] {
+export function broadcast<T>(
+  capacity: number,
+  options?: { name?: string },
+): [BroadcastSender<T>, BroadcastReceiver<T>] {
   integer(capacity, 'broadcast', 'capacity', 1, BROADCAST_MAX_CAPACITY);
+  const name = resourceName(options, 'broadcast');
   const shared = new Shared<T>(capacity);
+  registerResource(shared, shared.rid, 'broadcast', name, describeBroadcast);
   return [new BroadcastSender(shared), new BroadcastReceiver(shared, 0)];
+}
+
+function describeBroadcast(shared: Shared<any>): Record<string, number | boolean> {
+  return {
+    capacity: shared.capacity,
+    sent: shared.tail,
+    senders: shared.senders,
+    receivers: shared.receivers,
+    closed: shared.senders === 0,
+  };
 }

@@ -1,4 +1,5 @@
 import { Permits } from './semaphore.js';
+import { registerResource, resourceName } from '../core/resources.js';
 import { func, signalOf } from '../core/validate.js';
 
 /**
@@ -70,7 +71,11 @@ function callWithValue<T, R>(mutex: Mutex<T>, fn: (value: T) => R | PromiseLike<
   return fn(valueOf(mutex));
 }
 
-const site = { kind: 'Mutex.lock' } as const;
+const site = { op: 'mutex.lock' };
+
+function describeMutex(p: Permits): Record<string, number | boolean> {
+  return { locked: p.available === 0, waiting: p.waiters.length };
+}
 
 /**
  * An async mutex that owns the value it protects, with Tokio's semantics:
@@ -103,9 +108,15 @@ export class Mutex<T = void> {
     unlock = (mutex) => mutex.#permits.release(1);
   }
 
-  /** @param value the protected value (omit for a plain lock, `Mutex<void>`) */
-  constructor(value?: T) {
+  /**
+   * @param value the protected value (omit for a plain lock, `Mutex<void>`)
+   * @param options `name`: shown by introspection (`runtime.resources()`)
+   * @throws TypeError if options is not an object or its name not a string
+   */
+  constructor(value?: T, options?: { name?: string }) {
     this.#value = value as T;
+    const name = resourceName(options, 'new Mutex');
+    registerResource(this.#permits, this.#permits.rid, 'mutex', name, describeMutex);
   }
 
   /** True while someone holds the lock. */

@@ -1,4 +1,5 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
@@ -62,7 +63,7 @@ function completeWait(w: NotifyWait): void {
   w.complete(undefined);
 }
 
-const site = { kind: 'Notify.notified' } as const;
+const site = { op: 'notify.notified' };
 
 /**
  * Wakes tasks waiting for an event, with Tokio's semantics: `notifyOne`
@@ -84,6 +85,19 @@ const site = { kind: 'Notify.notified' } as const;
 export class Notify {
   #permit = false;
   readonly #waiters = new WaitQueue<NotifyWait>();
+  readonly #rid = resourceId();
+
+  /**
+   * @param options `name`: shown by introspection (`runtime.resources()`)
+   * @throws TypeError if options is not an object or its name not a string
+   */
+  constructor(options?: { name?: string }) {
+    registerResource(this, this.#rid, 'notify', resourceName(options, 'new Notify'), Notify.#describe);
+  }
+
+  static #describe(notify: Notify): Record<string, number | boolean> {
+    return { permit: notify.#permit, waiting: notify.#waiters.length };
+  }
 
   static {
     passOn = (notify, how) => {
@@ -127,7 +141,7 @@ export class Notify {
       return RESOLVED;
     }
     const w = new NotifyWait(this);
-    const promise = w.park(signal, site);
+    const promise = w.park(signal, site, this.#rid);
     if (!w.settled) this.#waiters.push(w);
     return promise;
   }

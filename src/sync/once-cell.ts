@@ -1,3 +1,4 @@
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { func, signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
@@ -15,7 +16,7 @@ const enum State {
   Set = 2,
 }
 
-const site = { kind: 'OnceCell.getOrInit' } as const;
+const site = { op: 'onceCell.getOrInit' };
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (
@@ -47,6 +48,23 @@ export class OnceCell<T> {
   readonly #waiters = new WaitQueue<InitWait<T>>();
   /** The wait whose initializer is running (it may have been aborted since; the run goes on). */
   #running: InitWait<T> | undefined = undefined;
+  readonly #rid = resourceId();
+
+  /**
+   * @param options `name`: shown by introspection (`runtime.resources()`)
+   * @throws TypeError if options is not an object or its name not a string
+   */
+  constructor(options?: { name?: string }) {
+    registerResource(this, this.#rid, 'oncecell', resourceName(options, 'new OnceCell'), OnceCell.#describe);
+  }
+
+  static #describe(cell: OnceCell<any>): Record<string, boolean | number> {
+    return {
+      initialized: cell.#state === State.Set,
+      initializing: cell.#running !== undefined,
+      waiting: cell.#waiters.length,
+    };
+  }
 
   /** True once a value is set. */
   get isInitialized(): boolean {
@@ -125,7 +143,7 @@ export class OnceCell<T> {
       return Promise.resolve(this.#value as T);
     }
     const w = new InitWait(fn);
-    const promise = w.park(signal, site);
+    const promise = w.park(signal, site, this.#rid);
     if (w.settled) return promise;
     this.#waiters.push(w);
     if (this.#state === State.Empty) this.#start();

@@ -7,9 +7,10 @@ import { scheduler } from '../core/scheduler.js';
 import { RecvError } from './errors.js';
 import { kMove } from '../core/move.js';
 import { checkCloneable } from '../core/clone-check.js';
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 
-const recvSite = { kind: 'oneshot.Receiver.recv' } as const;
-const closedSite = { kind: 'oneshot.Sender.closed' } as const;
+const recvSite = { op: 'oneshot.recv' };
+const closedSite = { op: 'oneshot.closed' };
 
 const enum State {
   /** Nothing sent yet. */
@@ -30,6 +31,8 @@ const CLOSED = Object.freeze({ state: 'closed' as const });
 
 /** @internal The state both halves share. */
 export class Inner<T> {
+  /** Its resource id (introspection). */
+  readonly rid = resourceId();
   state = State.Empty;
   value: T | undefined = undefined;
   rxClosed = false;
@@ -90,6 +93,15 @@ export class Inner<T> {
     if (this.state === State.Empty && this.rxClosed) return 'the receiver is closed';
     return undefined;
   }
+}
+
+function describeOneshot(inner: Inner<any>): Record<string, boolean> {
+  return {
+    sent: inner.state === State.Full || inner.state === State.Taken,
+    received: inner.state === State.Taken,
+    senderClosed: inner.senderDone || inner.state === State.Dropped,
+    receiverClosed: inner.rxClosed,
+  };
 }
 
 /** What a sender that moved to another thread is left holding: used. */
@@ -203,7 +215,7 @@ export class OneshotSender<T> implements Disposable {
       return RESOLVED;
     }
     const w = new Parked<void>();
-    const promise = w.park(signal, closedSite);
+    const promise = w.park(signal, closedSite, inner.rid);
     if (!w.settled) (inner.closedWaiters ??= new WaitQueue()).push(w);
     return promise;
   }
@@ -275,7 +287,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
     const failure = inner.failure();
     if (failure !== undefined) return Promise.reject(new RecvError(failure));
     const w = new Parked<T>();
-    const promise = w.park(signal, recvSite);
+    const promise = w.park(signal, recvSite, inner.rid);
     if (!w.settled) (inner.receivers ??= new WaitQueue()).push(w);
     return promise;
   }
@@ -368,6 +380,7 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
  * Creates a oneshot channel: one value, sent once, received once. The usual
  * reply path of a request/response actor.
  *
+ * @param options `name`: shown by introspection (`runtime.resources()`)
  * @returns `[sender, receiver]`
  *
  * @example
@@ -385,7 +398,8 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
  * await actor;
  * ```
  */
-export function oneshot<T>(): [OneshotSender<T>, OneshotReceiver<T>] {
+export function oneshot<T>(options?: { name?: string }): [OneshotSender<T>, OneshotReceiver<T>] {
   const inner = new Inner<T>();
+  registerResource(inner, inner.rid, 'oneshot', resourceName(options, 'oneshot'), describeOneshot);
   return [new OneshotSender(inner), new OneshotReceiver(inner)];
 }

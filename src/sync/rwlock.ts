@@ -1,4 +1,5 @@
 import { Permits, Semaphore } from './semaphore.js';
+import { registerResource, resourceName } from '../core/resources.js';
 import { integer, signalOf } from '../core/validate.js';
 
 /**
@@ -131,7 +132,12 @@ function grantWrite<T>(lock: RwLock<T>): WriteGuard<T> {
   return new Write(lock);
 }
 
-const site = { kind: 'RwLock' } as const;
+const site = { op: 'rwlock.read' };
+const writeSite = { op: 'rwlock.write' };
+
+function describeRwLock(p: Permits): Record<string, number | boolean> {
+  return { maxReaders: p.max, available: p.available, waiting: p.waiters.length };
+}
 
 /**
  * A reader-writer lock that owns its value, with Tokio's semantics: many
@@ -171,10 +177,11 @@ export class RwLock<T> {
   /**
    * @param value the protected value
    * @param options `maxReaders`: how many readers may hold the lock at once,
-   *   an integer from 1 to `Semaphore.MAX_PERMITS` (default `Semaphore.MAX_PERMITS`)
-   * @throws TypeError / RangeError for a bad `maxReaders`
+   *   an integer from 1 to `Semaphore.MAX_PERMITS` (default `Semaphore.MAX_PERMITS`);
+   *   `name`: shown by introspection (`runtime.resources()`)
+   * @throws TypeError / RangeError for a bad `maxReaders` or name
    */
-  constructor(value: T, options?: { maxReaders?: number }) {
+  constructor(value: T, options?: { maxReaders?: number; name?: string }) {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError('new RwLock: options must be an object');
     }
@@ -183,6 +190,8 @@ export class RwLock<T> {
       max === undefined ? Semaphore.MAX_PERMITS : integer(max, 'new RwLock', 'maxReaders', 1, Semaphore.MAX_PERMITS);
     this.#value = value;
     this.#permits = new Permits(this.#maxReaders, site);
+    const name = resourceName(options, 'new RwLock');
+    registerResource(this.#permits, this.#permits.rid, 'rwlock', name, describeRwLock);
   }
 
   /** How many readers may hold the lock at once. */
@@ -240,7 +249,13 @@ export class RwLock<T> {
    * ```
    */
   write(options?: { signal?: AbortSignal }): Promise<WriteGuard<T>> {
-    return this.#permits.acquire<WriteGuard<T>>(this.#maxReaders, signalOf(options, 'RwLock.write'), grantWrite, this);
+    return this.#permits.acquire<WriteGuard<T>>(
+      this.#maxReaders,
+      signalOf(options, 'RwLock.write'),
+      grantWrite,
+      this,
+      writeSite,
+    );
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Parked, WaitQueue, type WaitSite } from '../core/wait-queue.js';
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { scheduler } from '../core/scheduler.js';
 import { func, integer, signalOf } from '../core/validate.js';
 import { ClosedError } from './errors.js';
@@ -156,11 +157,16 @@ export class Permits {
   closed = false;
   readonly waiters = new WaitQueue<AcquireWait<any>>();
   readonly #site: WaitSite;
+  /** The permits it was made with (a lock's size; a semaphore's grows and shrinks, this does not follow). */
+  readonly max: number;
+  /** The resource id its waits report (the lock or semaphore built on it). */
+  readonly rid = resourceId();
   /** `release(1)`, bound once: the settle handler of every `run()`. */
   readonly releaseOne = (): void => this.release(1);
 
   constructor(permits: number, site: WaitSite) {
     this.available = permits;
+    this.max = permits;
     this.#site = site;
   }
 
@@ -175,7 +181,13 @@ export class Permits {
    * Takes `n` permits, waiting in FIFO order; resolves with `grant(owner, n)`.
    * The fast path (nobody queued, enough free) allocates no wait.
    */
-  acquire<G>(n: number, signal: AbortSignal | undefined, grant: Grant<G>, owner: unknown): Promise<G> {
+  acquire<G>(
+    n: number,
+    signal: AbortSignal | undefined,
+    grant: Grant<G>,
+    owner: unknown,
+    site: WaitSite = this.#site,
+  ): Promise<G> {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.waiters.head === undefined && this.available >= n) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
@@ -184,12 +196,12 @@ export class Permits {
       // Budget spent: the permits are ours (FIFO holds), delivered after a macrotask.
       const w = new AcquireWait(this, n, grant, owner);
       w.have = n;
-      const promise = w.park(signal, this.#site);
+      const promise = w.park(signal, site, this.rid);
       if (!w.settled) deliverLater(w);
       return promise;
     }
     const w = new AcquireWait(this, n, grant, owner);
-    const promise = w.park(signal, this.#site);
+    const promise = w.park(signal, site, this.rid);
     if (w.settled) return promise;
     // Too few free (or others queued, and then none are free): take what is
     // free now and wait at the tail for the rest.
@@ -212,12 +224,12 @@ export class Permits {
       if (scheduler.budget()) return RESOLVED.then(() => runHolding(this, call, owner, fn));
       const w = new RunWait(this, call, owner, fn);
       w.have = 1;
-      const promise = w.park(signal, this.#site);
+      const promise = w.park(signal, this.#site, this.rid);
       if (!w.settled) deliverLater(w);
       return promise;
     }
     const w = new RunWait(this, call, owner, fn);
-    const promise = w.park(signal, this.#site);
+    const promise = w.park(signal, this.#site, this.rid);
     if (w.settled) return promise;
     w.have = this.available;
     this.available = 0;
@@ -260,7 +272,7 @@ export class Permits {
   }
 
   closedError(): ClosedError {
-    return new ClosedError(`${this.#site.kind}: the semaphore is closed`);
+    return new ClosedError('Semaphore.acquire: the semaphore is closed');
   }
 }
 
@@ -330,7 +342,11 @@ function callPlain<R>(_owner: unknown, fn: () => R | PromiseLike<R>): R | Promis
   return fn();
 }
 
-const acquireSite = { kind: 'Semaphore.acquire' } as const;
+const acquireSite = { op: 'semaphore.acquire' };
+
+function describeSemaphore(p: Permits): Record<string, number | boolean> {
+  return { permits: p.available, waiting: p.waiters.length, closed: p.closed };
+}
 
 /**
  * A counting semaphore with Tokio's semantics: strictly FIFO (a waiting
@@ -358,11 +374,14 @@ export class Semaphore {
 
   /**
    * @param permits the initial number of permits, an integer from 0 to `Semaphore.MAX_PERMITS`
-   * @throws TypeError if `permits` is not a number; RangeError if it is not an integer in range
+   * @param options `name`: shown by introspection (`runtime.resources()`)
+   * @throws TypeError if `permits` is not a number or options are not an object; RangeError if it is not an integer in range
    */
-  constructor(permits: number) {
+  constructor(permits: number, options?: { name?: string }) {
     integer(permits, 'new Semaphore', 'permits', 0, MAX_PERMITS);
+    const name = resourceName(options, 'new Semaphore');
     this.#permits = new Permits(permits, acquireSite);
+    registerResource(this.#permits, this.#permits.rid, 'semaphore', name, describeSemaphore);
   }
 
   /** Permits free right now (0 while anyone waits: freed permits go to the waiters first). */

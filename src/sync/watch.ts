@@ -1,11 +1,12 @@
 import { Parked, WaitQueue } from '../core/wait-queue.js';
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf, func } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 import { RecvError, SendError } from './errors.js';
 
-const changedSite = { kind: 'watch.Receiver.changed' } as const;
-const closedSite = { kind: 'watch.Sender.closed' } as const;
+const changedSite = { op: 'watch.changed' };
+const closedSite = { op: 'watch.closed' };
 
 /** @internal A parked `changed()`; `rx` is the receiver whose seen version it updates. */
 export class ChangedWait extends Parked<void> {
@@ -22,6 +23,8 @@ let markSeen: (rx: WatchReceiver<any>, version: number) => void;
  * last saw.
  */
 export class WatchShared<T> {
+  /** Its resource id (introspection). */
+  readonly rid = resourceId();
   value: T;
   version = 0;
   senderClosed = false;
@@ -238,7 +241,7 @@ export class WatchSender<T> implements Disposable {
       return RESOLVED;
     }
     const w = new Parked<void>();
-    const promise = w.park(signal, closedSite);
+    const promise = w.park(signal, closedSite, shared.rid);
     if (!w.settled) (shared.closedWaiters ??= new WaitQueue()).push(w);
     return promise;
   }
@@ -320,7 +323,7 @@ export class WatchReceiver<T> implements Disposable {
     }
     if (shared.senderClosed) return Promise.reject(new RecvError('the watch sender closed'));
     const w = new ChangedWait(this);
-    const promise = w.park(signal, changedSite);
+    const promise = w.park(signal, changedSite, shared.rid);
     if (!w.settled) shared.waiters.push(w);
     return promise;
   }
@@ -415,6 +418,7 @@ export class WatchReceiver<T> implements Disposable {
  * value, any number of receivers wait for changes and read the newest value
  * (a config reload, a state machine's current state, a shutdown flag).
  *
+ * @param options `name`: shown by introspection (`runtime.resources()`)
  * @returns `[sender, receiver]`; the receiver has seen `initial`
  *
  * @example
@@ -427,7 +431,18 @@ export class WatchReceiver<T> implements Disposable {
  * console.assert((await waiter).ready);
  * ```
  */
-export function watch<T>(initial: T): [WatchSender<T>, WatchReceiver<T>] {
+export function watch<T>(initial: T, options?: { name?: string }): [WatchSender<T>, WatchReceiver<T>] {
+  const name = resourceName(options, 'watch');
   const shared = new WatchShared<T>(initial);
+  registerResource(shared, shared.rid, 'watch', name, describeWatch);
   return [new WatchSender(shared), new WatchReceiver(shared, 0)];
+}
+
+function describeWatch(shared: WatchShared<any>): Record<string, number | boolean> {
+  return {
+    version: shared.version,
+    receivers: shared.receivers,
+    waiting: shared.waiters.length,
+    senderClosed: shared.senderClosed,
+  };
 }

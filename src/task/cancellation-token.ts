@@ -6,7 +6,7 @@ import { signalOf } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 import { setMaxListeners } from 'node:events';
 
-const site = { kind: 'CancellationToken.cancelled' } as const;
+const site = { op: 'token.cancelled' };
 
 /**
  * @internal Runs `hook` (once) when `token` is cancelled. Used by tasks, whose

@@ -1,4 +1,6 @@
-import { Outcome, type Task } from './task.js';
+import { Outcome, TaskState, runningTask, type Task } from './task.js';
+import { observation } from '../core/resources.js';
+import { JoinWait } from './join-wait.js';
 
 /** @internal The task behind a handle. */
 export let taskOf: (handle: JoinHandle<unknown>) => Task;
@@ -55,6 +57,8 @@ export class JoinHandle<T> implements PromiseLike<T> {
   ): Promise<R1 | R2> {
     const task = this.#task;
     task.observed = true;
+    // Observing: the awaiting task shows a 'join' wait until this task finishes.
+    if (observation.active && task.state !== TaskState.Done && runningTask()?.obs !== undefined) new JoinWait(task);
     // A task that returned a value: whenDone() settles with it, no wrapper needed.
     if (task.outcome === Outcome.Ok) return task.whenDone().then(onFulfilled as (value: unknown) => R1, onRejected);
     return task.whenDone().then(() => {

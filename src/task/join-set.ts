@@ -4,7 +4,7 @@ import { currentHost, spawnName, type SpawnOptions } from './host.js';
 import { Outcome, type Task, type TaskBody } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
-const site = { kind: 'JoinSet.joinNext' } as const;
+const site = { op: 'joinSet.joinNext' };
 
 /** A joinNext() waiter: it receives a finished task and turns it into the value or a JoinError. */
 class JoinWait<T> extends Parked<T | undefined> {

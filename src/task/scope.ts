@@ -7,6 +7,8 @@ import { CancelledError } from './errors.js';
 import { Outcome, type Task, type TaskBody, type TaskOwner } from './task.js';
 import type { JoinHandle } from './join-handle.js';
 
+const scopeSite = { op: 'scope' };
+
 /** What a `scope()` body spawns its children through. */
 export interface Scope {
   /** Spawns a child that cannot outlive the scope. */
@@ -111,7 +113,7 @@ export function scope<T>(body: (s: Scope) => Promise<T>, options?: { signal?: Ab
 
 async function run<T>(body: (s: Scope) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   const group = new ScopeGroup();
-  const hook = new CancelHook(signal, (reason) => group.fail(reason));
+  const hook = new CancelHook(signal, (reason) => group.fail(reason), scopeSite);
   const locals = currentFrame()?.locals;
   const root = group.start(() => body(group), 'scope');
   root.locals = locals;

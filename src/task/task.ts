@@ -5,6 +5,7 @@ import { CancellationToken, onTokenCancel } from './cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
 import type { TaskHost } from './host.js';
 import type { JoinHandle } from './join-handle.js';
+import { beginPoll, endPoll, taskWoken, type TaskObs } from './observation.js';
 
 /** What a task body receives: its identity and its cancellation. */
 export interface TaskContext {
@@ -63,6 +64,8 @@ export class Task implements Frame, TaskContext {
   rtNext: Task | undefined = undefined;
   /** Head of the intrusive list of weft waits this task is parked in. */
   waits: Parked<any> | undefined = undefined;
+  /** Introspection's record of it: set only when its runtime observes. */
+  obs: TaskObs | undefined = undefined;
   /** What `whenDone()` returns; made on first demand (most tasks are never waited for before they finish). */
   #done: Promise<unknown> | undefined = undefined;
   /** What few tasks need; allocated on first need, so a plain task stays small. */
@@ -155,6 +158,8 @@ export class Task implements Frame, TaskContext {
   }
 
   linkWait(w: Parked<any>): void {
+    // Parking ends the running poll (task times only).
+    if (this.obs?.times !== undefined) endPoll(this, this.obs.times);
     w.task = this;
     w.tPrev = undefined;
     w.tNext = this.waits;
@@ -169,6 +174,9 @@ export class Task implements Frame, TaskContext {
     } else tPrev.tNext = tNext;
     if (tNext !== undefined) tNext.tPrev = tPrev;
     w.task = w.tPrev = w.tNext = undefined;
+    // A settled wait wakes the task (task times only).
+    const obs = this.obs;
+    if (obs?.times !== undefined) taskWoken(this, obs.times);
   }
 
   /** Records how the body ended. A body that ends after an abort was cancelled, unless its cleanup threw something else. */
@@ -176,6 +184,7 @@ export class Task implements Frame, TaskContext {
     if (this.state === TaskState.Done) return;
     this.state = TaskState.Done;
     this.body = undefined;
+    if (this.obs?.times !== undefined) endPoll(this, this.obs.times);
     if (!threw) {
       this.outcome = this.cancelRequested ? Outcome.Cancelled : Outcome.Ok;
       this.result = this.cancelRequested ? undefined : value;
@@ -213,6 +222,7 @@ export class Task implements Frame, TaskContext {
       return;
     }
     this.state = TaskState.Running;
+    if (this.obs?.times !== undefined) beginPoll(this);
     let result: unknown;
     try {
       result = this.body!(this);

@@ -1,3 +1,4 @@
+import { registerResource, resourceId, resourceName } from '../core/resources.js';
 import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import { scheduler } from '../core/scheduler.js';
@@ -10,7 +11,11 @@ export type MissedTickBehavior = 'burst' | 'delay' | 'skip';
 
 /** Tokio's threshold: a tick later than this past its instant counts as missed. */
 const MISSED_THRESHOLD_MS = 5;
-const site = { kind: 'Interval.tick' } as const;
+const site = { op: 'interval.tick' };
+
+function describeInterval(i: IntervalImpl): Record<string, number | string> {
+  return { period: i.period, missedTickBehavior: i.missedTickBehavior };
+}
 
 /** A periodic timer (Tokio's `time::Interval`). */
 export interface Interval extends AsyncIterable<number>, Disposable {
@@ -48,6 +53,7 @@ class TickWait extends TimerWait<number> {
 
 class IntervalImpl implements Interval {
   readonly period: number;
+  readonly rid = resourceId();
   #behavior: MissedTickBehavior;
   #clock: Clock;
   #next: number;
@@ -79,7 +85,7 @@ class IntervalImpl implements Interval {
       return scheduler.hop().then(() => this.tick(options));
     }
     const w = new TickWait(this.#clock, this.#next, this);
-    const promise = w.park(signal, site);
+    const promise = w.park(signal, site, this.rid);
     if (!w.settled) {
       this.#pending = w;
       this.#clock.add(w);
@@ -155,7 +161,8 @@ function behavior(value: unknown): MissedTickBehavior {
  * When the program falls behind by more than 5 ms, `missedTickBehavior` decides
  * the next instant, exactly as in Tokio: 'burst' (default) ticks at once until
  * caught up, 'delay' restarts the period from now, 'skip' jumps to the next
- * multiple of the period.
+ * multiple of the period. `options.name` names it in introspection
+ * (`runtime.resources()`, kind 'interval').
  *
  * @throws RangeError if `periodMs` is 0, negative, NaN or Infinity, or `start` is NaN;
  *   TypeError for a non-number or a bad `missedTickBehavior`
@@ -173,7 +180,7 @@ function behavior(value: unknown): MissedTickBehavior {
  */
 export function interval(
   periodMs: number,
-  options?: { missedTickBehavior?: MissedTickBehavior; start?: number },
+  options?: { missedTickBehavior?: MissedTickBehavior; start?: number; name?: string },
 ): Interval {
   duration(periodMs, 'interval', 'periodMs');
   if (periodMs === 0 || periodMs === Infinity) {
@@ -185,5 +192,8 @@ export function interval(
   const clock = currentRuntime().clock;
   const start = options?.start === undefined ? clock.now() : instant(options.start, 'interval');
   const missed = options?.missedTickBehavior === undefined ? 'burst' : behavior(options.missedTickBehavior);
-  return new IntervalImpl(clock, periodMs, missed, start);
+  const name = resourceName(options, 'interval');
+  const impl = new IntervalImpl(clock, periodMs, missed, start);
+  registerResource(impl, impl.rid, 'interval', name, describeInterval);
+  return impl;
 }

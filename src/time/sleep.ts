@@ -5,8 +5,9 @@ import { signalOf, duration, instant } from '../core/validate.js';
 import { currentRuntime } from '../runtime/runtime.js';
 import { scheduler } from '../core/scheduler.js';
 import type { Clock } from '../core/clock.js';
+import { closeResource, observation, registerResource, resourceId, type ResourceEntry } from '../core/resources.js';
 
-const site = { kind: 'sleep' } as const;
+const site = { op: 'sleep' };
 
 /** A wait parked in the timer heap instead of a wait-queue. */
 export class TimerWait<T = void> extends Parked<T> implements TimerEntry {
@@ -26,6 +27,19 @@ export class TimerWait<T = void> extends Parked<T> implements TimerEntry {
 
   protected override detach(): void {
     this.clock.remove(this);
+  }
+}
+
+/** A sleep made while a runtime observes: a 'timer' resource of its own, gone once it fires or is cancelled. */
+class ObservedSleep extends TimerWait {
+  override fire(): void {
+    closeResource(this.resource!);
+    super.fire();
+  }
+
+  protected override detach(): void {
+    closeResource(this.resource!);
+    super.detach();
   }
 }
 
@@ -56,7 +70,8 @@ export function sleep(ms: number, options?: { signal?: AbortSignal }): Promise<v
   duration(ms, 'sleep', 'ms');
   const signal = signalOf(options, 'sleep');
   const clock = currentRuntime().clock;
-  return sleepOn(clock, clock.now() + ms, signal);
+  const start = clock.now();
+  return sleepOn(clock, start + ms, signal, start);
 }
 
 /**
@@ -68,16 +83,32 @@ export function sleep(ms: number, options?: { signal?: AbortSignal }): Promise<v
 export function sleepUntil(deadline: number, options?: { signal?: AbortSignal }): Promise<void> {
   instant(deadline, 'sleepUntil');
   const signal = signalOf(options, 'sleepUntil');
-  return sleepOn(currentRuntime().clock, deadline, signal);
+  const clock = currentRuntime().clock;
+  return sleepOn(clock, deadline, signal, clock.now());
 }
 
-function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-  if (deadline <= clock.now()) {
+function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined, start: number): Promise<void> {
+  if (deadline <= start) {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return scheduler.budget() ? RESOLVED : scheduler.hop();
   }
+  // While a runtime observes, each sleep is a 'timer' resource (as in tokio-console).
+  if (observation.active) return observedSleep(clock, deadline, signal, start);
   const w = new TimerWait(clock, deadline);
   const promise = w.park(signal, site);
   if (!w.settled && deadline !== Infinity) clock.add(w);
   return promise;
+}
+
+function observedSleep(clock: Clock, deadline: number, signal: AbortSignal | undefined, start: number): Promise<void> {
+  const w = new ObservedSleep(clock, deadline);
+  const rid = resourceId();
+  registerResource(w, rid, 'timer', undefined, describeTimer, start);
+  const promise = w.park(signal, site, rid);
+  if (!w.settled && deadline !== Infinity) clock.add(w);
+  return promise;
+}
+
+function describeTimer(w: TimerWait<any>, entry: ResourceEntry): Record<string, number> {
+  return { duration: w.deadline - entry.createdAt, deadline: w.deadline };
 }

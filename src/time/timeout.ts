@@ -5,7 +5,7 @@ import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { TimeoutError } from './errors.js';
 
-const site = { kind: 'timeout' } as const;
+const site = { op: 'timeout' };
 
 /** The timeout's own wait: settled by the work, or by its deadline. */
 class TimeoutWait<T> extends Parked<T> implements TimerEntry {

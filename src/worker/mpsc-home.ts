@@ -65,7 +65,7 @@ class SenderHome<T> {
     this.link = new Link(port, { onOp: (op) => this.#onOp(op), onClose: () => this.#drop() }, true, ARITY);
     const w = new HomeClosedWait(this);
     if (chan.rxClosed) w.complete();
-    else (chan.closedWaits ??= new ClosedWaits()).add(w);
+    else (chan.closedWaits ??= new ClosedWaits(chan.rid)).add(w);
   }
 
   granted(w: HomeWait<T>, permit: Permit<T> | undefined): void {

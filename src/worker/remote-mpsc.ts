@@ -19,11 +19,11 @@ import { ClosedError, SendError } from '../sync/errors.js';
 import { Link, type Op } from './remote-link.js';
 import { A, ARITY, C, D, F, G, K, N, P, Q, R, S, V, X, Y, Z, type MpscWire } from './mpsc-wire.js';
 
-const sendSite = { kind: 'mpsc.Sender.send' } as const;
-const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
-const closedSite = { kind: 'mpsc.Sender.closed' } as const;
-const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
-const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;
+const sendSite = { op: 'mpsc.send' };
+const reserveSite = { op: 'mpsc.reserve' };
+const closedSite = { op: 'mpsc.closed' };
+const recvSite = { op: 'mpsc.recv' };
+const recvManySite = { op: 'mpsc.recvMany' };
 
 /** A send or reserve this thread asked the home to queue. Aborting it asks the home to cancel and waits for the answer. */
 class AskWait extends Parked<any> {

@@ -31,8 +31,8 @@ const X = 4;
 /** Operands of each op code. */
 const ARITY = [0, 1, 1, 0, 0];
 
-const closedSite = { kind: 'oneshot.Sender.closed' } as const;
-const recvSite = { kind: 'oneshot.Receiver.recv' } as const;
+const closedSite = { op: 'oneshot.closed' };
+const recvSite = { op: 'oneshot.recv' };
 
 const OPEN = 0;
 const SENT = 1;

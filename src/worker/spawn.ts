@@ -8,8 +8,8 @@ import { wireArgs } from './channel-wire.js';
 import { KIND_CALL } from './steal-queue.js';
 import type { WorkerPool } from './pool.js';
 
-const blockingSite = { kind: 'spawnBlocking' } as const;
-const workerSite = { kind: 'spawnWorker' } as const;
+const blockingSite = { op: 'blocking' };
+const workerSite = { op: 'worker' };
 
 /**
  * Runs `task(...args)` on a thread of the current runtime's blocking pool,

@@ -28,6 +28,9 @@ void test('Runtime.builder() builds a Runtime; every option method chains', asyn
       startPaused: false,
       seed: 1,
       onTaskError: 'ignore',
+      observe: undefined,
+      onTaskSpawn: undefined,
+      onTaskTerminate: undefined,
     },
   );
   await rt.shutdown();

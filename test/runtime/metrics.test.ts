@@ -5,7 +5,13 @@ import { Runtime, spawn, sleep, yieldNow } from 'weft';
 
 void test('metrics() of a fresh runtime: zero counters, current-thread flavor, no workers', async () => {
   await using rt = Runtime.builder().build();
-  assert.deepEqual(rt.metrics(), {
+  const { eventLoopDelay, eventLoopUtilization, pollTimeHistogram, scheduledDelayHistogram, ...counters } =
+    rt.metrics();
+  assert.ok(eventLoopUtilization >= 0 && eventLoopUtilization <= 1);
+  assert.deepEqual(eventLoopDelay, { p50: 0, p99: 0, max: 0 }); // not observing: no delay monitor
+  assert.equal(pollTimeHistogram.counts.length, pollTimeHistogram.bounds.length + 1);
+  assert.ok(scheduledDelayHistogram.counts.every((c) => c === 0));
+  assert.deepEqual(counters, {
     flavor: 'current-thread',
     workers: 0,
     aliveTasks: 0,
@@ -16,6 +22,10 @@ void test('metrics() of a fresh runtime: zero counters, current-thread flavor, n
     blockingThreads: 0,
     idleBlockingThreads: 0,
     blockingQueueDepth: 0,
+    pollCount: 0,
+    longPollCount: 0,
+    budgetForcedYields: 0,
+    perWorker: [],
   });
 });
 

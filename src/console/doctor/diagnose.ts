@@ -96,12 +96,13 @@ export function diagnose(all: DoctorSample[], cores: number): Diagnosis {
   // block counts when it recurs (BLOCKED_SHARE of the intervals, twice at
   // least) or when a weft task's own poll ran past BLOCKED_MS.
   const recurring = figures.blockedIntervals >= 2 && figures.blockedIntervals >= BLOCKED_SHARE * figures.samples;
-  const longTaskPoll = blockers.some((t) => (t.maxPollMs ?? 0) >= BLOCKED_MS);
+  // The preload sets longPoll to BLOCKED_MS: a long poll is a block by a named task.
+  const longTaskPoll = blockers.length > 0;
   if (recurring || longTaskPoll) {
     kind = 'event-loop-blocked';
     const named = blockers.map(
       (t) =>
-        `${t.name ?? `task ${t.id}`} (${t.longPolls} long polls${t.maxPollMs === undefined ? '' : `, longest ${r1(t.maxPollMs)} ms`})`,
+        `${t.name ?? `task ${t.id}`} (${t.longPolls} polls of ${BLOCKED_MS} ms or more, ${r1(t.busyMs)} ms busy in ${t.polls} polls)`,
     );
     findings.push({
       kind,

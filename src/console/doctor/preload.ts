@@ -7,7 +7,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { Runtime, runtimeCreated } from '../../runtime/runtime.js';
+import { observeDefaults, runtimeCreated, type Runtime } from '../../runtime/runtime.js';
+import { observeSettings } from '../../runtime/introspection.js';
+import { BLOCKED_MS } from './diagnose.js';
 import { readResources, readTasks } from '../introspect.js';
 import type { DoctorSample } from './sample.js';
 
@@ -17,6 +19,9 @@ const every = Number(process.env['WEFT_DOCTOR_INTERVAL'] ?? 200);
 if (out !== undefined && out !== '') start(out);
 
 function start(path: string): void {
+  // Every runtime the program builds observes with task times, and a "long"
+  // poll is one that blocks the loop (BLOCKED_MS), so long polls name the blockers.
+  observeDefaults.settings = observeSettings({ taskTimes: true, longPoll: BLOCKED_MS });
   const runtimes = new Set<WeakRef<Runtime>>();
   let made = 0;
   runtimeCreated.add((rt) => {
@@ -67,7 +72,6 @@ function start(path: string): void {
         busyMs: t.busyMs,
         polls: t.polls,
         longPolls: t.longPolls,
-        ...(t.maxPollMs === undefined ? {} : { maxPollMs: t.maxPollMs }),
       }));
     const s: DoctorSample = {
       t: Math.round(now - t0),

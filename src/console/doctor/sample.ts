@@ -22,8 +22,8 @@ export interface DoctorSample {
   tasks: number;
   /** Tasks parked, per wait op (e.g. { 'mpsc.recv': 3, sleep: 10 }). */
   waits: Record<string, number>;
-  /** The busiest tasks so far (cumulative figures), at most 10. */
-  top: { id: number; name: string | undefined; busyMs: number; polls: number; longPolls: number; maxPollMs?: number }[];
+  /** The busiest tasks so far (cumulative figures), at most 10; `longPolls` counts polls of BLOCKED_MS or more. */
+  top: { id: number; name: string | undefined; busyMs: number; polls: number; longPolls: number }[];
   /** Bounded channels with their fill. */
   channels: { id: number; name: string | undefined; length: number; capacity: number; waiters: number }[];
 }

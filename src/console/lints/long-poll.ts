@@ -6,11 +6,10 @@ export function longPollLint(input: LintInput): Warning[] {
   const out: Warning[] = [];
   for (const t of input.tasks) {
     if (t.longPolls <= 0) continue;
-    const longest = t.maxPollMs === undefined ? '' : `, the longest ${ms(t.maxPollMs)}`;
     out.push({
       code: 'WEFT_LONG_POLL',
       taskId: t.id,
-      message: `${label(t)} had ${t.longPolls} poll(s) longer than ${ms(input.longPoll)}${longest}; move the work to spawnBlocking or yield inside it`,
+      message: `${label(t)} had ${t.longPolls} poll(s) longer than ${ms(input.longPoll)} (${ms(t.busyMs)} busy in ${t.polls} polls); move the work to spawnBlocking or yield inside it`,
     });
   }
   return out;

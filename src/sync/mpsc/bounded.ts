@@ -2,14 +2,15 @@ import { RESOLVED } from '../../core/promise.js';
 import { signalOf, integer } from '../../core/validate.js';
 import { scheduler } from '../../core/scheduler.js';
 import { ClosedError, SendError } from '../errors.js';
-import { Chan, ClosedWaits, MAX_CAPACITY, SendWait } from './chan.js';
+import { Chan, ClosedWaits, MAX_CAPACITY, SendWait, registerChan } from './chan.js';
+import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
 import { kMove } from '../../core/move.js';
 import { handleWatch } from '../../core/handle-watch.js';
 
-const sendSite = { kind: 'mpsc.Sender.send' } as const;
-const reserveSite = { kind: 'mpsc.Sender.reserve' } as const;
-const closedSite = { kind: 'mpsc.Sender.closed' } as const;
+const sendSite = { op: 'mpsc.send' };
+const reserveSite = { op: 'mpsc.reserve' };
+const closedSite = { op: 'mpsc.closed' };
 
 function noUndefined(value: unknown, fn: string): void {
   if (value === undefined)
@@ -153,7 +154,7 @@ export class Sender<T> implements Disposable {
       }
     }
     const w = new SendWait<T>(value, false, this);
-    const promise = w.park(signal, sendSite) as Promise<void>;
+    const promise = w.park(signal, sendSite, chan.rid) as Promise<void>;
     if (!w.settled) chan.sendWaiters.push(w);
     return promise;
   }
@@ -216,7 +217,7 @@ export class Sender<T> implements Disposable {
       }
     }
     const w = new SendWait<T>(undefined, true, this);
-    const promise = w.park(signal, reserveSite) as Promise<Permit<T>>;
+    const promise = w.park(signal, reserveSite, chan.rid) as Promise<Permit<T>>;
     if (!w.settled) chan.sendWaiters.push(w);
     return promise;
   }
@@ -318,7 +319,12 @@ export class Sender<T> implements Disposable {
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
     const chan = this.#chan;
-    return (chan.closedWaits ??= new ClosedWaits()).wait(this, this.#closed || chan.rxClosed, options, closedSite);
+    return (chan.closedWaits ??= new ClosedWaits(chan.rid)).wait(
+      this,
+      this.#closed || chan.rxClosed,
+      options,
+      closedSite,
+    );
   }
 
   /** True once the receiver was closed, or this handle was. */
@@ -343,6 +349,7 @@ export class Sender<T> implements Disposable {
  * pipeline applies backpressure.
  *
  * @param capacity an integer from 1 to `mpsc.MAX_CAPACITY` (2^30)
+ * @param options `name`: shown by introspection (`runtime.resources()`)
  * @returns `[sender, receiver]`
  * @throws RangeError for 0, negative, NaN, fractional or too large a
  *   capacity; TypeError for a non-number
@@ -362,9 +369,11 @@ export class Sender<T> implements Disposable {
  * console.assert(sum === 6);
  * ```
  */
-export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
+export function channel<T>(capacity: number, options?: { name?: string }): [Sender<T>, Receiver<T>] {
   integer(capacity, 'mpsc.channel', 'capacity', 1, MAX_CAPACITY);
+  const name = resourceName(options, 'mpsc.channel');
   const chan = new Chan<T>(capacity);
   chan.makePermit = makePermit;
+  registerChan(chan, name);
   return [new Sender(chan), new Receiver(chan)];
 }

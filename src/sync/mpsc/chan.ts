@@ -4,6 +4,24 @@ import { scheduler } from '../../core/scheduler.js';
 import { SendError } from '../errors.js';
 import { RESOLVED } from '../../core/promise.js';
 import { signalOf } from '../../core/validate.js';
+import { registerResource, resourceId } from '../../core/resources.js';
+
+/** Registers a new channel for introspection (a no-op unless a runtime observes). */
+export function registerChan(chan: Chan<any>, name: string | undefined): void {
+  registerResource(chan, chan.rid, 'mpsc', name, describeChan);
+}
+
+function describeChan(chan: Chan<any>): Record<string, number | boolean> {
+  const attributes: Record<string, number | boolean> = {
+    length: chan.buffer.length,
+    senders: chan.senders,
+    closed: chan.isClosed,
+    sendWaiting: chan.sendWaiters.length,
+  };
+  if (chan.max !== Infinity) attributes['capacity'] = chan.max;
+  else attributes['unbounded'] = true;
+  return attributes;
+}
 
 /** The largest capacity `mpsc.channel` accepts (2^30 values). */
 export const MAX_CAPACITY = 2 ** 30;
@@ -47,18 +65,21 @@ export class ClosedWait extends Parked<void> {
 export class ClosedWaits {
   readonly #queue = new WaitQueue<ClosedWait>();
 
+  /** @param rid the channel's resource id, reported by the waits */
+  constructor(readonly rid?: number) {}
+
   /**
    * A `closed()` call of `owner`: resolved at once when `now` (after
    * validating `options`), else parked until `resolve` reaches that handle.
    */
   wait(owner: object, now: boolean, options: { signal?: AbortSignal } | undefined, site: WaitSite): Promise<void> {
-    const signal = options === undefined ? undefined : signalOf(options, `${site.kind}`);
+    const signal = options === undefined ? undefined : signalOf(options, site.op);
     if (now) {
       if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
       return RESOLVED;
     }
     const w = new ClosedWait(owner);
-    const promise = w.park(signal, site);
+    const promise = w.park(signal, site, this.rid);
     if (!w.settled) this.#queue.push(w);
     return promise;
   }
@@ -135,6 +156,8 @@ export const TX_GONE = 2;
 export class Chan<T> {
   readonly buffer: RingBuffer<T>;
   readonly max: number;
+  /** Its resource id (introspection): every wait on this channel reports it. */
+  readonly rid = resourceId();
   /** Permits granted by `reserve` and not yet sent or released. */
   permits = 0;
   /** Open sender handles (a handle on another thread counts as one while it lives). */

@@ -6,8 +6,8 @@ import { scheduler } from '../../core/scheduler.js';
 import { Chan, ManyWait } from './chan.js';
 import { kMove } from '../../core/move.js';
 
-const recvSite = { kind: 'mpsc.Receiver.recv' } as const;
-const recvManySite = { kind: 'mpsc.Receiver.recvMany' } as const;
+const recvSite = { op: 'mpsc.recv' };
+const recvManySite = { op: 'mpsc.recvMany' };
 const DONE_UNDEFINED = RESOLVED as Promise<any>;
 const ZERO: Promise<number> = Promise.resolve(0);
 
@@ -79,7 +79,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
       return scheduler.budget() ? DONE_UNDEFINED : scheduler.hop().then(() => this.recv(options));
     }
     const w = new Parked<T | undefined>();
-    const promise = w.park(signal, recvSite);
+    const promise = w.park(signal, recvSite, chan.rid);
     if (!w.settled) chan.recvWaiters.push(w);
     return promise;
   }
@@ -126,7 +126,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
       return Promise.resolve(chan.takeMany(into, limit));
     }
     const w = new ManyWait<T>(chan, into, limit);
-    const promise = w.park(signal, recvManySite);
+    const promise = w.park(signal, recvManySite, chan.rid);
     if (!w.settled) chan.recvWaiters.push(w);
     return promise;
   }

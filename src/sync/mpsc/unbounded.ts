@@ -1,10 +1,11 @@
 import { ClosedError, SendError } from '../errors.js';
-import { Chan, ClosedWaits } from './chan.js';
+import { Chan, ClosedWaits, registerChan } from './chan.js';
+import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
 import { kMove } from '../../core/move.js';
 import { handleWatch } from '../../core/handle-watch.js';
 
-const closedSite = { kind: 'mpsc.UnboundedSender.closed' } as const;
+const closedSite = { op: 'mpsc.closed' };
 
 /**
  * The sending half of an unbounded mpsc channel: `send` never waits, so
@@ -110,7 +111,12 @@ export class UnboundedSender<T> implements Disposable {
    */
   closed(options?: { signal?: AbortSignal }): Promise<void> {
     const chan = this.#chan;
-    return (chan.closedWaits ??= new ClosedWaits()).wait(this, this.#closed || chan.rxClosed, options, closedSite);
+    return (chan.closedWaits ??= new ClosedWaits(chan.rid)).wait(
+      this,
+      this.#closed || chan.rxClosed,
+      options,
+      closedSite,
+    );
   }
 
   /** True once the receiver was closed, or this handle was. */
@@ -124,6 +130,7 @@ export class UnboundedSender<T> implements Disposable {
  * waits; memory is the only limit, so use it only where the producer is
  * bounded some other way.
  *
+ * @param options `name`: shown by introspection (`runtime.resources()`)
  * @returns `[sender, receiver]`
  *
  * @example
@@ -137,7 +144,9 @@ export class UnboundedSender<T> implements Disposable {
  * console.assert(all.length === 1000);
  * ```
  */
-export function unboundedChannel<T>(): [UnboundedSender<T>, Receiver<T>] {
+export function unboundedChannel<T>(options?: { name?: string }): [UnboundedSender<T>, Receiver<T>] {
+  const name = resourceName(options, 'mpsc.unboundedChannel');
   const chan = new Chan<T>(Infinity);
+  registerChan(chan, name);
   return [new UnboundedSender(chan), new Receiver(chan)];
 }

@@ -1,0 +1,181 @@
+import type { Task } from './task.js';
+
+/** What kind of work a task record stands for. */
+export type TaskKind = 'task' | 'worker' | 'blocking' | 'actor';
+
+/** `TaskKind` as stored: an index into `TASK_KINDS`. */
+export const TASK_KINDS: readonly TaskKind[] = ['task', 'worker', 'blocking', 'actor'];
+
+/**
+ * What an observing runtime keeps of one task beside the `Task`: made at
+ * spawn only when the runtime observes (`Builder.observe()`), so a task of a
+ * runtime that does not observe carries one empty field. Kept small (the
+ * poll figures live in `TaskTimes`, made only with `taskTimes`); a finished
+ * task is retained as a row of the runtime's retained ring, not as this.
+ */
+export class TaskObs {
+  parentId: number | undefined;
+  /** Index into `TASK_KINDS`. */
+  kind: number;
+  /** 0: the runtime's own thread, else the worker index + 1. */
+  thread = 0;
+  spawnedAt: number;
+  endedAt: number | undefined = undefined;
+  location: string | undefined;
+  /** Poll figures, with `taskTimes` only. */
+  times: TaskTimes | undefined = undefined;
+
+  constructor(parentId: number | undefined, kind: number, spawnedAt: number, location: string | undefined) {
+    this.parentId = parentId;
+    this.kind = kind;
+    this.spawnedAt = spawnedAt;
+    this.location = location;
+  }
+}
+
+/** Where a task with task times is: exactly one at a time, since `TaskTimes.mark`. */
+export const enum Phase {
+  /** Spawned or woken, not running yet. */
+  Ready = 0,
+  /** In a poll. */
+  Running = 1,
+  /** Parked (its last poll ended at a weft wait). */
+  Idle = 2,
+  /** Finished. */
+  Done = 3,
+}
+
+/**
+ * The side record of a task whose runtime records task times
+ * (`observe({ taskTimes: true })`): the fields of `TaskObs` and the poll
+ * figures, one allocation per task; its `times` is itself. Times use
+ * `performance.now()`: real time even when the runtime clock is paused,
+ * since a poll's cost is what the thread spent.
+ */
+export class TaskTimes {
+  parentId: number | undefined;
+  kind: number;
+  thread = 0;
+  spawnedAt: number;
+  endedAt: number | undefined = undefined;
+  location: string | undefined;
+  times: TaskTimes;
+  polls = 0;
+  busyMs = 0;
+  scheduledMs = 0;
+  idleMs = 0;
+  wakes = 0;
+  selfWakes = 0;
+  longPolls = 0;
+  phase = Phase.Ready;
+  /** When the current phase began. */
+  mark: number;
+  readonly sink: PollSink;
+
+  /** @param readyAt when it became ready to run (spawn: the first poll's delay counts as scheduled time) */
+  constructor(
+    parentId: number | undefined,
+    kind: number,
+    spawnedAt: number,
+    location: string | undefined,
+    sink: PollSink,
+    readyAt: number,
+  ) {
+    this.parentId = parentId;
+    this.kind = kind;
+    this.spawnedAt = spawnedAt;
+    this.location = location;
+    this.sink = sink;
+    this.mark = readyAt;
+    this.times = this;
+  }
+}
+
+/**
+ * Where the poll timing of observing runtimes reports (one per thread: the
+ * runtime layer installs it). Only tasks whose runtime asked for `taskTimes`
+ * call it, so it is absent from the paths of every other task.
+ */
+export interface PollSink {
+  /** A poll ended after `busy` ms (it parked or finished); `times` are its task's figures. */
+  pollEnded(times: TaskTimes, busy: number): void;
+  /** A woken task resumed after `delay` ms in the ready state. */
+  resumed(delay: number): void;
+}
+
+/**
+ * The task whose poll just ended by parking: the synchronous rest of its code
+ * (between the park and the `await`) may still run, and a wake it causes then
+ * is a self-wake. Cleared when another poll begins or the microtask queue
+ * reaches the clearing job. The async context cannot tell this: a timer or
+ * socket callback runs in the context of whoever armed it.
+ */
+let tail: Task | undefined;
+let tailClearQueued = false;
+
+function clearTail(): void {
+  tail = undefined;
+  tailClearQueued = false;
+}
+
+/** Tasks woken and waiting for their resumption mark (FIFO, like the microtask queue). */
+const resuming: Task[] = [];
+let resumingHead = 0;
+
+/**
+ * Called when a wait of `task` settles while the task is not running: counts
+ * a wake and queues a microtask that runs just before the task's
+ * continuation (it is queued before the waiter's promise resolves), where the
+ * next poll begins.
+ */
+export function taskWoken(task: Task, obs: TaskTimes): void {
+  if (obs.phase !== Phase.Idle) return; // running, already woken, or done
+  const now = performance.now();
+  obs.wakes++;
+  if (tail === task) obs.selfWakes++;
+  obs.idleMs += now - obs.mark;
+  obs.phase = Phase.Ready;
+  obs.mark = now;
+  resuming.push(task);
+  queueMicrotask(resumeNext);
+}
+
+function resumeNext(): void {
+  const task = resuming[resumingHead]!;
+  resuming[resumingHead++] = undefined as unknown as Task;
+  if (resumingHead === resuming.length) {
+    resuming.length = 0;
+    resumingHead = 0;
+  }
+  beginPoll(task);
+}
+
+/** A poll of `task` begins (its body starts, or it resumes after a wake). */
+export function beginPoll(task: Task): void {
+  const obs = task.obs?.times;
+  if (obs === undefined || obs.phase !== Phase.Ready) return;
+  const now = performance.now();
+  const delay = now - obs.mark;
+  obs.scheduledMs += delay;
+  obs.phase = Phase.Running;
+  obs.mark = now;
+  tail = undefined;
+  obs.sink.resumed(delay);
+}
+
+/** The running poll of `task` ends (it parked in a weft wait, or finished). */
+export function endPoll(task: Task, obs: TaskTimes): void {
+  if (obs.phase !== Phase.Running) return;
+  const now = performance.now();
+  const busy = now - obs.mark;
+  obs.polls++;
+  obs.busyMs += busy;
+  obs.phase = Phase.Idle;
+  obs.mark = now;
+  tail = task;
+  if (!tailClearQueued) {
+    tailClearQueued = true;
+    queueMicrotask(clearTail);
+  }
+  obs.sink.pollEnded(obs, busy);
+}
