@@ -43,7 +43,9 @@ test('weft doctor names an event-loop blocker and advises spawnBlocking', async 
   const [{ stdout, html }] = await first;
   assert.equal(diagnosisOf(stdout), 'event-loop-blocked', stdout);
   assert.match(stdout, /event-loop delay reached \d+/);
-  assert.match(stdout, /spawnBlocking/);
+  // Task times name the blocking task and the advice is for it.
+  assert.match(stdout, /tasks with long polls: checksum \(\d+ polls of 100 ms or more/);
+  assert.match(stdout, /move the synchronous work of checksum to spawnBlocking/);
   assert.match(html, /id="diagnosis">event-loop-blocked</);
   assert.match(html, /<svg/);
 });
@@ -60,6 +62,7 @@ test('weft doctor finds a CPU-bound loop and recommends multiThread().workerThre
   assert.equal(diagnosisOf(stdout), 'cpu-bound', stdout);
   assert.match(stdout, /recommended: Runtime\.builder\(\)\.multiThread\(\)\.workerThreads\(\d+\)/);
   assert.match(stdout, /busy \d+% of the time/);
+  assert.match(stdout, /busiest: crunch-\d/);
 });
 
 test('weft doctor calls a quiet program healthy and changes nothing', async () => {

@@ -91,13 +91,21 @@ export function diagnose(all: DoctorSample[], cores: number): Diagnosis {
   let builder = 'Runtime.builder().currentThread().build()';
   const workers = Math.max(2, cores);
 
-  const blockers = top.filter((t) => t.longPolls > 0);
+  // The root task's poll spans the first poll of a child it spawns and awaits
+  // at once (the child starts before the root parks), so 'main' shares its
+  // children's long polls: name it only when no other task has any.
+  // A long poll counts when it recurs for that task (at least 2, and a tenth of
+  // its polls): one long poll among hundreds is the OS descheduling the process.
+  const withLong = top.filter((t) => t.longPolls >= 2 && t.longPolls >= 0.1 * t.polls);
+  const children = withLong.filter((t) => t.name !== 'main');
+  const blockers = children.length > 0 ? children : withLong;
   // One late interval on a shared machine can be the OS, not the program: a
   // block counts when it recurs (BLOCKED_SHARE of the intervals, twice at
   // least) or when a weft task's own poll ran past BLOCKED_MS.
   const recurring = figures.blockedIntervals >= 2 && figures.blockedIntervals >= BLOCKED_SHARE * figures.samples;
-  // The preload sets longPoll to BLOCKED_MS: a long poll is a block by a named task.
-  const longTaskPoll = blockers.length > 0;
+  // The preload sets longPoll to BLOCKED_MS: a long poll while the loop was
+  // seen late is a block by a named task (a long start-up poll alone is not).
+  const longTaskPoll = blockers.length > 0 && figures.blockedIntervals > 0;
   if (recurring || longTaskPoll) {
     kind = 'event-loop-blocked';
     const named = blockers.map(

@@ -44,7 +44,7 @@ function start(path: string): void {
     const now = performance.now();
     const cpuNow = process.cpuUsage();
     const eluNow = performance.eventLoopUtilization();
-    const tasks = [];
+    const all = [];
     const channels: DoctorSample['channels'] = [];
     for (const ref of runtimes) {
       const rt = ref.deref();
@@ -52,7 +52,7 @@ function start(path: string): void {
         runtimes.delete(ref);
         continue;
       }
-      tasks.push(...readTasks(rt).filter((t) => t.state !== 'done'));
+      all.push(...readTasks(rt));
       for (const r of readResources(rt)) {
         const { capacity, length } = r.attributes;
         if (typeof capacity === 'number' && typeof length === 'number' && Number.isFinite(capacity)) {
@@ -60,19 +60,22 @@ function start(path: string): void {
         }
       }
     }
+    const tasks = all.filter((t) => t.state !== 'done');
     const waits: Record<string, number> = {};
     for (const t of tasks) for (const w of t.waitsOn) waits[w.op] = (waits[w.op] ?? 0) + 1;
-    const top = tasks
-      .filter((t) => t.busyMs > 0 || t.longPolls > 0)
-      .sort((a, b) => b.busyMs - a.busyMs)
-      .slice(0, 10)
-      .map((t) => ({
-        id: t.id,
-        name: t.name,
-        busyMs: t.busyMs,
-        polls: t.polls,
-        longPolls: t.longPolls,
-      }));
+    // Tasks spawned again and again under one name (a request handler, a periodic job) add up:
+    // the figures are per name, over alive and retained finished tasks.
+    const byName = new Map<string, DoctorSample['top'][number]>();
+    for (const t of all) {
+      if (t.busyMs === 0 && t.longPolls === 0) continue;
+      const key = t.name ?? `#${t.id}`;
+      const e = byName.get(key) ?? { id: t.id, name: t.name, busyMs: 0, polls: 0, longPolls: 0 };
+      e.busyMs += t.busyMs;
+      e.polls += t.polls;
+      e.longPolls += t.longPolls;
+      byName.set(key, e);
+    }
+    const top = [...byName.values()].sort((a, b) => b.busyMs - a.busyMs).slice(0, 10);
     const s: DoctorSample = {
       t: Math.round(now - t0),
       runtimes: made,
