@@ -8,6 +8,8 @@ import type { Store, TaskInfo } from './store.js';
 export function treeView(store: Store, open: (t: TaskInfo) => void): () => void {
   const host = byId('tree');
   const expanded = new Set<number>();
+  // Roots (usually `main`) start open; the user's closing one is remembered.
+  const collapsed = new Set<number>();
   const render = (): void => {
     const children = new Map<number | undefined, TaskInfo[]>();
     for (const t of store.tasks.values()) {
@@ -33,15 +35,19 @@ export function treeView(store: Store, open: (t: TaskInfo) => void): () => void 
           continue;
         }
         const details = el('details', {}, el('summary', {}, ...line, ` (${kids.length})`));
-        if (expanded.has(t.id)) {
+        if (expanded.has(t.id) || (parent === undefined && !collapsed.has(t.id))) {
           details.open = true;
           details.append(level(t.id));
         }
         details.addEventListener('toggle', () => {
           if (details.open) {
             expanded.add(t.id);
+            collapsed.delete(t.id);
             if (details.querySelector('ul') === null) details.append(level(t.id));
-          } else expanded.delete(t.id);
+          } else {
+            expanded.delete(t.id);
+            collapsed.add(t.id);
+          }
         });
         ul.append(el('li', {}, details));
       }

@@ -18,12 +18,12 @@ test(
   'the page shows a program’s named tasks, filters them, opens a task and shows a triggered lint',
   { skip },
   async () => {
-    const rt = Runtime.builder().onTaskError('ignore').build();
+    const rt = Runtime.builder().observe({ taskTimes: true, spawnLocation: true }).onTaskError('ignore').build();
     const browser = await launch();
     try {
       await rt.run(async () => {
         await using server = await serveConsole(rt, { port: 0, publishInterval: 100 });
-        const [tx, rx] = mpsc.channel<number>(8);
+        const [tx, rx] = mpsc.channel<number>(8, { name: 'jobs' });
         const workers = [1, 2, 3].map((i) =>
           spawn(
             async () => {
@@ -74,8 +74,20 @@ test(
         await page.locator('#tasks .row:not([hidden])', { hasText: 'worker-2' }).click();
         await page.locator('#detail h3', { hasText: 'worker-2' }).waitFor();
         assert.match(await page.locator('#detail').innerText(), /waits on/);
+        await page.locator('#detail svg.hist').first().waitFor();
         await page.screenshot({ path: join(IMG, 'console-task-detail.png') });
         await page.fill('#filter-name', '');
+
+        // From the task to the resource it waits on: the channel, with its waiters.
+        await page.locator('#detail a[data-resource]', { hasText: 'jobs' }).click();
+        await page.locator('#detail h3', { hasText: /mpsc #\d+ jobs/ }).waitFor();
+        const resource = await page.locator('#detail').innerText();
+        assert.match(resource, /capacity\s+8/);
+        assert.match(resource, /waiters\s+worker-\d #\d+/);
+        await page.click('#tabs button[data-tab="resources"]');
+        await page.locator('#resources .row:not([hidden])', { hasText: 'jobs' }).waitFor();
+        await page.screenshot({ path: join(IMG, 'console-resources.png') });
+        await page.click('#tabs button[data-tab="tasks"]');
 
         // The failure nobody awaited shows in the warnings pane.
         await page.click('#tabs button[data-tab="warnings"]');
