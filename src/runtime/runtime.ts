@@ -10,7 +10,7 @@ import { RuntimeShutdownError, formatCauseChain } from '../task/errors.js';
 import { RuntimeBuilder, defaultOptions, type Builder, type RuntimeOptions } from './builder.js';
 import type { RuntimeMetrics, ThreadMetricsSource } from './metrics.js';
 import { RuntimeObserver, taskInfo, callerLocation } from './observer.js';
-import { observeSettings, type ResourceInfo, type TaskInfo } from './introspection.js';
+import { observeSettings, type ObserveSettings, type ResourceInfo, type TaskInfo } from './introspection.js';
 import { liveResources, observation } from '../core/resources.js';
 import { runningTask } from '../task/task.js';
 import type { TaskKind } from '../task/observation.js';
@@ -31,6 +31,15 @@ let onMultiThreadRun: ((runtime: Runtime) => void) | undefined;
 export function setMultiThreadRunHook(hook: ((runtime: Runtime) => void) | undefined): void {
   onMultiThreadRun = hook;
 }
+
+/** @internal Told of every runtime made in this thread (the `weft doctor` preload watches them all). */
+export const runtimeCreated = new Set<(runtime: Runtime) => void>();
+
+/**
+ * @internal Observation for runtimes built without `observe()`: the `weft
+ * doctor` preload sets it so a program observes with no change to its code.
+ */
+export const observeDefaults: { settings: ObserveSettings | undefined } = { settings: undefined };
 
 /**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
@@ -64,6 +73,8 @@ export class Runtime implements AsyncDisposable {
   #unobserved: Task[] = [];
   #threads: ThreadMetricsSource | undefined = undefined;
   #shutdownHooks: Array<() => Promise<void>> = [];
+  /** @internal Told of each task that failed with nobody awaiting it (the console's WEFT_UNOBSERVED_FAILURE). */
+  readonly unobservedListeners = new Set<(task: Task) => void>();
   /** Introspection state: only for a runtime built with `observe()` or a task hook. */
   readonly #observer: RuntimeObserver | undefined;
   readonly #loop: LoopMonitor;
@@ -76,13 +87,15 @@ export class Runtime implements AsyncDisposable {
 
   constructor(options?: RuntimeOptions) {
     this.options = Object.freeze({ ...defaultOptions(), ...options });
-    const { observe, onTaskSpawn, onTaskTerminate } = this.options;
+    const { onTaskSpawn, onTaskTerminate } = this.options;
+    const observe = this.options.observe ?? observeDefaults.settings;
     if (observe !== undefined || onTaskSpawn !== undefined || onTaskTerminate !== undefined) {
       const settings = observe ?? observeSettings(undefined);
       this.#observer = new RuntimeObserver(settings, onTaskSpawn, onTaskTerminate, this.clock);
       startObserving(this);
     }
     this.#loop = new LoopMonitor(this.#observer !== undefined);
+    for (const fn of runtimeCreated) fn(this);
   }
 
   /** Spawns a task on this runtime (see `spawn`). */
@@ -442,7 +455,11 @@ export class Runtime implements AsyncDisposable {
   #checkUnobserved = (): void => {
     const tasks = this.#unobserved;
     this.#unobserved = [];
-    for (const task of tasks) if (!task.observed) this.#taskError(task);
+    for (const task of tasks) {
+      if (task.observed) continue;
+      for (const fn of this.unobservedListeners) fn(task);
+      this.#taskError(task);
+    }
   };
 
   #taskError(task: Task): void {

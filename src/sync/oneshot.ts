@@ -1,4 +1,5 @@
 import { Parked, WaitQueue, type WaitNode } from '../core/wait-queue.js';
+import { handleWatch } from '../core/handle-watch.js';
 import { kSelect } from '../core/selectable.js';
 import { RESOLVED } from '../core/promise.js';
 import { signalOf } from '../core/validate.js';
@@ -128,8 +129,10 @@ export class OneshotSender<T> implements Disposable {
 
   /** @internal Use `oneshot()`. */
   constructor(inner: Inner<T> | OneshotSenderBackend<T>) {
-    if (inner instanceof Inner) this.#inner = inner;
-    else this.#remote = inner; // a front over a remote backend: #inner is never read
+    if (inner instanceof Inner) {
+      this.#inner = inner;
+      handleWatch.made?.(this, inner);
+    } else this.#remote = inner; // a front over a remote backend: #inner is never read
   }
 
   /**

@@ -7,6 +7,7 @@ import { Receiver } from './receiver.js';
 import { kMove, kRemote } from '../../core/move.js';
 import type { PermitBackend, SenderBackend } from '../remote-end.js';
 import { fastPath } from '../../core/fast-path.js';
+import { handleWatch } from '../../core/handle-watch.js';
 
 const sendSite = { op: 'mpsc.send' };
 const reserveSite = { op: 'mpsc.reserve' };
@@ -118,8 +119,10 @@ export class Sender<T> implements Disposable {
 
   /** @internal Use `mpsc.channel()`. */
   constructor(chan: Chan<T> | SenderBackend<T>) {
-    if (chan instanceof Chan) this.#chan = chan;
-    else this.#remote = chan; // a front over a remote backend: #chan is never read
+    if (chan instanceof Chan) {
+      this.#chan = chan;
+      handleWatch.made?.(this, chan);
+    } else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**

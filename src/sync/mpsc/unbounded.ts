@@ -4,6 +4,7 @@ import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
 import { kMove, kRemote } from '../../core/move.js';
 import type { UnboundedSenderBackend } from '../remote-end.js';
+import { handleWatch } from '../../core/handle-watch.js';
 
 const closedSite = { op: 'mpsc.closed' };
 
@@ -27,8 +28,10 @@ export class UnboundedSender<T> implements Disposable {
 
   /** @internal Use `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T> | UnboundedSenderBackend<T>) {
-    if (chan instanceof Chan) this.#chan = chan;
-    else this.#remote = chan; // a front over a remote backend: #chan is never read
+    if (chan instanceof Chan) {
+      this.#chan = chan;
+      handleWatch.made?.(this, chan);
+    } else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**

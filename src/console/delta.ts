@@ -1,0 +1,63 @@
+import type { ResourceInfo, TaskInfo } from './types.js';
+
+/**
+ * Finds what changed between two publishes. It keeps the previous record of
+ * each id and compares the fields that move (`same`), so an unchanged task
+ * costs a few number compares and no allocation, and is not sent again.
+ */
+export class DeltaTracker<T extends { id: number }> {
+  #prev = new Map<number, T>();
+  readonly #same: (a: T, b: T) => boolean;
+
+  constructor(same: (a: T, b: T) => boolean) {
+    this.#same = same;
+  }
+
+  /** The items that are new or changed, and the ids that disappeared, since the last call. */
+  diff(items: readonly T[]): { changed: T[]; removed: number[] } {
+    const next = new Map<number, T>();
+    const changed: T[] = [];
+    const prev = this.#prev;
+    for (const item of items) {
+      next.set(item.id, item);
+      const before = prev.get(item.id);
+      if (before === undefined || !this.#same(before, item)) changed.push(item);
+    }
+    const removed: number[] = [];
+    for (const id of prev.keys()) if (!next.has(id)) removed.push(id);
+    this.#prev = next;
+    return { changed, removed };
+  }
+}
+
+/** Whether a task moved between two publishes (state, times, polls, wakes, what it waits on). */
+export function sameTask(a: TaskInfo, b: TaskInfo): boolean {
+  if (
+    a.state !== b.state ||
+    a.polls !== b.polls ||
+    a.busyMs !== b.busyMs ||
+    a.scheduledMs !== b.scheduledMs ||
+    a.wakes !== b.wakes ||
+    a.longPolls !== b.longPolls ||
+    a.outcome !== b.outcome ||
+    a.waitsOn.length !== b.waitsOn.length
+  ) {
+    return false;
+  }
+  for (let i = 0; i < a.waitsOn.length; i++) {
+    const x = a.waitsOn[i]!;
+    const y = b.waitsOn[i]!;
+    if (x.op !== y.op || x.resourceId !== y.resourceId) return false;
+  }
+  return true;
+}
+
+/** Whether a resource moved between two publishes (its attributes or its waiters). */
+export function sameResource(a: ResourceInfo, b: ResourceInfo): boolean {
+  if (a.waiters.length !== b.waiters.length) return false;
+  for (let i = 0; i < a.waiters.length; i++) if (a.waiters[i] !== b.waiters[i]) return false;
+  const ka = Object.keys(a.attributes);
+  if (ka.length !== Object.keys(b.attributes).length) return false;
+  for (const k of ka) if (a.attributes[k] !== b.attributes[k]) return false;
+  return true;
+}
