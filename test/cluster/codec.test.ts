@@ -15,7 +15,8 @@ const leaf = fc.oneof(
   fc.double(),
   fc.integer(),
   fc.bigInt(),
-  fc.date({ noInvalidDate: false }),
+  // Invalid dates have a test of their own: Node 20's deepStrictEqual calls two of them unequal (NaN), Node 24's equal.
+  fc.date({ noInvalidDate: true }),
   fc.uint8Array({ maxLength: 40 }),
 );
 const { value } = fc.letrec((tie) => ({
@@ -32,6 +33,12 @@ const { value } = fc.letrec((tie) => ({
   map: fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((e) => new Map(e)),
   set: fc.array(tie('value'), { maxLength: 4 }).map((e) => new Set(e)),
 }));
+
+test('an invalid Date crosses as an invalid Date', () => {
+  const back = decode(encode([new Date(NaN), { at: new Date(NaN) }])) as [Date, { at: Date }];
+  assert.ok(back[0] instanceof Date && Number.isNaN(back[0].getTime()));
+  assert.ok(back[1].at instanceof Date && Number.isNaN(back[1].at.getTime()));
+});
 
 test('every structured-clone-compatible value decodes to a deep-equal copy', () => {
   fc.assert(
