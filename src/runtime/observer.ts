@@ -129,6 +129,11 @@ export class RuntimeObserver implements PollSink {
     return this.#retained.infos();
   }
 
+  /** Retains a finished task reported by a worker thread. */
+  retainReported(info: TaskInfo): void {
+    this.#retained.pushInfo(info);
+  }
+
   /** How many finished tasks are retained now. */
   get retainedCount(): number {
     return this.#retained.size;

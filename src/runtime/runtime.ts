@@ -21,6 +21,15 @@ import { LoopMonitor } from './loop-monitor.js';
 let nextTaskId = 1;
 
 /**
+ * @internal Makes this thread number its tasks from `base` on: a worker
+ * thread of an observing runtime uses `thread * 2^40`, so the tasks it
+ * reports never share an id with the owning runtime's.
+ */
+export function setTaskIdBase(base: number): void {
+  if (nextTaskId < base) nextTaskId = base;
+}
+
+/**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
  * policy and (multi-thread flavor) its worker threads. Code that never builds
  * one uses the default runtime, created on first use.
@@ -255,8 +264,24 @@ export class Runtime implements AsyncDisposable {
     const alive: TaskInfo[] = [];
     for (let task = this.#alive; task !== undefined; task = task.rtNext) alive.push(taskInfo(task, task.obs, current));
     alive.reverse();
+    for (const reported of this.#threadTasks.values()) for (const t of reported) alive.push(t);
     const done = this.#observer?.retained();
     return done === undefined ? alive : alive.concat(done);
+  }
+
+  /** Alive tasks of each worker thread, as it last reported them (thread = worker index + 1). */
+  readonly #threadTasks = new Map<number, TaskInfo[]>();
+
+  /**
+   * @internal A worker thread's report (batched, observing runtimes only):
+   * its alive tasks now, and the tasks that finished since its last report.
+   * An empty `alive` from a thread that exited clears it.
+   */
+  reportThreadTasks(thread: number, alive: TaskInfo[], finished: TaskInfo[]): void {
+    if (alive.length === 0) this.#threadTasks.delete(thread);
+    else this.#threadTasks.set(thread, alive);
+    const observer = this.#observer;
+    if (observer !== undefined) for (const t of finished) observer.retainReported(t);
   }
 
   /**
