@@ -32,14 +32,14 @@ export class RetainedRing {
     return this.#size;
   }
 
-  push(task: Task, obs: TaskObs): void {
+  push(task: Task, obs: TaskObs, endedAt: number): void {
     const slot = this.#nextSlot();
     if (slot < 0) return;
     const times = obs.times;
     const f = slot * 7;
     const d = this.#f64;
     d[f] = obs.spawnedAt;
-    d[f + 1] = obs.endedAt!;
+    d[f + 1] = endedAt;
     d[f + 5] = task.id;
     d[f + 6] = obs.parentId ?? -1;
     const n = slot * 5;

@@ -88,8 +88,8 @@ export class Runtime implements AsyncDisposable {
   };
 
   /** @internal Creates and schedules a task. `spawn` never runs the body synchronously. */
-  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, body), owner);
+  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner, parent?: Task | null): Task {
+    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, 'task', parent);
     enableFrames();
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
@@ -111,7 +111,7 @@ export class Runtime implements AsyncDisposable {
     return task;
   }
 
-  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind = 'task'): Task {
+  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind = 'task', parent?: Task | null): Task {
     if (owner !== undefined) {
       task.owner = owner;
       task.observed = true;
@@ -124,7 +124,7 @@ export class Runtime implements AsyncDisposable {
     task.rtNext = this.#alive;
     this.#alive = task;
     this.#aliveCount++;
-    if (this.#observer !== undefined) this.#observer.spawned(task, kind);
+    if (this.#observer !== undefined) this.#observer.spawned(task, kind, parent);
     return task;
   }
 
