@@ -9,6 +9,8 @@ import type { Parked } from './wait-queue.js';
  */
 export interface TaskRecord {
   readonly cancelRequested: boolean;
+  /** Set when the task's runtime observes (introspection's side record); undefined otherwise. */
+  readonly obs: object | undefined;
   cancelError(): unknown;
   linkWait(w: Parked<any>): void;
   unlinkWait(w: Parked<any>): void;

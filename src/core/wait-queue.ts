@@ -58,7 +58,8 @@ export class Parked<T = unknown> {
     if (site !== undefined) this.site = site;
     if (resource !== undefined) this.resource = resource;
     const task = currentTaskRecord();
-    if (observation.active) this.since = observation.now(task);
+    // Only a task of an observing runtime records when its waits began.
+    if (task !== undefined && task.obs !== undefined) this.since = observation.now(task);
     if (task !== undefined) {
       if (task.cancelRequested) {
         this.cancel(task.cancelError());

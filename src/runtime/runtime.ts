@@ -486,6 +486,7 @@ observation.now = (task) => {
   return rt === undefined ? performance.now() : rt.stamp();
 };
 observation.owner = () => runningTask()?.runtime;
+observation.observes = (owner) => (owner as Runtime).observing;
 observation.location = () => (observingRuntime()?.recordsLocations === true ? callerLocation() : undefined);
 
 // The task layer makes the default runtime through this (it cannot import this module).

@@ -1,5 +1,4 @@
 import { Outcome, TaskState, runningTask, type Task } from './task.js';
-import { observation } from '../core/resources.js';
 import { JoinWait } from './join-wait.js';
 
 /** @internal The task behind a handle. */
@@ -58,7 +57,7 @@ export class JoinHandle<T> implements PromiseLike<T> {
     const task = this.#task;
     task.observed = true;
     // Observing: the awaiting task shows a 'join' wait until this task finishes.
-    if (observation.active && task.state !== TaskState.Done && runningTask()?.obs !== undefined) new JoinWait(task);
+    if (task.obs !== undefined && task.state !== TaskState.Done && runningTask()?.obs !== undefined) new JoinWait(task);
     // A task that returned a value: whenDone() settles with it, no wrapper needed.
     if (task.outcome === Outcome.Ok) return task.whenDone().then(onFulfilled as (value: unknown) => R1, onRejected);
     return task.whenDone().then(() => {
