@@ -11,6 +11,8 @@ const CHILD_ARGV = ['--conditions=weft-source', '--import', 'tsx'];
 /** A server started in a child process, listening on `port`. */
 export interface ServerChild {
   readonly port: number;
+  /** CPU time (user + system, µs) the server process has used so far: per-request CPU is steadier than throughput on a busy machine. */
+  cpu(): Promise<number>;
   stop(): void;
 }
 
@@ -23,7 +25,15 @@ export function startServerChild(file: string, args: string[]): Promise<ServerCh
     proc.once('exit', onExit);
     proc.once('message', (m) => {
       proc.off('exit', onExit);
-      resolve({ port: (m as { port: number }).port, stop: () => proc.send('exit') });
+      resolve({
+        port: (m as { port: number }).port,
+        cpu: () =>
+          new Promise<number>((done) => {
+            proc.once('message', (r) => done((r as { cpu: number }).cpu));
+            proc.send('cpu');
+          }),
+        stop: () => proc.send('exit'),
+      });
     });
   });
 }
@@ -33,6 +43,10 @@ export function serveAsChild(port: number): void {
   process.send!({ port });
   process.on('message', (m) => {
     if (m === 'exit') process.exit(0);
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send!({ cpu: user + system });
+    }
   });
 }
 

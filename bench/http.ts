@@ -13,7 +13,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { serve } from 'weft/http';
 import { QUICK, header, printTable, ratioRow, textRow, fmt, type Row } from './lib.js';
-import { hasTool, median, runTool, serveAsChild, startServerChild } from './_load.js';
+import { hasTool, median, runTool, serveAsChild, startServerChild, type ServerChild } from './_load.js';
 
 const FILE = fileURLToPath(import.meta.url);
 const BODY = 'hello world';
@@ -42,6 +42,9 @@ async function weftServer(): Promise<number> {
 interface Figures {
   rps: number;
   p99: number;
+  requests: number;
+  /** Server CPU µs per request (filled in by the caller). */
+  cpu: number;
 }
 
 const UNIT: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
@@ -51,8 +54,9 @@ function wrk(port: number, seconds: number): Figures {
   const out = runTool('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`]);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)$/m.exec(out);
-  if (rps === null || p99 === null) throw new Error(`could not read wrk's output:\n${out}`);
-  return { rps: Number(rps[1]), p99: Number(p99[1]) * UNIT[p99[2]!]! };
+  const requests = /^\s+(\d+) requests in/m.exec(out);
+  if (rps === null || p99 === null || requests === null) throw new Error(`could not read wrk's output:\n${out}`);
+  return { rps: Number(rps[1]), p99: Number(p99[1]) * UNIT[p99[2]!]!, requests: Number(requests[1]), cpu: NaN };
 }
 
 async function orchestrate(): Promise<void> {
@@ -76,9 +80,15 @@ async function orchestrate(): Promise<void> {
   try {
     wrk(raw.port, 1); // warm-up (JIT) for both
     wrk(weft.port, 1);
+    const measured = async (server: ServerChild): Promise<Figures> => {
+      const cpu0 = await server.cpu();
+      const f = wrk(server.port, seconds);
+      f.cpu = ((await server.cpu()) - cpu0) / f.requests;
+      return f;
+    };
     for (let r = 0; r < rounds; r++) {
-      runs.raw.push(wrk(raw.port, seconds));
-      runs.weft.push(wrk(weft.port, seconds));
+      runs.raw.push(await measured(raw));
+      runs.weft.push(await measured(weft));
     }
   } finally {
     raw.stop();
@@ -95,9 +105,13 @@ async function orchestrate(): Promise<void> {
       { unit: '/s' },
     ),
     ratioRow('latency p99', median(w.map((f) => f.p99)), median(b.map((f) => f.p99)), { max: 1.1 }, { unit: 'ms' }),
+    ratioRow('server CPU per request', median(w.map((f) => f.cpu)), median(b.map((f) => f.cpu)), undefined, {
+      unit: 'µs',
+    }),
     textRow('requests/s per round', w.map((f) => fmt(f.rps)).join(' '), b.map((f) => fmt(f.rps)).join(' ')),
   ];
   printTable(rows);
+  console.log('\nserver CPU per request (µs, lower is better) is the steadier figure when the machine is shared.');
 }
 
 const serverArg = process.argv.find((a) => a.startsWith('--server='));

@@ -120,6 +120,21 @@ async function main(): Promise<void> {
   console.log(
     `\nper 100,000 tasks: weft (token) ${fmtBytes(median(token) * 1e5)}, raw ${fmtBytes(median(rawPristine) * 1e5)}`,
   );
+  // The issue asks what 1,000,000 parked tasks take: one round each, raw first (same process state for both).
+  const big = pick(1_000_000, 100_000);
+  const rawBig = await rawBytesPerTask(big);
+  const weftBig = await weftBytesPerTask(big, 'token');
+  if (weftBig.unparked !== big) throw new Error('not every task was unparked');
+  console.log();
+  printTable([
+    ratioRow(
+      `heap for ${big.toLocaleString('en-US')} tasks parked on token.cancelled()`,
+      (weftBig.bytes * big) / 1e6,
+      (rawBig * big) / 1e6,
+      { max: 2 },
+      { unit: 'MB' },
+    ),
+  ]);
 }
 
 if (isMain(import.meta.url)) await main();

@@ -110,7 +110,10 @@ async function orchestrate(): Promise<void> {
           ['raw', raw],
           ['weft', weft],
         ] as const) {
+          const cpu0 = await server.cpu();
           for (const [test, f] of redisBenchmark(server.port, p, requests)) record(`${impl} ${test} -P ${p}`, f);
+          // SET and GET: 2 × requests answered.
+          record(`${impl} cpu -P ${p}`, { rps: 0, p99: ((await server.cpu()) - cpu0) / (2 * requests) });
         }
       }
     }
@@ -150,7 +153,19 @@ async function orchestrate(): Promise<void> {
       );
     }
   }
+  for (const p of [1, 16]) {
+    rows.push(
+      ratioRow(
+        `server CPU per request (SET+GET) -P ${p}`,
+        median(runs[`weft cpu -P ${p}`]!.map((f) => f.p99)),
+        median(runs[`raw cpu -P ${p}`]!.map((f) => f.p99)),
+        undefined,
+        { unit: 'µs' },
+      ),
+    );
+  }
   printTable(rows);
+  console.log('\nserver CPU per request (µs, lower is better) is the steadier figure when the machine is shared.');
 }
 
 const serverArg = process.argv.find((a) => a.startsWith('--server='));

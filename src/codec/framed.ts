@@ -6,12 +6,28 @@ import { currentRuntime } from '../runtime/runtime.js';
 import { timeout } from '../time/timeout.js';
 import { TimeoutError } from '../time/errors.js';
 import type { Clock } from '../core/clock.js';
-import { hasReadWithin, hasTryWrite, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import {
+  NEED_MORE,
+  hasReadSink,
+  hasReadWithin,
+  hasTryWrite,
+  kReadSink,
+  kReadWithin,
+  kTryWrite,
+  type AsyncRead,
+  type AsyncWrite,
+  type ReadSink,
+} from '../io/traits.js';
 import { ReadTimeoutError, UnexpectedEofError } from '../io/errors.js';
 import { BytesBuffer } from './bytes-buffer.js';
 import type { Codec } from './codec.js';
 
 const flushSite = { op: 'framed.flush' };
+
+// Framed's sink methods, reachable from FrameSink without being part of Framed's API.
+let sinkSpare: (f: Framed<any, any>) => Uint8Array;
+let sinkFilled: (f: Framed<any, any>, n: number) => unknown;
+let sinkEnded: (f: Framed<any, any>) => void;
 
 /** What `Framed` reads from and writes to: a stream, a half, or any object with `read` and/or `writeAll`. */
 export type FramedIo = (AsyncRead | AsyncWrite) & {
@@ -85,6 +101,8 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
   readonly #clock: Clock;
   /** Flushes waiting for the one in progress. */
   readonly #flushQueue = new WaitQueue();
+  /** How a weft stream hands this its bytes (made on the first read that waits). */
+  #sink: FrameSink | undefined = undefined;
   #partialSince = NaN;
   #eof = false;
   #reading = false;
@@ -154,14 +172,59 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     }
     if (this.#reading) return Promise.reject(new TypeError('Framed.next: another next() is still pending'));
     if (signal?.aborted) return Promise.reject(signal.reason as Error);
-    if (!scheduler.budget()) return scheduler.hop().then(() => this.next(options));
+    // A frame decoded from bytes already read spends no budget (as in tokio-util,
+    // where only polling the reader does): what is buffered is bounded by one read,
+    // and every read is budgeted, by the weft stream or in #nextSlow.
+    if (this.#eof && !scheduler.budget()) return scheduler.hop().then(() => this.next(options));
     try {
       const frame = this.#eof ? this.#decodeEof() : this.#decode();
       if (frame !== undefined || this.#eof) return Promise.resolve(frame);
     } catch (err) {
       return Promise.reject(err as Error);
     }
+    const io = this.#io;
+    if (this.#frameTimeout === Infinity && hasReadSink(io)) {
+      // A weft stream decodes where the bytes land (in its data callback): one promise per frame.
+      this.#reading = true;
+      return io[kReadSink]((this.#sink ??= new FrameSink(this)), signal) as Promise<In | undefined>;
+    }
     return this.#nextSlow(signal);
+  }
+
+  static {
+    sinkSpare = (f) => f.#spare();
+    sinkFilled = (f, n) => f.#filled(n);
+    sinkEnded = (f) => f.#ended();
+  }
+
+  /** The buffer the next read goes into. */
+  #spare(): Uint8Array {
+    // Read at most readSize, or as much as is buffered for a large frame in progress:
+    // the buffer stays within twice the codec's limit plus one read.
+    const buf = this.#rbuf;
+    const want = Math.max(this.#readSize, buf.length);
+    buf.reserve(want);
+    const spare = buf.spare();
+    return spare.length > want ? spare.subarray(0, want) : spare;
+  }
+
+  /** `n` bytes were read into the last spare (0: end of stream). */
+  #filled(n: number): In | undefined | typeof NEED_MORE {
+    if (n === 0) {
+      this.#eof = true;
+      this.#reading = false;
+      return this.#decodeEof();
+    }
+    this.#rbuf.commit(n);
+    const frame = this.#decode();
+    if (frame === undefined) return NEED_MORE;
+    this.#reading = false;
+    return frame;
+  }
+
+  /** A sink read ended without a frame. */
+  #ended(): void {
+    this.#reading = false;
   }
 
   /**
@@ -271,12 +334,8 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
     try {
       const buf = this.#rbuf;
       for (;;) {
-        // Read at most readSize, or as much as is buffered for a large frame in progress:
-        // the buffer stays within twice the codec's limit plus one read.
-        const want = Math.max(this.#readSize, buf.length);
-        buf.reserve(want);
-        const spare = buf.spare();
-        const n = await this.#read(spare.length > want ? spare.subarray(0, want) : spare, signal);
+        if (!scheduler.budget()) await scheduler.hop();
+        const n = await this.#read(this.#spare(), signal);
         if (n === 0) {
           this.#eof = true;
           return this.#decodeEof();
@@ -386,6 +445,23 @@ export class Framed<In, Out = In> implements AsyncIterable<In>, AsyncDisposable 
       // Every waiter retries: the first writes what was fed since, the others then find it done or wait again.
       this.#flushQueue.drain((w) => w.complete(undefined));
     }
+  }
+}
+
+/** The `ReadSink` of a `Framed`. */
+class FrameSink implements ReadSink {
+  readonly #framed: Framed<any, any>;
+  constructor(framed: Framed<any, any>) {
+    this.#framed = framed;
+  }
+  spare(): Uint8Array {
+    return sinkSpare(this.#framed);
+  }
+  filled(n: number): unknown {
+    return sinkFilled(this.#framed, n);
+  }
+  ended(): void {
+    sinkEnded(this.#framed);
   }
 }
 

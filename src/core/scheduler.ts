@@ -98,6 +98,16 @@ class Scheduler {
   }
 
   /**
+   * Starts a new run of the budget: called where weft code is entered from
+   * the event loop (a socket's data callback), so the count covers the
+   * operations of one macrotask, not every macrotask since the last hop (as
+   * Tokio refills a task's budget each time it is polled).
+   */
+  refill(): void {
+    this.#spent = 0;
+  }
+
+  /**
    * A promise that resolves in the next macrotask (after timers and I/O had
    * their turn). Called in a task that has been aborted by then, it rejects
    * with the task's `CancelledError`: a loop of immediately-ready operations in

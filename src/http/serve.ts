@@ -4,15 +4,14 @@ import { signalOf, duration, integer, func } from '../core/validate.js';
 import type { TimerEntry } from '../core/timer-heap.js';
 import { noop } from '../core/promise.js';
 import { currentRuntime, type Runtime } from '../runtime/runtime.js';
-import type { JoinHandle } from '../task/join-handle.js';
-import type { JoinError } from '../task/errors.js';
 import { formatCauseChain } from '../task/errors.js';
-import type { TaskContext } from '../task/task.js';
+import { Outcome, type Task, type TaskContext, type TaskOwner } from '../task/task.js';
 import { timeout } from '../time/timeout.js';
 import type { Clock } from '../core/clock.js';
 import { parseAddr } from '../net/addr.js';
 import { listening } from '../net/listener-core.js';
 import { ClientDisconnectedError, RequestTimeoutError, ServerClosedError } from './errors.js';
+import { requestTracer, type RequestTrace } from './tracing.js';
 
 /** A request handler: runs as a weft task; `task.signal` fires when the client goes away or the request times out. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, task: TaskContext) => unknown;
@@ -58,13 +57,23 @@ export interface HttpServer extends AsyncDisposable {
   readonly activeRequests: number;
 }
 
-/** One request in flight: its task, and its deadline on the runtime clock. */
-class Request implements TimerEntry {
-  deadline: number;
-  seq = 0;
-  heapIndex = -1;
-  readonly handle: JoinHandle<unknown>;
+/**
+ * One request in flight: its task, and its place in the server's list of
+ * requests in arrival order. The Request is the task's owner, so the runtime
+ * tells it synchronously when the handler is done: no promise, closure or
+ * timer of its own per request.
+ */
+class Request implements TaskOwner {
+  /** When the request runs out of time, on the runtime clock (Infinity for never). */
+  readonly deadline: number;
+  /** Neighbours in the server's in-flight list (arrival order = deadline order). */
+  prev: Request | undefined = undefined;
+  next: Request | undefined = undefined;
+  inList = false;
+  readonly task: Task;
   reason: Error | undefined = undefined;
+  /** Set when a tracer (weft/observe) follows this runtime's requests. */
+  readonly trace: RequestTrace | undefined = undefined;
 
   constructor(
     readonly server: WeftHttpServer,
@@ -73,21 +82,21 @@ class Request implements TimerEntry {
     deadline: number,
   ) {
     this.deadline = deadline;
-    this.handle = server.runtime.spawn((task) => server.handler(req, res, task));
+    (res as Tagged)[kRequest] = this;
     res.on('error', noop); // writes by a handler after we answered must not crash the process
-    res.once('close', this.#onClose);
-    this.handle.then(this.#onDone, this.#onFail);
-  }
-
-  /** TimerEntry: the request ran out of time. */
-  fire(): void {
-    this.abort(new RequestTimeoutError(this.server.requestTimeout));
+    res.on('close', onResponseClose);
+    const tracer = requestTracer(server.runtime);
+    if (tracer === undefined) this.task = server.runtime.spawnTask(runHandler, undefined, this);
+    else
+      ({ task: this.task, trace: this.trace } = tracer.start(req, () =>
+        server.runtime.spawnTask(runHandler, undefined, this),
+      ));
   }
 
   abort(reason: Error): void {
-    if (this.reason !== undefined || this.handle.isFinished) return;
+    if (this.reason !== undefined || this.task.isFinished) return;
     this.reason = reason;
-    this.handle.abort(reason);
+    this.task.abort(reason);
     // Answer now: a handler that ignores its signal must not keep the client waiting.
     this.#unavailable(reason);
   }
@@ -103,23 +112,21 @@ class Request implements TimerEntry {
     res.end(`${reason.message}\n`);
   }
 
-  #onClose = (): void => {
+  /** The response closed: before it was complete, the client went away. */
+  closed(): void {
     if (!this.res.writableFinished) this.abort(new ClientDisconnectedError());
-  };
+  }
 
-  #onDone = (): void => {
+  /** TaskOwner: the handler's task has finished (called synchronously by the runtime). */
+  taskDone(task: Task): void {
     const res = this.res;
-    if (!res.writableEnded && !res.destroyed) res.end();
-    this.server.finished(this);
-  };
-
-  #onFail = (reason: unknown): void => {
-    const res = this.res;
-    const err = reason as JoinError;
-    if (err.isCancelled()) {
+    const outcome = task.outcome;
+    if (outcome === Outcome.Ok) {
+      if (!res.writableEnded && !res.destroyed) res.end();
+    } else if (outcome === Outcome.Cancelled) {
       this.#unavailable(this.reason ?? new ServerClosedError('the request was cancelled'));
     } else {
-      this.server.report(err.cause, this.req);
+      this.server.report(task.result, this.req);
       if (!res.writableEnded && !res.destroyed) {
         if (res.headersSent) res.destroy();
         else {
@@ -128,8 +135,104 @@ class Request implements TimerEntry {
         }
       }
     }
+    this.trace?.end(res, OUTCOME_NAMES[outcome], this.reason ?? (outcome === Outcome.Failed ? task.result : undefined));
     this.server.finished(this);
-  };
+  }
+}
+
+const OUTCOME_NAMES = ['ok', 'ok', 'failed', 'cancelled'] as const;
+
+const kRequest = Symbol('weft.http.request');
+type Tagged = ServerResponse & { [kRequest]?: Request };
+
+/** Every request's task body: the Request is the task's owner (no closure per request). */
+function runHandler(context: TaskContext): unknown {
+  const r = (context as Task).owner as Request;
+  return r.server.handler(r.req, r.res, context);
+}
+
+/** Shared 'close' listener of every response (`this` is the response). */
+function onResponseClose(this: ServerResponse): void {
+  (this as Tagged)[kRequest]?.closed();
+}
+
+/**
+ * The requests in flight, in arrival order. Their deadlines are arrival time
+ * plus the same timeout, so arrival order is deadline order, and one clock
+ * entry for the oldest request stands in for a timer per request: adding and
+ * finishing a request is a list link and unlink. The entry is left armed for
+ * a head that has finished (it fires early, then re-arms for the new head),
+ * and is removed when the server closes.
+ */
+class Inflight implements TimerEntry {
+  deadline = Infinity;
+  heapIndex = -1;
+  size = 0;
+  closing = false;
+  #head: Request | undefined = undefined;
+  #tail: Request | undefined = undefined;
+  readonly #clock: Clock;
+  readonly #timeout: number;
+
+  constructor(clock: Clock, timeout: number) {
+    this.#clock = clock;
+    this.#timeout = timeout;
+  }
+
+  add(r: Request): void {
+    r.inList = true;
+    r.prev = this.#tail;
+    if (this.#tail === undefined) this.#head = r;
+    else this.#tail.next = r;
+    this.#tail = r;
+    this.size++;
+    if (this.heapIndex < 0 && r.deadline !== Infinity) this.#arm(r.deadline);
+  }
+
+  delete(r: Request): void {
+    if (!r.inList) return;
+    r.inList = false;
+    const { prev, next } = r;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
+    r.prev = r.next = undefined;
+    // A sync handler empties the list at every request: on the real clock the entry
+    // stays armed (removing and re-adding it would set and clear a Node timer per
+    // request) and fires as a no-op; a paused clock must not auto-advance to it.
+    // Once the server is closing, nothing may keep the process alive either.
+    if (--this.size === 0 && this.heapIndex >= 0 && (this.#clock.paused || this.closing)) this.#clock.remove(this);
+  }
+
+  /** A snapshot, oldest first. */
+  toArray(): Request[] {
+    const all: Request[] = [];
+    for (let r = this.#head; r !== undefined; r = r.next) all.push(r);
+    return all;
+  }
+
+  /** TimerEntry: the oldest requests may have run out of time. */
+  fire(): void {
+    const now = this.#clock.now();
+    const expired: Request[] = [];
+    for (let r = this.#head; r !== undefined && r.deadline <= now; r = r.next) expired.push(r);
+    for (const r of expired) r.abort(new RequestTimeoutError(this.#timeout));
+    // An aborted request stays listed until its task ends; re-arm for the first one not yet due.
+    let r = this.#head;
+    while (r !== undefined && r.deadline <= now) r = r.next;
+    if (r !== undefined && r.deadline !== Infinity && this.heapIndex < 0) this.#arm(r.deadline);
+  }
+
+  #arm(deadline: number): void {
+    this.deadline = deadline;
+    this.#clock.add(this);
+  }
+
+  /** Disarms the entry when nothing is in flight (the server is closing). */
+  close(): void {
+    if (this.size === 0 && this.heapIndex >= 0) this.#clock.remove(this);
+  }
 }
 
 class WeftHttpServer implements HttpServer {
@@ -139,7 +242,7 @@ class WeftHttpServer implements HttpServer {
   readonly #server: Server;
   readonly #clock: Clock;
   readonly #onError: (err: unknown, req: IncomingMessage) => void;
-  readonly #inflight = new Set<Request>();
+  readonly #inflight: Inflight;
   #closing: Promise<void> | undefined = undefined;
   #drained: (() => void) | undefined = undefined;
 
@@ -150,6 +253,7 @@ class WeftHttpServer implements HttpServer {
     this.#onError = onError;
     this.runtime = currentRuntime();
     this.#clock = this.runtime.clock;
+    this.#inflight = new Inflight(this.#clock, requestTimeout);
     server.on('request', this.#onRequest);
   }
 
@@ -181,7 +285,6 @@ class WeftHttpServer implements HttpServer {
   }
 
   finished(r: Request): void {
-    this.#clock.remove(r);
     this.#inflight.delete(r);
     if (this.#closing === undefined) return;
     setImmediate(this.#closeIdle); // once this response is flushed, its keep-alive connection is idle
@@ -196,14 +299,14 @@ class WeftHttpServer implements HttpServer {
     if (this.#closing !== undefined) res.setHeader('connection', 'close');
     const deadline = this.requestTimeout === Infinity ? Infinity : this.#clock.now() + this.requestTimeout;
     const r = new Request(this, req, res, deadline);
-    if (r.handle.isFinished) return;
+    if (r.task.isFinished) return;
     this.#inflight.add(r);
-    if (deadline !== Infinity) this.#clock.add(r);
   };
 
   async #shutdown(ms: number): Promise<void> {
     const server = this.#server;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#inflight.closing = true;
     server.closeIdleConnections();
     const deadline = this.#clock.now() + ms;
     if (this.#inflight.size > 0) {
@@ -214,11 +317,12 @@ class WeftHttpServer implements HttpServer {
       );
       if (!done) {
         const reason = new ServerClosedError();
-        const pending = [...this.#inflight];
+        const pending = this.#inflight.toArray();
         for (const r of pending) r.abort(reason);
-        await Promise.all(pending.map((r) => r.handle.then(noop, noop)));
+        await Promise.all(pending.map((r) => r.task.whenDone()));
       }
     }
+    this.#inflight.close();
     server.closeIdleConnections();
     // Connections still open now are mid-request (slow clients): give them what is left of the timeout.
     const left = Math.max(0, deadline - this.#clock.now());
@@ -230,6 +334,7 @@ class WeftHttpServer implements HttpServer {
       server.closeAllConnections();
       await closed;
     }
+    this.#inflight.close();
   }
 }
 

@@ -44,6 +44,42 @@ export function hasReadWithin(io: unknown): io is ReadWithin {
   return typeof (io as Partial<ReadWithin> | null)?.[kReadWithin] === 'function';
 }
 
+/**
+ * Internal protocol: `stream[kReadSink](sink, signal)` reads into
+ * `sink.spare()` and hands every delivery to `sink.filled(n)` at once (in the
+ * data callback, or from bytes already buffered), until `filled` returns
+ * something other than `NEED_MORE`; the returned promise settles with that.
+ * `Framed.next` uses it to decode a frame where the bytes land: one promise
+ * per frame that has to wait, none per read.
+ */
+export const kReadSink: unique symbol = Symbol('weft.readSink');
+
+/** What `filled` returns while the bytes so far do not complete the read. */
+export const NEED_MORE: unique symbol = Symbol('weft.needMore');
+
+/** The receiving side of a `kReadSink` read. */
+export interface ReadSink {
+  /** The (non-empty) buffer the next bytes go into. */
+  spare(): Uint8Array;
+  /**
+   * `n` bytes landed at the start of the last `spare()` (0: end of stream).
+   * Returns the read's value, or `NEED_MORE` to go on reading (never for 0).
+   * May throw: the read then rejects with that error.
+   */
+  filled(n: number): unknown;
+  /** The read ended without `filled` completing it (it threw, failed, or was cancelled). */
+  ended(): void;
+}
+
+/** A reader that delivers into a `ReadSink`. */
+export interface ReadIntoSink {
+  [kReadSink](sink: ReadSink, signal: AbortSignal | undefined): Promise<unknown>;
+}
+
+export function hasReadSink(io: unknown): io is ReadIntoSink {
+  return typeof (io as Partial<ReadIntoSink> | null)?.[kReadSink] === 'function';
+}
+
 /** Throws a TypeError unless `buf` is a Uint8Array (a Buffer is one). */
 export function bytesArg(buf: unknown, fn: string): Uint8Array {
   if (!(buf instanceof Uint8Array)) {

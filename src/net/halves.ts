@@ -1,6 +1,14 @@
 import { signalOf } from '../core/validate.js';
 import { silence } from '../core/promise.js';
-import { bytesArg, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import {
+  bytesArg,
+  kReadSink,
+  kReadWithin,
+  kTryWrite,
+  type AsyncRead,
+  type AsyncWrite,
+  type ReadSink,
+} from '../io/traits.js';
 import type { SocketIo } from './socket-io.js';
 import { SocketClosedError } from '../io/errors.js';
 
@@ -80,6 +88,15 @@ export class ReadHalf implements AsyncRead, Disposable {
   [kReadWithin](buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number> {
     if (this.#owner === undefined) return Promise.reject(new SocketClosedError('this read half is closed'));
     return this.#io.read(buf, signal, deadline, ms);
+  }
+
+  /** @internal */
+  [kReadSink](sink: ReadSink, signal: AbortSignal | undefined): Promise<unknown> {
+    if (this.#owner === undefined) {
+      sink.ended();
+      return Promise.reject(new SocketClosedError('this read half is closed'));
+    }
+    return this.#io.readSink(sink, signal);
   }
 }
 

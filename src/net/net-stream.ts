@@ -1,6 +1,14 @@
 import type { Socket } from 'node:net';
 import { signalOf } from '../core/validate.js';
-import { bytesArg, kReadWithin, kTryWrite, type AsyncRead, type AsyncWrite } from '../io/traits.js';
+import {
+  bytesArg,
+  kReadSink,
+  kReadWithin,
+  kTryWrite,
+  type AsyncRead,
+  type AsyncWrite,
+  type ReadSink,
+} from '../io/traits.js';
 import { SocketIo, type IoOptions } from './socket-io.js';
 import { ReadHalf, WriteHalf } from './halves.js';
 
@@ -175,5 +183,10 @@ export abstract class NetStream implements AsyncRead, AsyncWrite, AsyncDisposabl
   /** @internal */
   [kReadWithin](buf: Uint8Array, signal: AbortSignal | undefined, deadline: number, ms: number): Promise<number> {
     return this.io.read(buf, signal, deadline, ms);
+  }
+
+  /** @internal */
+  [kReadSink](sink: ReadSink, signal: AbortSignal | undefined): Promise<unknown> {
+    return this.io.readSink(sink, signal);
   }
 }

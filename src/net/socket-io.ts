@@ -7,6 +7,7 @@ import { currentRuntime } from '../runtime/runtime.js';
 import type { Clock } from '../core/clock.js';
 import { ChunkQueue } from './ring.js';
 import { closeResource, registerResource, resourceId } from '../core/resources.js';
+import { NEED_MORE, type ReadSink } from '../io/traits.js';
 import {
   IoError,
   ReadTimeoutError,
@@ -53,11 +54,13 @@ export interface IoOptions {
  * `readExact()` is one wait that fills its buffer chunk by chunk (`min` =
  * its length) and completes once full.
  */
-class ReadWait extends Parked<number | undefined> {
+class ReadWait extends Parked<unknown> {
   filled = 0;
+  /** Set for a `readSink` wait: deliveries go to it, and it decides when the wait completes. */
+  sink: ReadSink | undefined = undefined;
   constructor(
     readonly io: SocketIo,
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     public deadline: number,
     readonly ms: number,
     readonly what: string,
@@ -67,7 +70,13 @@ class ReadWait extends Parked<number | undefined> {
   }
 
   protected override onCancel(): void {
+    this.sink?.ended();
     this.io.rearm();
+  }
+
+  override fail(reason: unknown): void {
+    if (!this.settled) this.sink?.ended();
+    super.fail(reason);
   }
 }
 
@@ -175,6 +184,63 @@ export class SocketIo implements TimerEntry {
     }
     const w = new ReadWait(this, buf, deadline, ms, what, 1);
     const promise = w.park(signal, this.#sites.read, this.rid) as Promise<number>;
+    if (!w.settled) {
+      this.#readers.push(w);
+      if (deadline !== Infinity && this.#readers.head === w) this.rearm();
+    }
+    return promise;
+  }
+
+  /**
+   * Reads into `sink` (see `ReadSink`): bytes already buffered are handed over
+   * at once, later ones in the data callback, until `sink.filled` returns a
+   * value; one wait (and one promise) however many deliveries that takes.
+   * Cancel-safe as `read()`: what was delivered stays delivered.
+   */
+  readSink(sink: ReadSink, signal: AbortSignal | undefined): Promise<unknown> {
+    if (this.#chunks.bytes > 0 || this.#eof || this.#error !== undefined || this.#closed) {
+      if (signal?.aborted) {
+        sink.ended();
+        return Promise.reject(signal.reason as Error);
+      }
+      if (!scheduler.budget()) {
+        return scheduler.hop().then(
+          () => this.readSink(sink, signal),
+          (err: unknown) => {
+            sink.ended();
+            throw err;
+          },
+        );
+      }
+      if (this.#closed) {
+        sink.ended();
+        return Promise.reject(new SocketClosedError());
+      }
+      try {
+        while (this.#chunks.bytes > 0) {
+          const r = sink.filled(this.#take(sink.spare(), 0));
+          if (r !== NEED_MORE) return Promise.resolve(r);
+        }
+        if (this.#error !== undefined) {
+          sink.ended();
+          return Promise.reject(this.#error);
+        }
+        if (this.#eof) return Promise.resolve(sink.filled(0));
+      } catch (err) {
+        sink.ended();
+        return Promise.reject(err as Error);
+      }
+    }
+    let deadline = Infinity;
+    let ms = Infinity;
+    const timeout = this.#readTimeout;
+    if (timeout !== Infinity) {
+      deadline = this.#clock.now() + timeout;
+      ms = timeout;
+    }
+    const w = new ReadWait(this, sink.spare(), deadline, ms, 'read', 1);
+    w.sink = sink;
+    const promise = w.park(signal, this.#sites.read, this.rid);
     if (!w.settled) {
       this.#readers.push(w);
       if (deadline !== Infinity && this.#readers.head === w) this.rearm();
@@ -402,6 +468,8 @@ export class SocketIo implements TimerEntry {
 
   #onData = (chunk: Buffer): void => {
     if (this.#closed || this.#error !== undefined) return;
+    // An I/O callback begins a macrotask: the event loop had its turn.
+    scheduler.refill();
     const len = chunk.length;
     let off = 0;
     let w = this.#readers.head;
@@ -411,6 +479,29 @@ export class SocketIo implements TimerEntry {
         w.buf.set(off === 0 && n === len ? chunk : chunk.subarray(off, off + n), w.filled);
         off += n;
         w.filled += n;
+        const sink = w.sink;
+        if (sink !== undefined) {
+          let r: unknown;
+          try {
+            r = sink.filled(w.filled);
+          } catch (err) {
+            this.#readers.remove(w);
+            w.fail(err);
+            w = this.#readers.head;
+            continue;
+          }
+          if (r === NEED_MORE) {
+            // The same wait goes on with the sink's next buffer; it received something, so its idle deadline starts over.
+            w.buf = sink.spare();
+            w.filled = 0;
+            if (w.deadline !== Infinity) w.deadline = this.#clock.now() + w.ms;
+            continue;
+          }
+          this.#readers.remove(w);
+          w.complete(r);
+          w = this.#readers.head;
+          continue;
+        }
         if (w.filled < w.min) {
           // A readExact still filling: it received something, so its idle deadline starts over.
           if (w.deadline !== Infinity) w.deadline = this.#clock.now() + w.ms;
@@ -433,7 +524,19 @@ export class SocketIo implements TimerEntry {
 
   #onEnd = (): void => {
     this.#eof = true;
-    this.#readers.drain((w) => (w.min === 1 ? w.complete(0) : w.fail(new UnexpectedEofError(w.buf.length, w.filled))));
+    this.#readers.drain((w) => {
+      if (w.sink !== undefined) {
+        let r: unknown;
+        try {
+          r = w.sink.filled(0);
+        } catch (err) {
+          w.fail(err);
+          return;
+        }
+        w.complete(r);
+      } else if (w.min === 1) w.complete(0);
+      else w.fail(new UnexpectedEofError(w.buf.length, w.filled));
+    });
     this.rearm();
   };
 

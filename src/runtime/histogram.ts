@@ -9,16 +9,22 @@ const LAST = BOUNDS.length;
 /** A fixed-bucket histogram of durations in ms (`RuntimeMetrics.pollTimeHistogram`). */
 export class Histogram {
   readonly #counts = new Float64Array(LAST + 1);
+  #sum = 0;
 
   record(ms: number): void {
+    this.#sum += ms;
     // Most polls are short: a linear scan from the smallest bucket ends at once.
     let i = 0;
     while (i < LAST && ms > BOUNDS[i]!) i++;
     this.#counts[i]!++;
   }
 
-  /** `{ bounds, counts }`: `counts[i]` values were <= `bounds[i]` (and above the bound before); the last count is above every bound. */
-  snapshot(): { bounds: number[]; counts: number[] } {
-    return { bounds: [...HISTOGRAM_BOUNDS], counts: Array.from(this.#counts) };
+  /**
+   * `{ bounds, counts, sum }`: `counts[i]` values were <= `bounds[i]` (and above
+   * the bound before); the last count is above every bound; `sum` is the total
+   * of every value recorded (what a Prometheus histogram's `_sum` needs).
+   */
+  snapshot(): { bounds: number[]; counts: number[]; sum: number } {
+    return { bounds: [...HISTOGRAM_BOUNDS], counts: Array.from(this.#counts), sum: this.#sum };
   }
 }

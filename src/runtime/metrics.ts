@@ -28,11 +28,18 @@ export interface RuntimeMetrics {
   /** Share of time the event loop was busy since `build()`, 0–1 (`performance.eventLoopUtilization`). */
   eventLoopUtilization: number;
   /** Poll durations in ms (task times only): `counts[i]` polls took at most `bounds[i]`; the last count is the rest. */
-  pollTimeHistogram: { bounds: number[]; counts: number[] };
+  pollTimeHistogram: HistogramSnapshot;
   /** Time from wake to resumption in ms (task times only), same buckets. */
-  scheduledDelayHistogram: { bounds: number[]; counts: number[] };
+  scheduledDelayHistogram: HistogramSnapshot;
   /** Multi-thread flavor: one entry per worker thread (empty otherwise). */
   perWorker: WorkerMetrics[];
+}
+
+/** A histogram of durations in ms: `counts[i]` values were <= `bounds[i]`, the last count is the rest; `sum` totals them all. */
+export interface HistogramSnapshot {
+  bounds: number[];
+  counts: number[];
+  sum: number;
 }
 
 /** One worker thread's figures (`RuntimeMetrics.perWorker`). */

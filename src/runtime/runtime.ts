@@ -64,6 +64,7 @@ export class Runtime implements AsyncDisposable {
   /** Introspection state: only for a runtime built with `observe()` or a task hook. */
   readonly #observer: RuntimeObserver | undefined;
   readonly #loop: LoopMonitor;
+  #instrument: TaskInstrument | undefined = undefined;
 
   /** A builder for a runtime with non-default options. */
   static builder(): Builder {
@@ -88,9 +89,20 @@ export class Runtime implements AsyncDisposable {
   };
 
   /** @internal Creates and schedules a task. `spawn` never runs the body synchronously. */
-  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner, parent?: Task | null): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, 'task', parent);
+  spawnTask(
+    body: TaskBody<unknown>,
+    name: string | undefined,
+    owner?: TaskOwner,
+    parent?: Task | null,
+    instrumented = true,
+  ): Task {
+    const instrument = instrumented ? this.#instrument : undefined;
+    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, 'task', instrument, parent);
     enableFrames();
+    if (instrument !== undefined) {
+      void RESOLVED.then(() => instrument.run(task, () => startTask(task)));
+      return task;
+    }
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
     // inside that job costs one context frame, not the two of frames.run().
@@ -106,12 +118,18 @@ export class Runtime implements AsyncDisposable {
    * abort reaches the work, and ends it with `finish()`.
    */
   spawnProxy(name: string | undefined, kind: TaskKind = 'worker'): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined, kind);
+    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined, kind, this.#instrument);
     task.state = TaskState.Running;
     return task;
   }
 
-  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind = 'task', parent?: Task | null): Task {
+  #register(
+    task: Task,
+    owner: TaskOwner | undefined,
+    kind: TaskKind,
+    instrument: TaskInstrument | undefined,
+    parent?: Task | null,
+  ): Task {
     if (owner !== undefined) {
       task.owner = owner;
       task.observed = true;
@@ -125,7 +143,24 @@ export class Runtime implements AsyncDisposable {
     this.#alive = task;
     this.#aliveCount++;
     if (this.#observer !== undefined) this.#observer.spawned(task, kind, parent);
+    if (instrument !== undefined) instrument.spawned(task);
     return task;
+  }
+
+  /**
+   * @internal Installs (or, with undefined, removes) the one task instrument:
+   * told of each spawn in the spawner's context, asked to start each task (so a
+   * tracer can make the task's span current for its whole body), told of each
+   * end. `weft/observe`'s `taskSpans` is the user. Off costs one branch per spawn.
+   * @throws Error when another instrument is installed
+   */
+  setTaskInstrument(instrument: TaskInstrument | undefined): void {
+    if (instrument !== undefined && this.#instrument !== undefined && this.#instrument !== instrument) {
+      throw new Error(
+        'weft: this runtime already has a task instrument (one openTelemetry({ taskSpans }) per runtime)',
+      );
+    }
+    this.#instrument = instrument;
   }
 
   /** @internal Bookkeeping when a task has finished. */
@@ -137,6 +172,7 @@ export class Runtime implements AsyncDisposable {
     task.rtPrev = task.rtNext = undefined;
     this.#aliveCount--;
     if (this.#observer !== undefined) this.#observer.finished(task);
+    if (this.#instrument !== undefined) this.#instrument.finished(task);
     if (task.outcome === Outcome.Ok) this.#completed++;
     else if (task.outcome === Outcome.Cancelled) this.#cancelled++;
     else {
@@ -161,7 +197,9 @@ export class Runtime implements AsyncDisposable {
     const seed = this.options.seed;
     if (seed !== undefined) scheduler.setSeed(seed);
     if (this.options.startPaused && !this.clock.paused) this.clock.pause();
-    const root = this.spawnTask(main, 'main');
+    // The root is Tokio's block_on, not a spawned task: no task span (one would
+    // hold every trace of a server under a span that never ends).
+    const root = this.spawnTask(main, 'main', undefined, undefined, false);
     root.observed = true;
     onRoot?.(root);
     try {
@@ -450,6 +488,13 @@ export class Runtime implements AsyncDisposable {
 }
 
 /** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
+/** @internal See `Runtime.setTaskInstrument`. */
+export interface TaskInstrument {
+  spawned(task: Task): void;
+  run(task: Task, start: () => void): void;
+  finished(task: Task): void;
+}
+
 function startTask(task: Task): void {
   frames.enterWith(task);
   // In seeded mode the start order is shuffled (the reaction keeps the task's frame).

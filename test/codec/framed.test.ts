@@ -140,3 +140,23 @@ test('close() closes the underlying stream', async () => {
   assert.equal(await client.read(new Uint8Array(1)), 0, 'the peer sees end of stream');
   await client[Symbol.asyncDispose]();
 });
+
+test('a next() loop over a reader that is always ready still lets macrotasks run (every read spends budget)', async () => {
+  const line = new TextEncoder().encode('x\n');
+  const reader: AsyncRead = {
+    read(buf: Uint8Array): Promise<number> {
+      buf.set(line.subarray(0, Math.min(buf.length, line.length)));
+      return Promise.resolve(Math.min(buf.length, line.length));
+    },
+  };
+  const framed = new Framed(reader, new LinesCodec(), { readSize: 2 });
+  let immediates = 0;
+  const tick = (): void => {
+    immediates++;
+    if (immediates < 1_000) timer = setImmediate(tick);
+  };
+  let timer = setImmediate(tick);
+  for (let i = 0; i < 2_000; i++) assert.equal(await framed.next(), 'x');
+  clearImmediate(timer);
+  assert.ok(immediates > 0, 'the event loop had turns during the loop');
+});
