@@ -42,3 +42,6 @@ export function advance(ms: number): Promise<void> {
 export function isPaused(): boolean {
   return currentRuntime().clock.paused;
 }
+
+export { probe, Probe, EXPECT_TIMEOUT } from './probe.js';
+export { ExpectMessageError } from './errors.js';

@@ -7,6 +7,7 @@ import * as net from 'weft/net';
 import * as codec from 'weft/codec';
 import * as http from 'weft/http';
 import * as worker from 'weft/worker';
+import * as observe from 'weft/observe';
 import { WeftError, weftErrorClass, weftErrorClasses } from '../../src/core/errors.js';
 
 type AnyClass = new (...args: any[]) => Error & { code: string };
@@ -37,12 +38,14 @@ const samples: Array<[Error, string]> = [
   [new worker.BlockingQueueFullError(4), 'ERR_BLOCKING_QUEUE_FULL'],
   [new worker.RuntimeFlavorError('spawnBlocking'), 'ERR_NOT_MULTI_THREAD'],
   [new worker.TaskNotFoundError('file:///x.js', 't'), 'ERR_TASK_NOT_FOUND'],
+  [new root.ObserveOptionError('retain', 'bad'), 'ERR_OBSERVE_OPTION'],
+  [new observe.MissingPeerError('prom-client', 'prometheus()', undefined), 'ERR_MISSING_PEER'],
 ];
 
 /** Every class named `*Error` that a public entry point exports. */
 function exportedErrorClasses(): Map<string, AnyClass> {
   const out = new Map<string, AnyClass>();
-  for (const area of [root, sync, net, codec, http, worker] as Record<string, unknown>[]) {
+  for (const area of [root, sync, net, codec, http, worker, observe] as Record<string, unknown>[]) {
     for (const [name, value] of Object.entries(area)) {
       if (name.endsWith('Error') && name !== 'WeftError' && typeof value === 'function')
         out.set(name, value as AnyClass);

@@ -2,9 +2,8 @@ import '../helpers/guard.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 
@@ -122,7 +121,10 @@ function collectSurface(program: ts.Program, entries: string[]): Map<string, Set
 }
 
 before(() => {
-  outDir = mkdtempSync(join(tmpdir(), 'weft-dts-'));
+  // Inside the project, so the declarations resolve the optional peers' types
+  // (@opentelemetry/api) from node_modules as a user's project would.
+  mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+  outDir = mkdtempSync(join(root, 'node_modules', '.cache', 'weft-dts-'));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const build = spawnSync(
     process.execPath,
