@@ -9,7 +9,8 @@
  *   node --expose-gc --conditions=weft-source --import tsx bench/observe.ts [--quick] [--baseline-ref REF]
  *
  * Contenders are interleaved sample by sample (A B C D, A B C D, ...), so
- * machine noise lands on all of them alike. Each contender runs its samples
+ * machine noise lands on all of them alike, and timed in CPU time of this
+ * process (µs of CPU per task / round trip / value), not wall time. Each contender runs its samples
  * inside `rt.run()` of its own runtime; the observing ones retain finished
  * tasks with the defaults (10,000, 60 s), as a real program would.
  */
@@ -20,7 +21,44 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as weftRoot from 'weft';
 import * as weftSync from 'weft/sync';
-import { fullGc, header, isMain, measureInterleaved, pick, printTable, ratioRow, textRow, type Row } from './lib.js';
+import {
+  fullGc,
+  header,
+  isMain,
+  pick,
+  printTable,
+  ratioRow,
+  stats,
+  textRow,
+  type Contender,
+  type Row,
+  type Stats,
+} from './lib.js';
+
+/**
+ * `measureInterleaved` on CPU time (`process.cpuUsage()`, user + system)
+ * instead of wall time: on a machine shared with other busy processes, wall
+ * time mostly measures who else got the cores; CPU time is what the code
+ * cost (it still suffers the cache and frequency effects of sharing).
+ */
+async function measureCpuInterleaved(
+  contenders: readonly Contender[],
+  options: { inner: number; per: number; samples: number; warmup?: number },
+): Promise<Stats[]> {
+  const warmup = options.warmup ?? pick(5, 2);
+  for (let i = 0; i < warmup; i++) for (const c of contenders) await c.fn();
+  const all: number[][] = contenders.map(() => []);
+  for (let s = 0; s < options.samples; s++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[k]!;
+      const t0 = process.cpuUsage();
+      for (let i = 0; i < options.inner; i++) await c.fn();
+      const t = process.cpuUsage(t0);
+      all[k]!.push((t.user + t.system) / options.inner / options.per); // µs
+    }
+  }
+  return contenders.map((c, k) => stats(c.name, all[k]!, 'µs'));
+}
 
 type Root = typeof weftRoot;
 type Sync = typeof weftSync;
@@ -165,19 +203,19 @@ export async function mechanismRows(): Promise<Row[]> {
   };
   const rows: Row[] = [];
   const workloads: Array<[string, (lib: Lib) => Promise<number>, number, number]> = [
-    [`spawn+join ${SPAWN_N} tasks (µs/task)`, spawnMany, pick(10, 4), SPAWN_N],
-    [`ping-pong ${ROUND_TRIPS} round trips (µs/trip)`, pingPong, 1, ROUND_TRIPS],
+    [`spawn+join ${SPAWN_N} tasks (CPU µs/task)`, spawnMany, pick(10, 4), SPAWN_N],
+    [`ping-pong ${ROUND_TRIPS} round trips (CPU µs/trip)`, pingPong, 1, ROUND_TRIPS],
   ];
   for (const [name, work, inner, per] of workloads) {
     const plain = onRuntime(rtOff, here, work);
-    const [off, times, ph, ahs] = await measureInterleaved(
+    const [off, times, ph, ahs] = await measureCpuInterleaved(
       [
         { name: 'off', fn: plain },
         { name: 'taskTimes', fn: onRuntime(rtTimes, here, work) },
         { name: 'promiseHooks', fn: withPromiseHooks(plain) },
         { name: 'async_hooks', fn: withAsyncHooks(plain) },
       ],
-      { inner, per, unit: 'µs', samples: pick(15, 5) },
+      { inner, per, samples: pick(15, 5) },
     );
     rows.push(ratioRow(`${name}: taskTimes (weft resume points) vs off`, times!, off!));
     rows.push(ratioRow(`${name}: v8.promiseHooks before/after vs off`, ph!, off!));
@@ -199,19 +237,19 @@ export async function observeRows(baselineRef: string): Promise<Row[]> {
     const rtTimes = weftRoot.Runtime.builder().observe({ taskTimes: true }).build();
     const workloads: Array<[string, (lib: Lib) => Promise<number>, number, number]> = [
       // name, work, inner, per (figures per task / round trip / value)
-      [`spawn+join ${SPAWN_N} tasks (µs/task)`, spawnMany, pick(10, 4), SPAWN_N],
-      [`ping-pong ${ROUND_TRIPS} round trips (µs/trip)`, pingPong, 1, ROUND_TRIPS],
-      [`mpsc ${MPSC_N} values, cap 128 (µs/value)`, mpscRecv, 1, MPSC_N],
+      [`spawn+join ${SPAWN_N} tasks (CPU µs/task)`, spawnMany, pick(10, 4), SPAWN_N],
+      [`ping-pong ${ROUND_TRIPS} round trips (CPU µs/trip)`, pingPong, 1, ROUND_TRIPS],
+      [`mpsc ${MPSC_N} values, cap 128 (CPU µs/value)`, mpscRecv, 1, MPSC_N],
     ];
     for (const [name, work, inner, per] of workloads) {
-      const [main, off, obs, times] = await measureInterleaved(
+      const [main, off, obs, times] = await measureCpuInterleaved(
         [
           { name: 'main', fn: onRuntime(rtMain, base, work) },
           { name: 'off', fn: onRuntime(rtOff, here, work) },
           { name: 'observe()', fn: onRuntime(rtObs, here, work) },
           { name: 'taskTimes', fn: onRuntime(rtTimes, here, work) },
         ],
-        { inner, per, unit: 'µs', samples: pick(21, 7) },
+        { inner, per, samples: pick(31, 9) },
       );
       rows.push(ratioRow(`${name}: off vs ${baselineRef}`, off!, main!, { max: 1.03 }));
       if (work !== mpscRecv) rows.push(ratioRow(`${name}: observe() vs off`, obs!, off!, { max: 1.1 }));

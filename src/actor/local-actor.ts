@@ -158,7 +158,14 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.#args = args;
     this.ref = new ActorRef(this);
     this.#ctx = new Context(this);
-    this.#task = system.runtime.spawnTask(() => this.#run(), `actor ${name ?? this.id}`, undefined, true, 'actor');
+    this.#task = system.runtime.spawnTask(
+      () => this.#run(),
+      `actor ${name ?? this.id}`,
+      undefined,
+      undefined,
+      true,
+      'actor',
+    );
     this.#task.observed = true;
     registerResource(this, this.rid, 'actor', name, describeActor);
   }

@@ -9,6 +9,8 @@ import type { Cancellable } from './wait-queue.js';
  */
 export interface TaskRecord {
   readonly cancelRequested: boolean;
+  /** Set when the task's runtime observes (introspection's side record); undefined otherwise. */
+  readonly obs: object | undefined;
   cancelError(): unknown;
   linkWait(w: Cancellable): void;
   unlinkWait(w: Cancellable): void;

@@ -49,6 +49,8 @@ export const observation = {
   now: (_task?: object): number => performance.now(),
   /** The runtime the calling code runs in, for a resource's owner. */
   owner: (): unknown => undefined,
+  /** Whether `owner` (a runtime) observes. */
+  observes: (_owner: unknown): boolean => true,
   /** `file:line:col` of the user code that called into weft, when spawn locations are recorded; else undefined. */
   location: (): string | undefined => undefined,
 };
@@ -79,13 +81,16 @@ export function registerResource<R extends object>(
   createdAt?: number,
 ): void {
   if (!observation.active) return;
+  // Made in a task of a runtime that does not observe: not registered.
+  const owner = observation.owner();
+  if (owner !== undefined && !observation.observes(owner)) return;
   const entry = new ResourceEntry(
     id,
     kind,
     name,
     createdAt ?? observation.now(),
     observation.location(),
-    observation.owner(),
+    owner,
     new WeakRef(resource),
     describe,
   );

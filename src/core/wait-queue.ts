@@ -96,7 +96,8 @@ export abstract class WaitLinks implements Cancellable {
 /** `WaitLinks.linkCancellers` for any `Cancellable` (`Parked` keeps a flat class, without the base). */
 export function linkCancellers(w: Cancellable & { since: number }, signal: AbortSignal | undefined): boolean {
   const task = currentTaskRecord();
-  if (observation.active) w.since = observation.now(task);
+  // Only a task of an observing runtime records when its waits began.
+  if (task !== undefined && task.obs !== undefined) w.since = observation.now(task);
   if (task !== undefined) {
     if (task.cancelRequested) {
       w.cancel(task.cancelError());

@@ -90,14 +90,26 @@ export class RuntimeObserver implements PollSink {
     this.#invalidateQueued = false;
   };
 
+  #lastObs: TaskObs | undefined = undefined;
+
   /** A task was spawned on the observing runtime: give it its record, call the hook. */
-  spawned(task: Task, kind: TaskKind): void {
-    const parent = runningTask();
+  spawned(task: Task, kind: TaskKind, known: Task | null | undefined): void {
+    const parent = known === undefined ? runningTask() : (known ?? undefined);
+    const parentId = parent?.id;
     const k = kind === 'task' ? 0 : TASK_KINDS.indexOf(kind);
-    const location = this.settings.spawnLocation ? callerLocation() : undefined;
-    const obs = this.settings.taskTimes
-      ? new TaskTimes(parent?.id, k, this.stamp(), location, this, this.#perfStamp())
-      : new TaskObs(parent?.id, k, this.stamp(), location);
+    const at = this.stamp();
+    let obs: TaskObs;
+    if (this.settings.taskTimes) {
+      const location = this.settings.spawnLocation ? callerLocation() : undefined;
+      obs = new TaskTimes(parentId, k, at, location, this, this.#perfStamp());
+    } else if (this.settings.spawnLocation) {
+      obs = new TaskObs(parentId, k, at, callerLocation());
+    } else {
+      // Records are immutable: the tasks a parent spawns at one stamp share one.
+      const last = this.#lastObs;
+      if (last !== undefined && last.parentId === parentId && last.spawnedAt === at && last.kind === k) obs = last;
+      else obs = this.#lastObs = new TaskObs(parentId, k, at, undefined);
+    }
     task.obs = obs;
     if (this.#onSpawn !== undefined) callHook(this.#onSpawn, taskInfo(task, obs, parent), 'onTaskSpawn');
   }
@@ -108,13 +120,16 @@ export class RuntimeObserver implements PollSink {
     if (obs === undefined) return;
     const times = obs.times;
     // With task times the last poll's end was just read precisely: carry it over to the runtime clock.
-    obs.endedAt = times !== undefined && times.phase === Phase.Idle ? this.#fromPerf(times.mark) : this.stamp();
+    const endedAt = times !== undefined && times.phase === Phase.Idle ? this.#fromPerf(times.mark) : this.stamp();
     if (times !== undefined) times.phase = Phase.Done;
-    this.#retained.push(task, obs);
+    this.#retained.push(task, obs, endedAt);
     const retain = this.settings.retain;
-    if (retain !== Infinity) this.#retained.expire(obs.endedAt - retain);
-    if (this.#onTerminate !== undefined)
-      callHook(this.#onTerminate, taskInfo(task, obs, runningTask()), 'onTaskTerminate');
+    if (retain !== Infinity) this.#retained.expire(endedAt - retain);
+    if (this.#onTerminate !== undefined) {
+      const info = taskInfo(task, obs, runningTask());
+      info.endedAt = endedAt;
+      callHook(this.#onTerminate, info, 'onTaskTerminate');
+    }
   }
 
   /** Drops retained tasks older than `retain` ms. */
@@ -127,6 +142,11 @@ export class RuntimeObserver implements PollSink {
   retained(): TaskInfo[] {
     this.#expire();
     return this.#retained.infos();
+  }
+
+  /** Retains a finished task reported by a worker thread. */
+  retainReported(info: TaskInfo): void {
+    this.#retained.pushInfo(info);
   }
 
   /** How many finished tasks are retained now. */
@@ -161,7 +181,7 @@ export function taskInfo(task: Task, obs: TaskObs | undefined, current: Task | u
     state: stateOf(task, obs, current),
     outcome: task.state === TaskState.Done ? OUTCOMES[task.outcome] : undefined,
     spawnedAt: obs?.spawnedAt ?? NaN,
-    endedAt: obs?.endedAt,
+    endedAt: undefined,
     location: obs?.location,
     waitsOn: task.state === TaskState.Done ? [] : waitsOf(task),
     polls: times?.polls ?? 0,

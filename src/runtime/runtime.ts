@@ -42,6 +42,15 @@ export const runtimeCreated = new Set<(runtime: Runtime) => void>();
 export const observeDefaults: { settings: ObserveSettings | undefined } = { settings: undefined };
 
 /**
+ * @internal Makes this thread number its tasks from `base` on: a worker
+ * thread of an observing runtime uses `thread * 2^40`, so the tasks it
+ * reports never share an id with the owning runtime's.
+ */
+export function setTaskIdBase(base: number): void {
+  if (nextTaskId < base) nextTaskId = base;
+}
+
+/**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
  * policy and (multi-thread flavor) its worker threads. Code that never builds
  * one uses the default runtime, created on first use.
@@ -113,11 +122,12 @@ export class Runtime implements AsyncDisposable {
     body: TaskBody<unknown>,
     name: string | undefined,
     owner?: TaskOwner,
+    parent?: Task | null,
     instrumented = true,
     kind: TaskKind = 'task',
   ): Task {
     const instrument = instrumented ? this.#instrument : undefined;
-    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, kind, instrument);
+    const task = this.#register(new Task(this, nextTaskId++, name, body), owner, kind, instrument, parent);
     enableFrames();
     if (instrument !== undefined) {
       void RESOLVED.then(() => instrument.run(task, () => startTask(task)));
@@ -143,7 +153,13 @@ export class Runtime implements AsyncDisposable {
     return task;
   }
 
-  #register(task: Task, owner: TaskOwner | undefined, kind: TaskKind, instrument: TaskInstrument | undefined): Task {
+  #register(
+    task: Task,
+    owner: TaskOwner | undefined,
+    kind: TaskKind,
+    instrument: TaskInstrument | undefined,
+    parent?: Task | null,
+  ): Task {
     if (owner !== undefined) {
       task.owner = owner;
       task.observed = true;
@@ -156,7 +172,7 @@ export class Runtime implements AsyncDisposable {
     task.rtNext = this.#alive;
     this.#alive = task;
     this.#aliveCount++;
-    if (this.#observer !== undefined) this.#observer.spawned(task, kind);
+    if (this.#observer !== undefined) this.#observer.spawned(task, kind, parent);
     if (instrument !== undefined) instrument.spawned(task);
     return task;
   }
@@ -214,7 +230,7 @@ export class Runtime implements AsyncDisposable {
     if (this.options.flavor === 'multi-thread') onMultiThreadRun?.(this);
     // The root is Tokio's block_on, not a spawned task: no task span (one would
     // hold every trace of a server under a span that never ends).
-    const root = this.spawnTask(main, 'main', undefined, false);
+    const root = this.spawnTask(main, 'main', undefined, undefined, false);
     root.observed = true;
     onRoot?.(root);
     try {
@@ -317,8 +333,24 @@ export class Runtime implements AsyncDisposable {
     const alive: TaskInfo[] = [];
     for (let task = this.#alive; task !== undefined; task = task.rtNext) alive.push(taskInfo(task, task.obs, current));
     alive.reverse();
+    for (const reported of this.#threadTasks.values()) for (const t of reported) alive.push(t);
     const done = this.#observer?.retained();
     return done === undefined ? alive : alive.concat(done);
+  }
+
+  /** Alive tasks of each worker thread, as it last reported them (thread = worker index + 1). */
+  readonly #threadTasks = new Map<number, TaskInfo[]>();
+
+  /**
+   * @internal A worker thread's report (batched, observing runtimes only):
+   * its alive tasks now, and the tasks that finished since its last report.
+   * An empty `alive` from a thread that exited clears it.
+   */
+  reportThreadTasks(thread: number, alive: TaskInfo[], finished: TaskInfo[]): void {
+    if (alive.length === 0) this.#threadTasks.delete(thread);
+    else this.#threadTasks.set(thread, alive);
+    const observer = this.#observer;
+    if (observer !== undefined) for (const t of finished) observer.retainReported(t);
   }
 
   /**
@@ -534,6 +566,7 @@ observation.now = (task) => {
   return rt === undefined ? performance.now() : rt.stamp();
 };
 observation.owner = () => runningTask()?.runtime;
+observation.observes = (owner) => (owner as Runtime).observing;
 observation.location = () => (observingRuntime()?.recordsLocations === true ? callerLocation() : undefined);
 
 // The task layer makes the default runtime through this (it cannot import this module).

@@ -13,8 +13,12 @@ export interface SpawnOptions {
  * task/ below runtime/ in the layer order.
  */
 export interface TaskHost {
-  /** Creates and schedules a task; its body starts on a later microtask. */
-  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner): Task;
+  /**
+   * Creates and schedules a task; its body starts on a later microtask.
+   * `parent` is the spawning task when the caller already knows it (null: none;
+   * undefined: not looked up), for introspection.
+   */
+  spawnTask(body: TaskBody<unknown>, name: string | undefined, owner?: TaskOwner, parent?: Task | null): Task;
   /** Bookkeeping when one of its tasks has finished. */
   taskFinished(task: Task): void;
 }

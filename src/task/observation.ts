@@ -10,20 +10,21 @@ export const TASK_KINDS: readonly TaskKind[] = ['task', 'worker', 'blocking', 'a
  * What an observing runtime keeps of one task beside the `Task`: made at
  * spawn only when the runtime observes (`Builder.observe()`), so a task of a
  * runtime that does not observe carries one empty field. Kept small (the
- * poll figures live in `TaskTimes`, made only with `taskTimes`); a finished
+ * poll figures live in `TaskTimes`, made only with `taskTimes`) and
+ * immutable: tasks spawned by the same parent at the same stamp share one
+ * (a loop of spawns allocates one record, not one per task). A finished
  * task is retained as a row of the runtime's retained ring, not as this.
  */
 export class TaskObs {
-  parentId: number | undefined;
+  readonly parentId: number | undefined;
   /** Index into `TASK_KINDS`. */
-  kind: number;
+  readonly kind: number;
   /** 0: the runtime's own thread, else the worker index + 1. */
-  thread = 0;
-  spawnedAt: number;
-  endedAt: number | undefined = undefined;
-  location: string | undefined;
+  readonly thread: number = 0;
+  readonly spawnedAt: number;
+  readonly location: string | undefined;
   /** Poll figures, with `taskTimes` only. */
-  times: TaskTimes | undefined = undefined;
+  readonly times: TaskTimes | undefined = undefined;
 
   constructor(parentId: number | undefined, kind: number, spawnedAt: number, location: string | undefined) {
     this.parentId = parentId;
@@ -56,10 +57,9 @@ export class TaskTimes {
   parentId: number | undefined;
   kind: number;
   thread = 0;
-  spawnedAt: number;
-  endedAt: number | undefined = undefined;
-  location: string | undefined;
-  times: TaskTimes;
+  readonly spawnedAt: number;
+  readonly location: string | undefined;
+  readonly times: TaskTimes;
   polls = 0;
   busyMs = 0;
   scheduledMs = 0;

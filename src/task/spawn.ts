@@ -24,7 +24,10 @@ import { runningTask, type TaskBody, type TaskContext } from './task.js';
  */
 export function spawn<T>(fn: TaskBody<T>, options?: SpawnOptions): JoinHandle<T> {
   func(fn, 'spawn', 'the task body');
-  return currentHost().spawnTask(fn, spawnName(options)).handle as JoinHandle<T>;
+  // The caller's task gives the runtime and, for introspection, the parent: one lookup.
+  const parent = runningTask();
+  const host = parent === undefined ? currentHost() : parent.runtime;
+  return host.spawnTask(fn, spawnName(options), undefined, parent ?? null).handle as JoinHandle<T>;
 }
 
 /** The context of the task the calling code runs in, or undefined outside any task. */

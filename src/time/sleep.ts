@@ -69,9 +69,10 @@ export function now(): number {
 export function sleep(ms: number, options?: { signal?: AbortSignal }): Promise<void> {
   duration(ms, 'sleep', 'ms');
   const signal = signalOf(options, 'sleep');
-  const clock = currentRuntime().clock;
+  const rt = currentRuntime();
+  const clock = rt.clock;
   const start = clock.now();
-  return sleepOn(clock, start + ms, signal, start);
+  return sleepOn(clock, start + ms, signal, start, observation.active && rt.observing);
 }
 
 /**
@@ -83,16 +84,22 @@ export function sleep(ms: number, options?: { signal?: AbortSignal }): Promise<v
 export function sleepUntil(deadline: number, options?: { signal?: AbortSignal }): Promise<void> {
   instant(deadline, 'sleepUntil');
   const signal = signalOf(options, 'sleepUntil');
-  const clock = currentRuntime().clock;
-  return sleepOn(clock, deadline, signal, clock.now());
+  const rt = currentRuntime();
+  return sleepOn(rt.clock, deadline, signal, rt.clock.now(), observation.active && rt.observing);
 }
 
-function sleepOn(clock: Clock, deadline: number, signal: AbortSignal | undefined, start: number): Promise<void> {
+function sleepOn(
+  clock: Clock,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  start: number,
+  observed: boolean,
+): Promise<void> {
   if (deadline <= start) {
     return readyAnswer(signal, RESOLVED);
   }
   // While a runtime observes, each sleep is a 'timer' resource (as in tokio-console).
-  if (observation.active) return observedSleep(clock, deadline, signal, start);
+  if (observed) return observedSleep(clock, deadline, signal, start);
   const w = new TimerWait(clock, deadline);
   const promise = w.park(signal, site);
   if (!w.settled && deadline !== Infinity) clock.add(w);
