@@ -178,21 +178,39 @@ class RemotePermit<T> implements PermitBackend<T> {
   }
 }
 
-/** The backend of a bounded channel's `Sender` on another thread than its channel. Same contract as `Sender`. */
-export class RemoteSender<T> implements SenderBackend<T> {
-  readonly #link: SenderLink;
-  #closed = false;
+/**
+ * What both remote sender backends share: the link to the channel's home, this
+ * handle's own closed flag, and closing. (Fields are `protected`, not `#`, so
+ * the two subclasses can read them.)
+ */
+abstract class LinkedSender {
+  protected closedHandle = false;
 
-  constructor(link: SenderLink) {
-    this.#link = link;
+  constructor(protected readonly link: SenderLink) {}
+
+  close(): void {
+    if (this.closedHandle) return;
+    this.closedHandle = true;
+    this.link.closeHandle(this);
   }
 
+  closed(options?: { signal?: AbortSignal }): Promise<void> {
+    return this.link.closedWaits.wait(this, this.isClosed, options, closedSite);
+  }
+
+  get isClosed(): boolean {
+    return this.closedHandle || this.link.rxClosed;
+  }
+}
+
+/** The backend of a bounded channel's `Sender` on another thread than its channel. Same contract as `Sender`. */
+export class RemoteSender<T> extends LinkedSender implements SenderBackend<T> {
   send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
     if (value === undefined) throw new TypeError('Sender.send: undefined is not a valid message');
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
     checkCloneable(value, 'Sender.send');
-    const link = this.#link;
-    if (this.#closed || link.rxClosed) return Promise.reject(new SendError(value));
+    const link = this.link;
+    if (this.closedHandle || link.rxClosed) return Promise.reject(new SendError(value));
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (link.tryTake()) {
       link.postValue(value);
@@ -204,8 +222,8 @@ export class RemoteSender<T> implements SenderBackend<T> {
   trySend(value: T): boolean {
     if (value === undefined) throw new TypeError('Sender.trySend: undefined is not a valid message');
     checkCloneable(value, 'Sender.trySend');
-    const link = this.#link;
-    if (this.#closed || link.rxClosed) throw new SendError(value);
+    const link = this.link;
+    if (this.closedHandle || link.rxClosed) throw new SendError(value);
     if (!link.tryTake()) return false;
     link.postValue(value);
     return true;
@@ -213,8 +231,8 @@ export class RemoteSender<T> implements SenderBackend<T> {
 
   reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
-    const link = this.#link;
-    if (this.#closed || link.rxClosed) return Promise.reject(new SendError(undefined));
+    const link = this.link;
+    if (this.closedHandle || link.rxClosed) return Promise.reject(new SendError(undefined));
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (link.tryTake()) {
       link.permits++;
@@ -224,76 +242,41 @@ export class RemoteSender<T> implements SenderBackend<T> {
   }
 
   tryReserve(): Permit<T> | undefined {
-    const link = this.#link;
-    if (this.#closed || link.rxClosed) throw new SendError(undefined);
+    const link = this.link;
+    if (this.closedHandle || link.rxClosed) throw new SendError(undefined);
     if (!link.tryTake()) return undefined;
     link.permits++;
     return new Permit<T>(new RemotePermit<T>(link, 0));
   }
 
   clone(): Sender<T> {
-    if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
-    this.#link.handles++;
-    return new Sender<T>(new RemoteSender<T>(this.#link));
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#link.closeHandle(this);
-  }
-
-  closed(options?: { signal?: AbortSignal }): Promise<void> {
-    return this.#link.closedWaits.wait(this, this.isClosed, options, closedSite);
-  }
-
-  get isClosed(): boolean {
-    return this.#closed || this.#link.rxClosed;
+    if (this.closedHandle) throw new ClosedError('Sender.clone: this sender handle is closed');
+    this.link.handles++;
+    return new Sender<T>(new RemoteSender<T>(this.link));
   }
 
   get capacity(): number {
-    return Math.max(0, Atomics.load(this.#link.shared, FREE));
+    return Math.max(0, Atomics.load(this.link.shared, FREE));
   }
 
   get maxCapacity(): number {
-    return this.#link.max;
+    return this.link.max;
   }
 }
 
 /** The backend of an `UnboundedSender` on another thread than its channel. Same contract. */
-export class RemoteUnboundedSender<T> implements UnboundedSenderBackend<T> {
-  readonly #link: SenderLink;
-  #closed = false;
-
-  constructor(link: SenderLink) {
-    this.#link = link;
-  }
-
+export class RemoteUnboundedSender<T> extends LinkedSender implements UnboundedSenderBackend<T> {
   send(value: T): void {
     if (value === undefined) throw new TypeError('UnboundedSender.send: undefined is not a valid message');
-    if (this.#closed || this.#link.rxClosed) throw new SendError(value);
+    if (this.closedHandle || this.link.rxClosed) throw new SendError(value);
     checkCloneable(value, 'UnboundedSender.send');
-    Atomics.add(this.#link.held, 0, 1);
-    this.#link.postValue(value);
+    Atomics.add(this.link.held, 0, 1);
+    this.link.postValue(value);
   }
 
   clone(): UnboundedSender<T> {
-    if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
-    this.#link.handles++;
-    return new UnboundedSender<T>(new RemoteUnboundedSender<T>(this.#link));
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#link.closeHandle(this);
-  }
-
-  closed(options?: { signal?: AbortSignal }): Promise<void> {
-    return this.#link.closedWaits.wait(this, this.isClosed, options, closedSite);
-  }
-
-  get isClosed(): boolean {
-    return this.#closed || this.#link.rxClosed;
+    if (this.closedHandle) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
+    this.link.handles++;
+    return new UnboundedSender<T>(new RemoteUnboundedSender<T>(this.link));
   }
 }
