@@ -1,5 +1,6 @@
 import { MessagePort, type TransferListItem } from 'node:worker_threads';
-import { Parked, type WaitSite } from '../core/wait-queue.js';
+import type { Cancellable, WaitSite } from '../core/wait-queue.js';
+import type { TaskRecord } from '../core/context.js';
 import type { Task } from '../task/task.js';
 import type { TaskDef } from './define-task.js';
 import { WorkerCrashedError } from './errors.js';
@@ -29,8 +30,22 @@ export interface JobHost {
  * that is done, so the handle settles only after the remote task has finished
  * (its `finally` blocks ran). Settling the job finishes the proxy task with
  * the call's value or error.
+ *
+ * It holds no promise and sits in no wait queue, so it implements the wait
+ * contract's `Cancellable` part directly (what a task lists in `task.waits`
+ * and cancels on abort), as a flat class: one is allocated per call.
  */
-export class RemoteJob extends Parked<unknown> {
+export class RemoteJob implements Cancellable {
+  // The wait contract's links (`Cancellable`): the proxy task it is listed in.
+  task: TaskRecord | undefined = undefined;
+  tPrev: Cancellable | undefined = undefined;
+  tNext: Cancellable | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  site: WaitSite | undefined = undefined;
+  resource: number | undefined = undefined;
+  since = 0;
+  /** True once the job has settled (`finish`). */
+  settled = false;
   readonly def: TaskDef<any, any>;
   /** `KIND_CALL` or `KIND_MAP`, with `KIND_TRACED` set when the call carries a trace context. */
   kind: number;
@@ -63,7 +78,6 @@ export class RemoteJob extends Parked<unknown> {
     args: unknown[] | undefined,
     transferList: TransferListItem[] | undefined,
   ) {
-    super();
     this.def = def;
     this.kind = kind;
     this.args = args;
@@ -89,7 +103,8 @@ export class RemoteJob extends Parked<unknown> {
     if (task.cancelRequested) this.cancel(task.cancelError()); // its runtime has shut down
   }
 
-  override cancel(_reason: unknown): void {
+  /** The proxy task was aborted: ask the pool to take the job back or abort it where it runs. */
+  cancel(_reason: unknown): void {
     if (this.settled || this.aborting) return;
     this.aborting = true;
     if (this.host === undefined)

@@ -18,7 +18,7 @@ import { Parked, WaitQueue, type WaitNode } from '../../core/wait-queue.js';
 import { RESOLVED } from '../../core/promise.js';
 import { kSelect } from '../../core/selectable.js';
 import { signalOf } from '../../core/validate.js';
-import { scheduler } from '../../core/scheduler.js';
+import { fastPath, readyAnswer } from '../../core/fast-path.js';
 import { Inner, OneshotReceiver, OneshotSender, type OneshotTryRecvResult } from '../../sync/oneshot.js';
 import { RecvError } from '../../sync/errors.js';
 import type { OneshotReceiverBackend, OneshotSenderBackend } from '../../sync/remote-end.js';
@@ -130,10 +130,7 @@ export class RemoteOneshotSender<T> implements OneshotSenderBackend<T> {
 
   closed(options?: { signal?: AbortSignal }): Promise<void> {
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotSender.closed');
-    if (this.isClosed || !this.#link.isOpen) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      return RESOLVED;
-    }
+    if (this.isClosed || !this.#link.isOpen) return readyAnswer(signal, RESOLVED);
     const w = new Parked<void>();
     const promise = w.park(signal, closedSite);
     if (!w.settled) this.#closedWaiters.push(w);
@@ -226,8 +223,8 @@ export class RemoteOneshotReceiver<T> implements OneshotReceiverBackend<T> {
   recv(options?: { signal?: AbortSignal }): Promise<T> {
     const signal = options === undefined ? undefined : signalOf(options, 'OneshotReceiver.recv');
     if (this.#full) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      const later = fastPath(signal, this, this.recv, options);
+      if (later !== undefined) return later;
       return Promise.resolve(this.#take());
     }
     if (this.#failure !== undefined) return Promise.reject(new RecvError(this.#failure));

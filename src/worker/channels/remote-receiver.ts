@@ -5,7 +5,7 @@
 import { Parked, WaitQueue, type WaitNode } from '../../core/wait-queue.js';
 import { RingBuffer } from '../../core/ring-buffer.js';
 import { integer, signalOf } from '../../core/validate.js';
-import { scheduler } from '../../core/scheduler.js';
+import { fastPath } from '../../core/fast-path.js';
 import { STATE, RX_CLOSED, TX_GONE } from '../../sync/mpsc/chan.js';
 import type { TryRecvResult } from '../../sync/mpsc/receiver.js';
 import type { ReceiverBackend } from '../../sync/remote-end.js';
@@ -126,8 +126,8 @@ export class RemoteReceiver<T> implements ReceiverBackend<T> {
   recv(options?: { signal?: AbortSignal }): Promise<T | undefined> {
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recv');
     if (this.#buffer.length > 0 || this.#done) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recv(options));
+      const later = fastPath(signal, this, this.recv, options);
+      if (later !== undefined) return later;
       return Promise.resolve(this.#buffer.length > 0 ? this.#take() : undefined);
     }
     const w = new Parked<T | undefined>();
@@ -141,8 +141,8 @@ export class RemoteReceiver<T> implements ReceiverBackend<T> {
     integer(limit, 'Receiver.recvMany', 'limit', 0, Number.MAX_SAFE_INTEGER);
     const signal = options === undefined ? undefined : signalOf(options, 'Receiver.recvMany');
     if (this.#buffer.length > 0 || limit === 0 || this.#done) {
-      if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-      if (!scheduler.budget()) return scheduler.hop().then(() => this.recvMany(into, limit, options));
+      const later = fastPath(signal, this, this.recvMany, into, limit, options);
+      if (later !== undefined) return later;
       const n = this.#buffer.moveInto(into, limit);
       this.#took(n);
       return Promise.resolve(n);

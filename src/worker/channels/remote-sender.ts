@@ -4,8 +4,9 @@
  * `mpsc-wire.ts` for the design and the op codes, `mpsc-home.ts` for the
  * other side.
  */
-import { Parked } from '../../core/wait-queue.js';
-import { RESOLVED } from '../../core/promise.js';
+import { WaitLinks, waitStats, type WaitSite } from '../../core/wait-queue.js';
+import { scheduler } from '../../core/scheduler.js';
+import { RESOLVED, newPromise } from '../../core/promise.js';
 import { signalOf } from '../../core/validate.js';
 import { checkCloneable } from '../../core/clone-check.js';
 import { ClosedWaits, FREE, STATE, RX_CLOSED } from '../../sync/mpsc/chan.js';
@@ -20,8 +21,17 @@ const sendSite = { op: 'mpsc.send' };
 const reserveSite = { op: 'mpsc.reserve' };
 const closedSite = { op: 'mpsc.closed' };
 
-/** A send or reserve this thread asked the home to queue. Aborting it asks the home to cancel and waits for the answer. */
-class AskWait extends Parked<any> {
+/**
+ * A send or reserve this thread asked the home to queue: a wait of the core
+ * contract (`WaitLinks`: listed in the task's waits, cancelled by its abort or
+ * signal) with its own promise, settled by the home's answer. Cancelling one
+ * not yet asked rejects it at once; once asked, it asks the home to cancel and
+ * settles with the answer (`X`, or the grant that crossed the cancel on its way).
+ */
+class AskWait extends WaitLinks {
+  resolve: ((value: any) => void) | undefined = undefined;
+  reject: ((reason: unknown) => void) | undefined = undefined;
+  /** Why it was cancelled, once it has asked the home to cancel it. */
   reason: unknown = undefined;
   asked = false;
 
@@ -33,15 +43,41 @@ class AskWait extends Parked<any> {
     super();
   }
 
-  override cancel(reason: unknown): void {
+  /** The caller's promise; linked to the current task and `signal` (settled at once if either is cancelled). */
+  start(signal: AbortSignal | undefined, site: WaitSite): Promise<any> {
+    const promise = newPromise<any>(this);
+    waitStats.parked++;
+    this.site = site;
+    this.linkCancellers(signal);
+    return promise;
+  }
+
+  complete(value: unknown): void {
+    if (this.#end()) scheduler.resolve(this.resolve!, value);
+  }
+
+  fail(reason: unknown): void {
+    if (this.#end()) this.reject!(reason);
+  }
+
+  cancel(reason: unknown): void {
     if (this.settled) return;
     if (!this.asked) {
-      super.cancel(reason);
+      this.fail(reason);
       return;
     }
     if (this.reason !== undefined) return;
     this.reason = reason ?? new Error('aborted');
     this.link.link.post([C, this.id]);
+  }
+
+  /** Marks it settled and unlinks it; false if it already was. */
+  #end(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    waitStats.parked--;
+    this.unlinkCancellers();
+    return true;
   }
 }
 
@@ -92,7 +128,7 @@ export class SenderLink {
   ask(value: unknown, reserve: boolean, signal: AbortSignal | undefined): Promise<any> {
     const id = ++this.#seq;
     const w = new AskWait(this, id, value);
-    const promise = w.park(signal, reserve ? reserveSite : sendSite);
+    const promise = w.start(signal, reserve ? reserveSite : sendSite);
     if (w.settled) return promise;
     this.link.post(reserve ? [R, id] : [S, id, value]);
     w.asked = true;
@@ -211,6 +247,8 @@ export class RemoteSender<T> extends LinkedSender implements SenderBackend<T> {
     checkCloneable(value, 'Sender.send');
     const link = this.link;
     if (this.closedHandle || link.rxClosed) return Promise.reject(new SendError(value));
+    // No cooperative budget here: a send deferred by a hop would let a later
+    // send of this thread take a slot first (sends of one thread stay in order).
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (link.tryTake()) {
       link.postValue(value);
