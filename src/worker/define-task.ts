@@ -119,6 +119,35 @@ export function taskDefArg(value: unknown, fn: string): TaskDef<any, any> {
 
 const loading = new Map<string, Promise<Record<string, unknown>>>();
 
+/** Imports `moduleUrl` once per thread (a failed import fails every call of its tasks the same way). */
+function load(moduleUrl: string): Promise<Record<string, unknown>> {
+  let loaded = loading.get(moduleUrl);
+  if (loaded === undefined) {
+    loaded = import(moduleUrl) as Promise<Record<string, unknown>>;
+    loading.set(moduleUrl, loaded);
+  }
+  return loaded;
+}
+
+/** @internal Main thread: the modules that have defined tasks so far (what a booting worker preloads). */
+export function definedModules(): string[] {
+  return [...registry.keys()];
+}
+
+/**
+ * @internal Worker side, at boot: imports the task modules the main thread had
+ * loaded when it started this thread, so that the first call of each of their
+ * tasks runs at once instead of waiting for its module. Resolves once every
+ * import has settled; one that fails is not reported here (the calls of its
+ * tasks fail with its error, as without preloading).
+ */
+export function preloadModules(urls: readonly string[]): Promise<void> {
+  const imports = urls.filter((url) => !registry.has(url)).map((url) => load(url).then(noop, noop));
+  return Promise.all(imports).then(noop);
+}
+
+function noop(): void {}
+
 /**
  * Worker side: the function registered as `name` in `moduleUrl`, importing
  * the module first if needed. Returns the function at once when the module is
@@ -127,12 +156,7 @@ const loading = new Map<string, Promise<Record<string, unknown>>>();
 export function resolveTask(moduleUrl: string, name: string): AnyTaskFn | Promise<AnyTaskFn> {
   const def = registry.get(moduleUrl)?.get(name);
   if (def !== undefined) return def.fn as AnyTaskFn;
-  let load = loading.get(moduleUrl);
-  if (load === undefined) {
-    load = import(moduleUrl) as Promise<Record<string, unknown>>;
-    loading.set(moduleUrl, load);
-  }
-  return load.then((ns) => {
+  return load(moduleUrl).then((ns) => {
     const found = registry.get(moduleUrl)?.get(name) ?? findExported(ns, name);
     if (found === undefined) throw new TaskNotFoundError(moduleUrl, name);
     return found.fn as AnyTaskFn;

@@ -10,8 +10,13 @@ import { hubFor } from './hub.js';
  * the compiled `dist/` build: 110–125 ms for one thread, 145–235 ms for two;
  * several times that under `tsx`, which compiles the sources in each
  * thread), so a call made early in `run()` waits for a thread. Await this when a measurement or a latency-sensitive first
- * call must not include that start-up. The first call of a task on a thread
- * also imports the task's module there.
+ * call must not include that start-up. While it boots, each worker also
+ * imports the task modules defined on this thread so far (every module that
+ * has called `defineTask`, as a pool that is given its worker file loads it at
+ * start), and is ready once they are loaded, so the first call of their tasks
+ * runs at once; a module that fails to load is skipped (its tasks' calls fail
+ * with its error). A task module loaded after the threads started is imported
+ * by the first call of one of its tasks on each thread.
  *
  * On a current-thread runtime (no worker threads) it resolves at once. It
  * starts the worker threads if they are not running yet (a runtime that has

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Runtime } from 'weft';
 import { spawnWorker, workerMetrics, workersReady } from 'weft/worker';
 import * as tasks from '../fixtures/worker-tasks.js';
+import { whenImported } from '../fixtures/worker-preload.js';
 import { using } from './helpers.js';
 
 test('run() of a multi-thread runtime starts its worker threads before any call is made', async () => {
@@ -42,5 +43,17 @@ test('workersReady() on a runtime that has not run yet starts its threads and wa
   await using(Runtime.builder().multiThread().workerThreads(2).build(), async (rt) => {
     await workersReady(rt);
     assert.equal(workerMetrics(rt).workers.filter((w) => w.alive).length, 2);
+  });
+});
+
+test('booting workers import the task modules defined so far: workersReady() covers the import, not the first call', async () => {
+  await using(Runtime.builder().multiThread().workerThreads(2).build(), async (rt) => {
+    await rt.run(async () => {
+      await workersReady();
+      const readyAt = performance.timeOrigin + performance.now();
+      const imported = await Promise.all(Array.from({ length: 8 }, () => spawnWorker(whenImported)));
+      for (const at of imported)
+        assert.ok(at < readyAt, 'the module was imported before the threads said they were ready');
+    });
   });
 });

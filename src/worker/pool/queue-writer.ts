@@ -9,7 +9,7 @@ import { writeFast, writeNumbers } from '../wire/args-codec.js';
 import type { Arena } from './arena.js';
 import type { JobTable } from './job-table.js';
 import { PER_CALL, preference } from './placement.js';
-import { KIND_MAP, PARKED, RING_CAP, SPINNING, type PoolMemory } from './shared-memory.js';
+import { KIND_MAP, RING_CAP, SPINNING, type PoolMemory } from './shared-memory.js';
 
 export class QueueWriter {
   readonly #mem: PoolMemory;
@@ -102,16 +102,11 @@ export class QueueWriter {
     const n = this.#mem.workers;
     let forBusy = 0;
     for (let w = 0; w < n; w++) {
-      if (this.#pushed[w] === 0) continue;
-      const s = words.state(w);
-      if (s === PARKED) words.ring(w);
-      else if (s !== SPINNING) forBusy += this.#pushed[w]!; // running, or no thread right now
+      if (this.#pushed[w] === 0 || words.wake(w)) continue;
+      if (words.state(w) !== SPINNING) forBusy += this.#pushed[w]!; // running, or no thread right now
     }
     for (let w = 0; w < n && forBusy > 0; w++) {
-      if (this.#pushed[w] === 0 && words.state(w) === PARKED) {
-        words.ring(w);
-        forBusy--;
-      }
+      if (this.#pushed[w] === 0 && words.wake(w)) forBusy--;
     }
   }
 }

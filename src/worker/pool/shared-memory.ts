@@ -191,6 +191,19 @@ export class WorkerWords {
     Atomics.add(this.#i32, bell, 1);
     Atomics.notify(this.#i32, bell, 1);
   }
+  /**
+   * Main thread: wakes worker `w` if it is parked, once. The state moves from
+   * `PARKED` to `RUNNING` by compare-and-swap before the doorbell rings, so
+   * calls placed while the worker is still waking see it running and ring no
+   * second time (a notify costs a system call). False if it was not parked.
+   */
+  wake(w: number): boolean {
+    const state = this.at(w, W_STATE);
+    if (Atomics.load(this.#i32, state) !== PARKED) return false;
+    if (Atomics.compareExchange(this.#i32, state, PARKED, RUNNING) !== PARKED) return false;
+    this.ring(w);
+    return true;
+  }
   /** Waits (without blocking the event loop) while the doorbell still reads `seen`. */
   waitBell(w: number, seen: number): { async: boolean; value: Promise<string> | string } {
     return waitAsync(this.#i32, this.at(w, W_BELL), seen);

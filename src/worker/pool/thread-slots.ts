@@ -54,11 +54,11 @@ export class Slot {
     return this.busyBefore + busyOf(this.worker);
   }
 
-  /** Starts a thread in this slot; `onMessage` and `onExit` hear from it. */
+  /** Starts a thread in this slot, which preloads the modules `preload`; `onMessage` and `onExit` hear from it. */
   start(
     mem: PoolMemory,
+    preload: readonly string[],
     settings: ThreadSettings,
-    refed: boolean,
     onMessage: (slot: Slot, message: FromThread) => void,
     onExit: (slot: Slot, worker: Worker, code: number) => void,
   ): void {
@@ -67,7 +67,7 @@ export class Slot {
     mem.perWorker.resetActive(this.index);
     const worker = startThread(
       this.name,
-      { mode: 'pool', index: this.index, shared: mem.shared, port: port2 },
+      { mode: 'pool', index: this.index, shared: mem.shared, port: port2, preload },
       [port2],
       settings,
     );
@@ -81,7 +81,7 @@ export class Slot {
       this.error = err;
     });
     worker.once('exit', (code) => onExit(this, worker, code));
-    if (!refed) worker.unref();
+    worker.unref(); // the pool holds the process while it has work (`ThreadHold`)
   }
 
   /** The thread has gone: keeps its busy time, and lets go of it. */

@@ -4,8 +4,11 @@
  * N worker threads each run a weft current-thread runtime. Calls are written
  * into shared memory (`shared-memory.ts`): arguments serialized into the
  * arena, a job-table entry, and the job's index pushed on one worker's run
- * queue. No message per call: a burst of calls is one flush, and a parked
- * worker is woken with `Atomics.notify`. Workers drain their own queue, then
+ * queue, as the call is made. No message per call: a parked worker is woken
+ * with `Atomics.notify`, once however many calls reach it before it runs
+ * (`WorkerWords.wake`), and a running or spinning one finds them in its
+ * queue. Calls that find no room (rings, job table or arena full) wait in a
+ * backlog, in order, placed as results free room. Workers drain their own queue, then
  * steal from the others'. Results come back batched, one message per worker
  * turn.
  *
@@ -20,7 +23,7 @@
  */
 import { receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { CANCELLED, FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
-import type { TaskDef } from '../define-task.js';
+import { definedModules, type TaskDef } from '../define-task.js';
 import type { ThreadSettings } from '../threads.js';
 import { fastBound, numbersBound, serializeArgs } from '../wire/args-codec.js';
 import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
@@ -29,8 +32,9 @@ import { Arena, MAX_BLOCK } from './arena.js';
 import { JobTable } from './job-table.js';
 import { pickWorker, placementScore } from './placement.js';
 import { QueueWriter } from './queue-writer.js';
-import { DEAD, JOB_CAP, KIND_MAP, OWNED, PARKED, PoolMemory } from './shared-memory.js';
+import { DEAD, JOB_CAP, KIND_MAP, OWNED, PoolMemory } from './shared-memory.js';
 import { Slot, type WorkerStats } from './thread-slots.js';
+import { ThreadHold } from './thread-hold.js';
 
 export type { WorkerStats } from './thread-slots.js';
 
@@ -51,9 +55,8 @@ export class WorkerPool implements JobHost {
   readonly #defs = new Map<TaskDef<any, any>, number>();
   #nameTop = 0;
   #outstanding = 0;
-  #refed = false;
+  readonly #hold: ThreadHold;
   #readyWaiters: (() => void)[] = [];
-  #flushQueued = false;
   #started = false;
   #closed = false;
   /** The worker that got the last call sent by message. */
@@ -67,6 +70,7 @@ export class WorkerPool implements JobHost {
     this.#table = new JobTable(this.mem.jobs, this.#arena, size);
     for (let i = 0; i < size; i++) this.#slots.push(new Slot(i, threadName));
     this.#writer = new QueueWriter(this.mem, this.#arena);
+    this.#hold = new ThreadHold();
   }
 
   /** Calls submitted and not yet settled. */
@@ -113,20 +117,20 @@ export class WorkerPool implements JobHost {
   submit(job: RemoteJob): void {
     job.host = this;
     this.#outstanding++;
-    if (!this.#refed) this.#ref(true);
+    this.#hold.calls(true);
     if (job.index >= 0) return; // sent by message already
     job.link = undefined;
+    // Placed now, unless earlier calls wait for room (they go first): a worker
+    // starts on it while this thread is still busy with the calls that follow
+    // (a burst is executed while it is being submitted), and nothing is
+    // scheduled per call. A parked worker is rung once (`wake`).
+    if (this.#backHead === undefined && !this.#closed) {
+      this.start();
+      if (this.#writer.place(job, this.#table, this.#defs) === undefined) return;
+    }
     if (this.#backTail === undefined) this.#backHead = job;
     else this.#backTail.link = job;
     this.#backTail = job;
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flush);
-      // The first call of a turn is placed now, so a worker starts on it while
-      // this thread is still busy with the caller's side of it; the calls that
-      // follow in the same turn wait for the flush and go out together.
-      if (this.#backHead === job) this.#place();
-    }
   }
 
   abort(job: RemoteJob): void {
@@ -179,8 +183,7 @@ export class WorkerPool implements JobHost {
   whenReady(): Promise<void> {
     this.start();
     if (this.#allReady()) return Promise.resolve();
-    // Booting threads keep the process alive while someone waits for them.
-    if (this.#readyWaiters.length === 0 && !this.#refed) for (const slot of this.#slots) slot.worker?.ref();
+    this.#hold.booting(true); // booting threads keep the process alive while someone waits for them
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
@@ -212,6 +215,7 @@ export class WorkerPool implements JobHost {
       void worker.terminate();
     }
     await Promise.all(exits);
+    this.#hold.close();
     this.#checkReady();
   }
 
@@ -223,7 +227,7 @@ export class WorkerPool implements JobHost {
     if (this.#readyWaiters.length === 0 || !this.#allReady()) return;
     const waiters = this.#readyWaiters;
     this.#readyWaiters = [];
-    if (!this.#refed) for (const slot of this.#slots) slot.worker?.unref();
+    this.#hold.booting(false);
     for (const resolve of waiters) resolve();
   }
 
@@ -250,7 +254,7 @@ export class WorkerPool implements JobHost {
 
   #settle(job: RemoteJob, status: number, value: unknown): void {
     if (job.finish(status, value)) this.#outstanding--;
-    if (this.#outstanding === 0 && this.#refed) this.#ref(false);
+    if (this.#outstanding === 0) this.#hold.calls(false);
   }
 
   /** Sends a call to the worker that holds the fewest calls, by message. */
@@ -283,11 +287,6 @@ export class WorkerPool implements JobHost {
     job.args = undefined;
   }
 
-  #flush = (): void => {
-    this.#flushQueued = false;
-    this.#place();
-  };
-
   /** Places the backlog on the workers' queues, as far as there is room, and wakes who must be woken. */
   #place(): void {
     if (this.#closed || this.#backHead === undefined) return;
@@ -298,8 +297,8 @@ export class WorkerPool implements JobHost {
   }
 
   #startSlot(slot: Slot): void {
-    const refed = this.#refed || this.#readyWaiters.length > 0;
-    slot.start(this.mem, this.#settings, refed, this.#onMessage, this.#onExit);
+    // The thread imports, while it boots, the task modules this thread has loaded so far.
+    slot.start(this.mem, definedModules(), this.#settings, this.#onMessage, this.#onExit);
   }
 
   #onMessage = (slot: Slot, message: FromThread): void => {
@@ -317,7 +316,7 @@ export class WorkerPool implements JobHost {
       const value = r[i + 3];
       this.#settle(job, status, status === FAILED ? decodeThrown(value as EncodedThrown) : value);
     }
-    if (this.#backHead !== undefined && !this.#flushQueued) this.#place();
+    if (this.#backHead !== undefined) this.#place();
   };
 
   #onExit = (slot: Slot, worker: Worker, code: number): void => {
@@ -344,7 +343,7 @@ export class WorkerPool implements JobHost {
       if (this.#closed && job.aborting) this.#settle(job, CANCELLED, undefined);
       else if (job.crash(slot.name, exitCode, slot.error)) {
         this.#outstanding--;
-        if (this.#outstanding === 0 && this.#refed) this.#ref(false);
+        if (this.#outstanding === 0) this.#hold.calls(false);
       }
     });
     const words = this.mem.perWorker;
@@ -361,7 +360,7 @@ export class WorkerPool implements JobHost {
     }
     this.#checkReady();
     // Its queue is still in shared memory: let idle workers steal from it.
-    for (let w = 0; w < this.size; w++) if (words.state(w) === PARKED) words.ring(w);
+    for (let w = 0; w < this.size; w++) words.wake(w);
   };
 
   /** No worker could start: settle every queued call with the startup failure, and start afresh on the next call. */
@@ -375,15 +374,6 @@ export class WorkerPool implements JobHost {
     for (let job = this.#backHead; job !== undefined; job = job.link) if (!job.settled) fail(job);
     this.#backHead = this.#backTail = undefined;
     this.#table.forEach(fail);
-    if (this.#outstanding === 0 && this.#refed) this.#ref(false);
-  }
-
-  /** While calls are outstanding the workers keep the process alive; idle, they do not. */
-  #ref(on: boolean): void {
-    this.#refed = on;
-    for (const slot of this.#slots) {
-      if (on) slot.worker?.ref();
-      else slot.worker?.unref();
-    }
+    if (this.#outstanding === 0) this.#hold.calls(false);
   }
 }

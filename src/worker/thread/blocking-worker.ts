@@ -18,7 +18,7 @@ export class BlockingWorker extends ThreadWorker {
   start(): void {
     this.port.on('message', (message: ToThread) => {
       if (message.op === Op.Abort) this.onAbort(message);
-      else this.runMessage(message, message.url!, message.name!, 0, undefined, () => {});
+      else this.runMessage(message, message.url!, message.name!, 0);
     });
     this.port.postMessage({ op: Op.Ready } satisfies ReadyMessage);
   }

@@ -12,9 +12,16 @@ import { BlockingWorker } from './blocking-worker.js';
 
 /** What a weft thread is started with (`workerData`). */
 export type ThreadData =
-  | { readonly mode: 'pool'; readonly port: MessagePort; readonly index: number; readonly shared: SharedPool }
+  | {
+      readonly mode: 'pool';
+      readonly port: MessagePort;
+      readonly index: number;
+      readonly shared: SharedPool;
+      /** Task modules to import while booting (`preloadModules`). */
+      readonly preload: readonly string[];
+    }
   | { readonly mode: 'blocking'; readonly port: MessagePort; readonly flags: Int32Array };
 
 const data = workerData as ThreadData;
-if (data.mode === 'pool') new PoolWorker(data.port, data.index, data.shared).start();
+if (data.mode === 'pool') new PoolWorker(data.port, data.index, data.shared).start(data.preload);
 else new BlockingWorker(data.port, data.flags).start();

@@ -12,7 +12,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { RESOLVED } from '../../core/promise.js';
 import { scheduler } from '../../core/scheduler.js';
-import type { AnyTaskFn } from '../define-task.js';
+import { preloadModules } from '../define-task.js';
 import { useAbortFlags } from '../cancel-probe.js';
 import { readArgs } from '../wire/args-codec.js';
 import { encodeThrown } from '../wire/error-codec.js';
@@ -35,8 +35,7 @@ export class PoolWorker extends ThreadWorker {
   readonly #mem: PoolMemory;
   readonly #bytes: Buffer;
   readonly #me: number;
-  /** Task functions and names by task-definition index, once known. */
-  readonly #fns: (AnyTaskFn | undefined)[] = [];
+  /** Task names by task-definition index, once known. */
   readonly #names: ([string, string] | undefined)[] = [];
   readonly #owners: (CallOwner | undefined)[] = [];
   /** Calls that came by message: the main thread counts them itself, so they stay out of `active`. */
@@ -59,7 +58,8 @@ export class PoolWorker extends ThreadWorker {
     useAbortFlags(this.#mem.i32);
   }
 
-  start(): void {
+  /** Starts taking calls at once; says it is ready once the modules `preload` are imported. */
+  start(preload: readonly string[]): void {
     this.port.on('message', (message: ToThread) => {
       if (message.op === Op.Abort) {
         this.onAbort(message);
@@ -69,11 +69,10 @@ export class PoolWorker extends ThreadWorker {
       this.#byMessage[message.j] = 1;
       const task = message.task;
       const [url, name] = this.#nameOf(task);
-      const flag = this.#mem.jobs.abortWord(message.j);
-      this.runMessage(message, url, name, flag, this.#fns[task], (fn) => (this.#fns[task] = fn));
+      this.runMessage(message, url, name, this.#mem.jobs.abortWord(message.j));
     });
-    this.port.postMessage({ op: Op.Ready } satisfies ReadyMessage);
     void this.#loop();
+    void preloadModules(preload).then(() => this.port.postMessage({ op: Op.Ready } satisfies ReadyMessage));
   }
 
   protected ownerOf(j: number): CallOwner {
@@ -182,18 +181,7 @@ export class PoolWorker extends ThreadWorker {
       this.report(j, gen, Status.Failed, encodeThrown(err));
       return undefined;
     }
-    const fns = this.#fns;
-    return this.startCall(
-      j,
-      gen,
-      url,
-      name,
-      jobs.kind(j),
-      args,
-      jobs.abortWord(j),
-      fns[task],
-      (fn) => (fns[task] = fn),
-    );
+    return this.startCall(j, gen, task, url, name, jobs.kind(j), args, jobs.abortWord(j));
   }
 
   async #loop(): Promise<void> {

@@ -50,6 +50,8 @@ export abstract class ThreadWorker {
   readonly #loading = new Map<number, number>();
   /** Channel ends that came with a call (by job): they belong to it and close when it settles. */
   readonly #ends = new Map<number, Closable[]>();
+  /** Task functions by task-definition index (pool), once resolved: a call then costs no lookup by name. */
+  readonly #fns: (AnyTaskFn | undefined)[] = [];
 
   constructor(port: MessagePort) {
     this.port = port;
@@ -102,32 +104,30 @@ export abstract class ThreadWorker {
   }
 
   /** A call that came by message: adopts its channel ends, then starts it. */
-  protected runMessage(
-    message: RunMessage,
-    url: string,
-    name: string,
-    flag: number,
-    cached: AnyTaskFn | undefined,
-    remember: (fn: AnyTaskFn) => void,
-  ): void {
+  protected runMessage(message: RunMessage, url: string, name: string, flag: number): void {
     if (message.ch) this.#ends.set(message.j, reviveArgs(message.args));
-    void this.startCall(message.j, message.gen, url, name, message.kind, message.args, flag, cached, remember);
+    void this.startCall(message.j, message.gen, message.task, url, name, message.kind, message.args, flag);
   }
 
-  /** Runs a job once its function is known; a job whose module failed to load fails with that error. */
+  /**
+   * Runs a job once its function is known; a job whose module failed to load
+   * fails with that error. `task` is the task-definition index the function
+   * is cached under, or -1 (none: found by `url` and `name` each time).
+   */
   protected startCall(
     j: number,
     gen: number,
+    task: number,
     url: string,
     name: string,
     kind: number,
     args: unknown[],
     flag: number,
-    cached: AnyTaskFn | undefined,
-    remember: (fn: AnyTaskFn) => void,
   ): Promise<void> | undefined {
-    const found = cached ?? resolveTask(url, name);
+    const fns = this.#fns;
+    const found = (task >= 0 ? fns[task] : undefined) ?? resolveTask(url, name);
     if (typeof found === 'function') {
+      if (task >= 0) fns[task] = found;
       this.#run(j, gen, found, kind, args, name, flag);
       return undefined;
     }
@@ -135,7 +135,7 @@ export abstract class ThreadWorker {
     return found.then(
       (fn) => {
         this.#loading.delete(j);
-        remember(fn);
+        if (task >= 0) fns[task] = fn;
         this.#run(j, gen, fn, kind, args, name, flag);
       },
       (err: unknown) => {
@@ -163,8 +163,11 @@ export abstract class ThreadWorker {
         : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner));
     this.#running.set(j, task);
     // Aborted while its module was loading: it ends cancelled without running.
-    const early = this.#earlyAborts.get(j);
-    this.#earlyAborts.delete(j);
+    let early: unknown;
+    if (this.#earlyAborts.size > 0) {
+      early = this.#earlyAborts.get(j);
+      this.#earlyAborts.delete(j);
+    }
     if (isAborted(task)) task.abort(early);
   }
 
@@ -177,6 +180,7 @@ export abstract class ThreadWorker {
   }
 
   #release(j: number): void {
+    if (this.#ends.size === 0) return;
     const ends = this.#ends.get(j);
     if (ends === undefined) return;
     this.#ends.delete(j);
