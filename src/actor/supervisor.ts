@@ -8,6 +8,7 @@ import { isNormalReason } from './behavior.js';
 import { BackoffState, checkChildSpec, checkLimits, SHUTDOWN_TIMEOUT, type ChildSpec } from './child-spec.js';
 import { SupervisorGaveUpError } from './errors.js';
 import { LocalActor, Phase, type ChildParent } from './local-actor.js';
+import { RemoteCell } from './remote-actor.js';
 import { systemOf, type ActorSystem } from './system.js';
 
 /** A supervisor as returned by `supervisor()`. */
@@ -38,12 +39,19 @@ type Event =
 
 type Spec = ReturnType<typeof checkChildSpec>;
 
+/** An actor a supervisor restarts in place: here (`LocalActor`) or on a worker thread (`RemoteCell`). */
+type Cell = LocalActor<any, any> | RemoteCell<any>;
+
+function isCell(backend: object): backend is Cell {
+  return backend instanceof LocalActor || backend instanceof RemoteCell;
+}
+
 /** One child of a supervisor: its spec, what runs now, its backoff. It is the parent its actor (or nested supervisor) reports to. */
 class Child implements ChildParent, SupParent {
   kind: 'cell' | 'supervisor' | 'ref' | undefined = undefined;
-  /** What runs now (a LocalActor, a SupervisorImpl, or a remote backend); undefined when not running. */
+  /** What runs now (an actor cell, a SupervisorImpl, or another backend); undefined when not running. */
   handle: object | undefined = undefined;
-  cell: LocalActor<any, any> | undefined = undefined;
+  cell: Cell | undefined = undefined;
   sup: SupervisorImpl | undefined = undefined;
   ref: ActorRef<any> | undefined = undefined;
   token: object | undefined = undefined;
@@ -393,7 +401,7 @@ export class SupervisorImpl implements Supervisor {
     }
     if (made instanceof ActorRef) {
       const backend = ActorRef.backendOf(made);
-      if (backend instanceof LocalActor && backend.parent === undefined && backend.system === this.#system) {
+      if (isCell(backend) && backend.parent === undefined && backend.system === this.#system) {
         c.kind = 'cell';
         c.cell = backend;
         c.handle = backend;
