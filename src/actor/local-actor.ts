@@ -2,14 +2,14 @@ import { threadId } from 'node:worker_threads';
 import { Parked } from '../core/wait-queue.js';
 import { RESOLVED, newPromise, noop } from '../core/promise.js';
 import { scheduler } from '../core/scheduler.js';
-import type { Task } from '../task/task.js';
+import type { Task, TaskOwner } from '../task/task.js';
 import { sleep } from '../time/sleep.js';
 import { channel, type Sender } from '../sync/mpsc/bounded.js';
 import type { Receiver } from '../sync/mpsc/receiver.js';
 import { SendError } from '../sync/errors.js';
 import type { Chan } from '../sync/mpsc/chan.js';
 import { kMove } from '../core/move.js';
-import { closeResource, registerResource, resourceId } from '../core/resources.js';
+import { closeResource, observation, registerResource, resourceId } from '../core/resources.js';
 import { ActorRef } from './actor-ref.js';
 import type { ActorBackend } from './backend.js';
 import type { Behavior } from './behavior.js';
@@ -84,8 +84,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * again on the same mailbox, so only the failing message is lost (to dead
  * letters).
  */
-export class LocalActor<M, S> implements ActorBackend<M> {
-  readonly id: string;
+export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
+  #id: string | undefined = undefined;
+  #num = 0;
   readonly name: string | undefined;
   readonly ref: ActorRef<M>;
   readonly system: ActorSystem;
@@ -136,11 +137,14 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     mailbox: number | { capacity: number; id: string },
   ) {
     const capacity = typeof mailbox === 'number' ? mailbox : mailbox.capacity;
-    this.id = typeof mailbox === 'number' ? `${threadId}.${nextActorId++}` : mailbox.id;
+    if (typeof mailbox === 'number') this.#num = nextActorId++;
+    else this.#id = mailbox.id;
     this.name = name;
     this.system = system;
     this.capacity = capacity;
-    [this.#tx, this.#rx] = channel<M>(capacity, { name: `mailbox of actor ${name ?? this.id}` });
+    // Names for introspection are only made while some runtime observes (an idle actor stays small).
+    const observed = observation.active;
+    [this.#tx, this.#rx] = channel<M>(capacity, observed ? { name: `mailbox of actor ${name ?? this.id}` } : undefined);
     // A probe (true) only reads the receiver's channel; nothing moves.
     this.#chan = this.#rx[kMove](true)!;
     this.#behavior = behavior;
@@ -148,15 +152,29 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     this.ref = new ActorRef(this);
     this.#ctx = new Context(this);
     this.#task = system.runtime.spawnTask(
-      () => this.#run(),
-      `actor ${name ?? this.id}`,
-      undefined,
+      LocalActor.#start,
+      observed || name !== undefined ? `actor ${name ?? this.id}` : undefined,
+      this,
       undefined,
       true,
       'actor',
     );
     this.#task.observed = true;
     registerResource(this, this.rid, 'actor', name, describeActor);
+  }
+
+  /** The task's body (one function for every actor: no closure per actor); the actor is the task's owner. */
+  static #start(this: void, task: unknown): Promise<void> {
+    // (the body is handed its task)
+    return ((task as Task).owner as LocalActor<unknown, unknown>).#run();
+  }
+
+  /** @internal (`TaskOwner`) Nothing to do: the actor's end is handled by its own loop. */
+  taskDone(): void {}
+
+  /** A unique id (`<thread>.<n>`), made on first use. */
+  get id(): string {
+    return (this.#id ??= `${threadId}.${this.#num}`);
   }
 
   get label(): string {

@@ -115,7 +115,9 @@ export class SupervisorImpl implements Supervisor {
   readonly #rx: Receiver<Event>;
   readonly #system: ActorSystem;
   readonly #task: Task;
+  /** When the restarts that count toward `intensity` happened, oldest first (from `#timesHead`). */
   #times: number[] = [];
+  #timesHead = 0;
   #restarts = 0;
   #phase: 'starting' | 'running' | 'stopped' = 'starting';
   #final: unknown = undefined;
@@ -297,10 +299,7 @@ export class SupervisorImpl implements Supervisor {
     }
     const now = this.#system.runtime.clock.now();
     if (c.backoff === undefined) {
-      const times = this.#times.filter((t) => t > now - this.period);
-      times.push(now);
-      this.#times = times;
-      if (times.length > this.intensity) {
+      if (this.#countRestart(now) > this.intensity) {
         await this.#giveUp(c, reason);
         return;
       }
@@ -317,6 +316,24 @@ export class SupervisorImpl implements Supervisor {
     }
     const from = this.strategy === 'one-for-all' ? 0 : this.#children.indexOf(c);
     await this.#restartGroup(c, this.#children.slice(from), delay);
+  }
+
+  /**
+   * Records a restart at `now` and returns how many fell within the last
+   * `period` ms. Times only grow, so expired ones are dropped from the front:
+   * O(1) per restart however many the window holds.
+   */
+  #countRestart(now: number): number {
+    const times = this.#times;
+    let head = this.#timesHead;
+    while (head < times.length && times[head]! <= now - this.period) head++;
+    if (head > 64 && head * 2 > times.length) {
+      times.splice(0, head);
+      head = 0;
+    }
+    this.#timesHead = head;
+    times.push(now);
+    return times.length - head;
   }
 
   #restartOne(c: Child, delay: number): void {
