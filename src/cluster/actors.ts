@@ -85,7 +85,6 @@ export class ActorDirectory {
       membership,
       prefix,
       node,
-      inc: incarnation,
       inbox,
       replies,
       hooks,

@@ -43,8 +43,6 @@ export interface RemoteContext {
   membership: Membership;
   prefix: string;
   node: string;
-  /** This handle's incarnation. */
-  inc: string;
   inbox: string;
   replies: ReplyTable;
   /** The codec hooks of the handle (reply handles and actor refs cross). */
