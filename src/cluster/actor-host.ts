@@ -21,11 +21,15 @@ interface Session {
   owed: number;
   /** Messages received from this session (for the credit re-sync after a reconnect). */
   received: number;
+  /** Credits returned to this session, in all (for the same re-sync). */
+  credited: number;
 }
 
 export class HostedActor {
   readonly #nc: NatsConnection;
   readonly #backend: ActorBackend<unknown>;
+  /** The local actor hosted. */
+  readonly ref: ActorRef<unknown>;
   readonly #hooks: CodecHooks;
   readonly #name: string;
   readonly #node: string;
@@ -49,6 +53,7 @@ export class HostedActor {
   ) {
     this.#onActivity = onActivity;
     this.#nc = nc;
+    this.ref = ref;
     this.#backend = ActorRef.backendOf(ref);
     this.#hooks = hooks;
     this.#name = name;
@@ -61,7 +66,7 @@ export class HostedActor {
           const op = decode(m.data) as FindOp;
           if (this.#stopped) return; // let another host (or the timeout) answer
           const s = this.#session(op.s, op.c, op.n);
-          m.respond(encode({ node: this.#node, id: this.#backend.id, r: s.received } satisfies Found));
+          m.respond(encode({ node: this.#node, id: this.#backend.id, r: s.received, c: s.credited } satisfies Found));
         },
       }),
       nc.subscribe(actorSubject(prefix, node, name), {
@@ -91,7 +96,7 @@ export class HostedActor {
   #session(sid: string, inbox: string, node: string): Session {
     let s = this.#sessions.get(sid);
     if (s === undefined) {
-      s = { inbox, node, queue: undefined, owed: 0, received: 0 };
+      s = { inbox, node, queue: undefined, owed: 0, received: 0, credited: 0 };
       this.#sessions.set(sid, s);
     }
     return s;
@@ -149,6 +154,7 @@ export class HostedActor {
       if (s.owed === 0) continue;
       const n = s.owed;
       s.owed = 0;
+      s.credited += n;
       this.#toSession(s, sid, { t: 'C', s: sid, n });
     }
   }

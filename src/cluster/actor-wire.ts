@@ -12,6 +12,9 @@
  *   `S` (stop, request/reply), `E` (exit through a link).
  * - `P.in.<node>.<incarnation>`: each node's inbox: credits (`C`),
  *   the actor stopped (`D`), ask replies (`R`).
+ * - A local actor whose ref crosses in a message is published under
+ *   `_r.<node>.<incarnation>.<n>` (see actors.ts); only that process ever
+ *   hosts such a name, so a lookup nobody answers means the actor stopped.
  *
  * Backpressure: a session starts with {@link INITIAL_CREDIT} credits; each
  * message spends one; the host returns a credit once the message is in the
@@ -25,14 +28,18 @@
  * inbox; the asking node completes its local oneshot. Delivery is NATS core
  * (at most once): a message lost in a NATS outage is not re-sent, its ask
  * times out (`AskTimeoutError`). After a reconnect each session asks its
- * host again (`F`) how many of its messages arrived; the credits of the
- * ones that never did are given back, so lost messages do not shrink the
- * window for good.
+ * host again (`F`) how many of its messages arrived and how many credits it
+ * returned in all; the credits of the messages that never arrived and of
+ * the credit notices that never arrived are given back, so an outage does
+ * not shrink the window for good.
  * @internal
  */
 
 /** Credits a session starts with (and its most messages in flight beyond the mailbox). */
 export const INITIAL_CREDIT = 256;
+
+/** The first token of the names local actors are published under when their ref crosses in a message. */
+export const AUTO_PREFIX = '_r';
 
 export type HostOp =
   { t: 'B'; s: string; ms: unknown[] } | { t: 'S'; s: string; r: unknown } | { t: 'E'; s: string; r: unknown };
@@ -49,6 +56,8 @@ export interface Found {
   id: string;
   /** How many messages of this session the host has received. */
   r: number;
+  /** How many credits the host has returned to this session, in all (absent from hosts of older builds). */
+  c?: number;
 }
 
 export type InboxMsg =

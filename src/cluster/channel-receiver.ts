@@ -1,15 +1,33 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+/**
+ * The receiving end of a cluster channel, as the backend of a `weft/sync`
+ * mpsc `Receiver` front: `recv`, `recvMany`, `tryRecv`, `close`,
+ * `for await`, and `select` branches. It joins the channel's receivers on
+ * its first receive (so a node that only sends never takes values), buffers
+ * at most `capacity` values, and grants senders credits only for free room.
+ *
+ * With several receivers open on one channel name (on different nodes),
+ * each value goes to exactly one of them, like a NATS queue group: a worker
+ * pool. Order is FIFO per sender per receiver. `recv()` resolves `undefined`
+ * only after this receiver is closed (and its buffer drained) or its
+ * cluster handle left: senders elsewhere can always appear, so the channel
+ * never ends by itself.
+ * @internal
+ */
 import { randomUUID } from 'node:crypto';
+import type { Subscription } from '@nats-io/transport-node';
+import type { WaitNode } from '../core/wait-queue.js';
+import { kSelect } from '../core/selectable.js';
 import { channel as localChannel, type Sender as LocalSender } from '../sync/mpsc/bounded.js';
 import type { Receiver as LocalReceiver, TryRecvResult } from '../sync/mpsc/receiver.js';
-import { encode, decode } from './codec.js';
-import { channelSubjects, type DataMsg, type SenderInboxMsg, type WantMsg } from './channel-wire.js';
-import type { Membership } from './membership.js';
+import type { ReceiverBackend } from '../sync/remote-end.js';
+import { decodeWith } from './codec.js';
+import { ChannelEnd } from './channel-end.js';
+import type { ChannelContext, DataMsg, ReceiverInboxMsg, SenderInboxMsg, WantMsg } from './channel-wire.js';
 
 interface Remote {
   node: string;
-  /** Credits granted and not used yet. */
-  granted: number;
+  /** Credits granted to this sender, in all (the `g` of our grants). */
+  total: number;
   /** Credits asked for and not granted yet. */
   wanted: number;
   /** The next sequence number expected from this sender. */
@@ -17,110 +35,80 @@ interface Remote {
   ackDue: boolean;
 }
 
-/**
- * The receiving end of a cluster channel: the same calls as `weft/sync`'s
- * mpsc `Receiver` (`recv`, `recvMany`, `tryRecv`, `close`, `for await`).
- * It joins the channel's receivers on its first receive (so a node that
- * only sends never takes values), buffers at most `capacity` values, and
- * grants senders credits only for free room.
- *
- * With several receivers open on one channel name (on different nodes),
- * each value goes to exactly one of them, like a NATS queue group: a worker
- * pool. Order is FIFO per sender per receiver.
- *
- * `recv()` resolves `undefined` only after this receiver is closed (and its
- * buffer drained) or its cluster handle left: senders elsewhere can always
- * appear, so the channel never ends by itself.
- *
- * @example
- * ```ts
- * import { Cluster } from 'weft/cluster';
- * const url = process.env['WEFT_EXAMPLE_NATS'];
- * if (url !== undefined) {
- *   await using c = await Cluster.join({ servers: url });
- *   const [tx, rx] = c.channel<{ job: number }>('doc-rx', { capacity: 4 });
- *   const got = rx.recv();
- *   await tx.send({ job: 1 });
- *   console.assert((await got)?.job === 1);
- * }
- * ```
- */
-export class Receiver<T> implements AsyncIterable<T>, Disposable {
-  readonly #nc: NatsConnection;
-  readonly #membership: Membership;
-  readonly #node: string;
+/** Credits granted to `s` and not used yet (values not arrived). */
+function outstanding(s: Remote): number {
+  return s.total - (s.expect - 1);
+}
+
+export class ChannelReceiver<T> extends ChannelEnd implements ReceiverBackend<T> {
   readonly #rid = randomUUID();
-  readonly #subjects: ReturnType<typeof channelSubjects>;
-  readonly #capacity: number;
   readonly #ltx: LocalSender<T>;
   readonly #lrx: LocalReceiver<T>;
   readonly #senders = new Map<string, Remote>();
+  /** The sum of every sender's outstanding credits. */
   #granted = 0;
   #subs: Subscription[] = [];
   #started = false;
   #closed = false;
   #ackScheduled = false;
-  #offMembers: (() => void) | undefined;
 
-  /** @internal Made by `Cluster.channel`. */
-  constructor(
-    nc: NatsConnection,
-    membership: Membership,
-    node: string,
-    prefix: string,
-    name: string,
-    capacity: number,
-  ) {
-    this.#nc = nc;
-    this.#membership = membership;
-    this.#node = node;
-    this.#capacity = capacity;
-    this.#subjects = channelSubjects(prefix, name);
+  constructor(cx: ChannelContext, name: string, capacity: number) {
+    super(cx, name, capacity);
     [this.#ltx, this.#lrx] = localChannel<T>(capacity);
   }
 
   #start(): void {
     if (this.#started || this.#closed) return;
     this.#started = true;
+    const hooks = this.cx.hooks;
     this.#subs.push(
-      this.#nc.subscribe(this.#subjects.want, {
-        queue: this.#subjects.group,
-        callback: (_e, m) => this.#onWant(decode(m.data) as WantMsg),
+      this.cx.nc.subscribe(this.subjects.want, {
+        queue: this.subjects.group,
+        callback: (_e, m) => this.#onWant(decodeWith(m.data, hooks) as WantMsg),
       }),
-      this.#nc.subscribe(this.#subjects.receiver(this.#rid), {
-        callback: (_e, m) => this.#onData(decode(m.data) as DataMsg),
+      this.cx.nc.subscribe(this.subjects.receiver(this.#rid), {
+        callback: (_e, m) => {
+          const msg = decodeWith(m.data, hooks) as ReceiverInboxMsg;
+          if (msg.t === 'D') this.#onData(msg);
+          else this.#forget(msg.sid);
+        },
       }),
     );
-    this.#offMembers = this.#membership.listen((e) => {
-      if (e.type !== 'down') return;
-      for (const [sid, s] of this.#senders) {
-        if (s.node === e.node) {
-          this.#granted -= s.granted;
-          this.#senders.delete(sid);
-        }
-      }
-      this.#grantLoop();
+    this.onNodeDown((node) => {
+      for (const [sid, s] of this.#senders) if (s.node === node) this.#forget(sid);
     });
+  }
+
+  /** A sender closed or its node died: the credits it did not use are free room again. */
+  #forget(sid: string): void {
+    const s = this.#senders.get(sid);
+    if (s === undefined) return;
+    this.#granted -= outstanding(s);
+    this.#senders.delete(sid);
+    this.#grantLoop();
   }
 
   #remote(sid: string, node: string): Remote {
     let s = this.#senders.get(sid);
     if (s === undefined) {
-      s = { node, granted: 0, wanted: 0, expect: 1, ackDue: false };
+      s = { node, total: 0, wanted: 0, expect: 1, ackDue: false };
       this.#senders.set(sid, s);
     }
     return s;
   }
 
   #free(): number {
-    return this.#capacity - this.#lrx.length - this.#granted;
+    return this.maxCapacity - this.#lrx.length - this.#granted;
   }
 
   #onWant(w: WantMsg): void {
     if (this.#closed) return;
     const s = this.#remote(w.sid, w.node);
-    s.wanted = Math.max(0, w.n - s.granted);
+    s.wanted = Math.max(0, w.n - outstanding(s));
+    const before = s.total;
     this.#grantLoop();
+    // No room to grant more: restate the total, which makes good a grant the sender never got.
+    if (s.total === before && before > 0) this.#grant(w.sid, s);
   }
 
   #grantLoop(): void {
@@ -131,19 +119,19 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
       if (s.wanted <= 0) continue;
       const n = Math.min(free, s.wanted);
       s.wanted -= n;
-      s.granted += n;
+      s.total += n;
       this.#granted += n;
       free -= n;
-      this.#toSender(sid, { t: 'G', rid: this.#rid, node: this.#node, n });
+      this.#grant(sid, s);
     }
   }
 
+  #grant(sid: string, s: Remote): void {
+    this.#toSender(sid, { t: 'G', rid: this.#rid, node: this.cx.node, g: s.total });
+  }
+
   #toSender(sid: string, msg: SenderInboxMsg): void {
-    try {
-      this.#nc.publish(this.#subjects.sender(sid), encode(msg));
-    } catch {
-      // Connection closing: the sender re-sends or re-asks.
-    }
+    this.publish(this.subjects.sender(sid), msg);
   }
 
   #onData(d: DataMsg): void {
@@ -156,12 +144,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     }
     if (d.seq > s.expect) return; // a gap: an earlier value was lost; the sender re-sends in order
     if (!this.#ltx.trySend(d.v as T)) return; // no room (should not happen with credits): not acked, re-sent
+    if (outstanding(s) > 0) this.#granted--;
+    else s.total++; // a value beyond our grants (cannot happen with credits): keep the count exact
     s.expect++;
-    if (s.granted > 0) {
-      s.granted--;
-      this.#granted--;
-    }
     this.#scheduleAck(s);
+    // Handed straight to a waiting receive or select branch: that room is free again.
+    if (this.#lrx.length === 0) this.#grantLoop();
   }
 
   #scheduleAck(s: Remote): void {
@@ -183,25 +171,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     return value;
   };
 
-  /**
-   * Receives the next value, waiting while none is buffered; the first call
-   * joins the channel's receivers.
-   * @returns the value, or `undefined` once this receiver is closed and drained
-   *
-   * **Cancellation**: cancel-safe; an aborted receive took no value.
-   */
-  recv(options?: { signal?: AbortSignal }): Promise<T | undefined> {
+  recv(options: { signal?: AbortSignal } | undefined): Promise<T | undefined> {
     this.#start();
     return this.#lrx.recv(options).then(this.#took);
   }
 
-  /**
-   * Receives up to `limit` values into `into`, waiting while none is buffered.
-   * @returns how many were appended; 0 once closed and drained
-   *
-   * **Cancellation**: cancel-safe; if aborted, `into` is unchanged.
-   */
-  recvMany(into: T[], limit: number, options?: { signal?: AbortSignal }): Promise<number> {
+  recvMany(into: T[], limit: number, options: { signal?: AbortSignal } | undefined): Promise<number> {
     this.#start();
     return this.#lrx.recvMany(into, limit, options).then((n) => {
       if (n > 0) this.#grantLoop();
@@ -209,7 +184,6 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     });
   }
 
-  /** Takes a buffered value without waiting (and joins the receivers, like `recv`). */
   tryRecv(): TryRecvResult<T> {
     this.#start();
     const r = this.#lrx.tryRecv();
@@ -217,17 +191,21 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     return r;
   }
 
-  /** Values buffered here now. */
+  /** A `select` branch: the local buffer's, which is cancel-safe (a losing branch took nothing). */
+  select(arm: WaitNode<T | undefined>): void {
+    this.#start();
+    this.#lrx[kSelect](arm);
+    if (arm.settled) this.#grantLoop();
+  }
+
   get length(): number {
     return this.#lrx.length;
   }
 
-  /** True when nothing is buffered here. */
   get isEmpty(): boolean {
     return this.#lrx.length === 0;
   }
 
-  /** True once `close()` was called or the cluster handle left. */
   get isClosed(): boolean {
     return this.#closed;
   }
@@ -242,22 +220,13 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
     this.#closed = true;
     for (const s of this.#subs) s.unsubscribe();
     this.#subs = [];
-    this.#offMembers?.();
+    this.detach();
     for (const sid of this.#senders.keys()) this.#toSender(sid, { t: 'X', rid: this.#rid });
     this.#senders.clear();
     this.#ltx.close();
   }
 
-  /** Same as close(). */
-  [Symbol.dispose](): void {
+  shutdown(): void {
     this.close();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      const v = await this.recv();
-      if (v === undefined) return;
-      yield v;
-    }
   }
 }

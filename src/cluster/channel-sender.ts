@@ -1,89 +1,101 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+/**
+ * The sending end of a cluster channel, as the backend of a `weft/sync`
+ * mpsc `Sender` front: `send`, `trySend`, `reserve`, `tryReserve`, `clone`,
+ * `close`, `closed`, across processes. A value leaves only with a credit a
+ * receiver granted (credit-based backpressure); values are sequenced and
+ * re-sent until acked, so they arrive exactly once and in order while both
+ * ends live (channel-wire.ts, docs/cluster.md).
+ * @internal
+ */
 import { randomUUID } from 'node:crypto';
+import type { Subscription } from '@nats-io/transport-node';
+import { Parked, WaitQueue } from '../core/wait-queue.js';
 import { signalOf } from '../core/validate.js';
-import { SendError } from '../sync/errors.js';
+import { SendError, ClosedError } from '../sync/errors.js';
+import { Sender, Permit } from '../sync/mpsc/bounded.js';
+import type { PermitBackend, SenderBackend } from '../sync/remote-end.js';
 import { CreditGate } from './credit-gate.js';
-import { encode, decode } from './codec.js';
-import { RESEND_INTERVAL, channelSubjects, type SenderInboxMsg, type DataMsg, type WantMsg } from './channel-wire.js';
-import type { Membership } from './membership.js';
+import { decodeWith, encodeJson, frameJson, type EncodedJson } from './codec.js';
+import { ChannelEnd } from './channel-end.js';
+import {
+  RESEND_INTERVAL,
+  type ChannelContext,
+  type ReceiverInboxMsg,
+  type SenderInboxMsg,
+  type WantMsg,
+} from './channel-wire.js';
 
 const sendSite = { op: 'cluster.Sender.send' } as const;
+const reserveSite = { op: 'cluster.Sender.reserve' } as const;
+const closedSite = { op: 'cluster.Sender.closed' } as const;
 
 interface Peer {
   rid: string;
   node: string;
+  /** Credits held from this receiver. */
   credits: number;
+  /** The receiver's running total of credits granted to us (the last `g` heard). */
+  limit: number;
+  /** The last sequence number sent to it. */
   seq: number;
   /** Sent and not acked yet, oldest first. */
-  unacked: { seq: number; value: unknown }[];
+  unacked: { seq: number; value: EncodedJson }[];
   lastSend: number;
 }
 
-/**
- * The sending end of a cluster channel: the same calls as `weft/sync`'s
- * mpsc `Sender` (`send`, `trySend`, `close`), across processes. A value
- * leaves only with a credit a receiver granted (credit-based backpressure);
- * values are sequenced and re-sent until acked, so they arrive exactly once
- * and in order while both ends live (see docs/cluster.md).
- *
- * @example
- * ```ts
- * import { Cluster } from 'weft/cluster';
- * const url = process.env['WEFT_EXAMPLE_NATS'];
- * if (url !== undefined) {
- *   await using c = await Cluster.join({ servers: url });
- *   const [tx, rx] = c.channel<string>('doc-jobs', { capacity: 8 });
- *   const next = rx.recv(); // a receiver joins on its first receive, then grants credits
- *   await tx.send('job-1'); // waits until some receiver granted a credit
- *   console.assert((await next) === 'job-1');
- * }
- * ```
- */
-export class Sender<T> implements Disposable {
-  readonly #nc: NatsConnection;
-  readonly #membership: Membership;
-  readonly #node: string;
+/** A value on its way: what crosses, and the value itself for a `SendError` that hands it back. */
+interface Outgoing extends EncodedJson {
+  value: unknown;
+}
+
+class ClosedWait extends Parked<void> {}
+
+/** A credit taken by `reserve`: bound to the receiver it came from. */
+class Reservation<T> implements PermitBackend<T> {
+  peer: Peer | undefined;
+  #used = false;
+
+  constructor(readonly sender: ChannelSender<T>) {}
+
+  send(value: T): void {
+    if (this.#used) throw new TypeError('Permit.send: this permit was already sent or released');
+    const out = this.sender.encode(value, 'Permit.send');
+    this.#used = true;
+    this.sender.sendReserved(this.peer, out);
+  }
+
+  release(): void {
+    if (this.#used) return;
+    this.#used = true;
+    this.sender.releaseReserved(this.peer);
+  }
+}
+
+export class ChannelSender<T> extends ChannelEnd implements SenderBackend<T> {
   readonly #sid = randomUUID();
-  readonly #subjects: ReturnType<typeof channelSubjects>;
   readonly #peers = new Map<string, Peer>();
   /** Values of a receiver that went away, to re-send first when credits come. */
-  #retry: unknown[] = [];
-  readonly #gate: CreditGate<unknown>;
-  readonly #capacity: number;
+  #retry: EncodedJson[] = [];
+  readonly #gate: CreditGate<Outgoing | Reservation<T>>;
   #sub: Subscription | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   #lastWant = 0;
   #wantOutstanding = false;
-  readonly #offMembers: () => void;
-  readonly #closedWaiters: Array<() => void> = [];
+  readonly #closedWaits = new WaitQueue<ClosedWait>();
 
-  /** @internal Made by `Cluster.channel`. */
-  constructor(
-    nc: NatsConnection,
-    membership: Membership,
-    node: string,
-    prefix: string,
-    name: string,
-    capacity: number,
-  ) {
-    this.#nc = nc;
-    this.#membership = membership;
-    this.#node = node;
-    this.#capacity = capacity;
-    this.#subjects = channelSubjects(prefix, name);
-    this.#gate = new CreditGate<unknown>(0, (v) => this.#transmit(v));
-    this.#sub = nc.subscribe(this.#subjects.sender(this.#sid), {
-      callback: (_e, m) => this.#inbox(decode(m.data) as SenderInboxMsg),
+  constructor(cx: ChannelContext, name: string, capacity: number) {
+    super(cx, name, capacity);
+    this.#gate = new CreditGate<Outgoing | Reservation<T>>(0, (p) => {
+      if (p instanceof Reservation) p.peer = this.#takePeer();
+      else this.#transmit(p);
     });
-    this.#offMembers = membership.listen((e) => {
-      if (e.type === 'down') for (const p of [...this.#peers.values()]) if (p.node === e.node) this.#lose(p);
+    this.#sub = cx.nc.subscribe(this.subjects.sender(this.#sid), {
+      callback: (_e, m) => this.#inbox(decodeWith(m.data, cx.hooks) as SenderInboxMsg),
     });
-  }
-
-  /** The channel's per-receiver buffer size. */
-  get maxCapacity(): number {
-    return this.#capacity;
+    this.onNodeDown((node) => {
+      for (const p of [...this.#peers.values()]) if (p.node === node) this.#lose(p);
+    });
   }
 
   /** Credits held now: how many values could leave without waiting. */
@@ -96,96 +108,113 @@ export class Sender<T> implements Disposable {
     return this.#closed;
   }
 
-  /**
-   * Sends `value`, waiting for a credit from a receiver while none is held
-   * (backpressure; waiting sends are served in order).
-   *
-   * @returns resolves once the value has left with a credit (it will be
-   *   re-sent until a receiver acks it)
-   * @throws CodecError (synchronously, as a rejection) when `value` cannot cross; TypeError for `undefined`
-   * @rejects SendError (with `.value`) once this handle is closed
-   *
-   * **Cancellation**: if `options.signal` or the calling task aborts while
-   * waiting for a credit, the value was not sent and took no credit.
-   *
-   * @example
-   * ```ts
-   * import { Cluster } from 'weft/cluster';
-   * const url = process.env['WEFT_EXAMPLE_NATS'];
-   * if (url !== undefined) {
-   *   await using c = await Cluster.join({ servers: url });
-   *   const [tx, rx] = c.channel<number>('doc-send', { capacity: 1 });
-   *   const first = rx.recv(); // opens the receiver, which grants its one credit
-   *   await tx.send(1);
-   *   console.assert((await first) === 1);
-   * }
-   * ```
-   */
-  send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
-    const signal = signalOf(options, 'cluster.Sender.send');
-    if (value === undefined)
-      return Promise.reject(new TypeError('cluster.Sender.send: undefined is not a valid message'));
-    if (this.#closed) return Promise.reject(new SendError(value));
+  /** @internal Checks and encodes a value to send (CodecError when it cannot cross). */
+  encode(value: T, fn: string): Outgoing {
+    if (value === undefined) throw new TypeError(`${fn}: undefined is not a valid message`);
+    const enc = encodeJson(value, this.cx.hooks);
+    return { json: enc.json, version: enc.version, value };
+  }
+
+  send(value: T, options: { signal?: AbortSignal } | undefined): Promise<void> {
+    const signal = signalOf(options, 'Sender.send');
+    let out: Outgoing;
     try {
-      encode(value);
+      out = this.encode(value, 'Sender.send');
     } catch (e) {
       return Promise.reject(e);
     }
-    const p = this.#gate.take(value, signal, sendSite);
+    if (this.#closed) return Promise.reject(new SendError(value));
+    const p = this.#gate.take(out, signal, sendSite);
     if (!this.#gate.waiters.isEmpty) this.#want();
     return p;
   }
 
-  /**
-   * Sends `value` if a credit is held now, without waiting.
-   * @returns false when no credit is held (the value was not sent)
-   * @throws SendError when this handle is closed; CodecError when `value` cannot cross; TypeError for `undefined`
-   * @example
-   * ```ts
-   * import { Cluster } from 'weft/cluster';
-   * const url = process.env['WEFT_EXAMPLE_NATS'];
-   * if (url !== undefined) {
-   *   await using c = await Cluster.join({ servers: url });
-   *   const [tx] = c.channel<number>('doc-try', { capacity: 1 });
-   *   console.assert(tx.trySend(1) === false); // no receiver has granted credits yet
-   * }
-   * ```
-   */
   trySend(value: T): boolean {
-    if (value === undefined) throw new TypeError('cluster.Sender.trySend: undefined is not a valid message');
+    const out = this.encode(value, 'Sender.trySend');
     if (this.#closed) throw new SendError(value);
-    encode(value);
+    if (!this.#takeCredit()) return false;
+    this.#transmit(out);
+    return true;
+  }
+
+  reserve(options: { signal?: AbortSignal } | undefined): Promise<Permit<T>> {
+    const signal = signalOf(options, 'Sender.reserve');
+    if (this.#closed) return Promise.reject(new SendError(undefined));
+    const r = new Reservation(this);
+    const p = this.#gate.take(r, signal, reserveSite);
+    if (!this.#gate.waiters.isEmpty) this.#want();
+    return p.then(() => new Permit<T>(r));
+  }
+
+  tryReserve(): Permit<T> | undefined {
+    if (this.#closed) throw new SendError(undefined);
+    if (!this.#takeCredit()) return undefined;
+    const r = new Reservation(this);
+    r.peer = this.#takePeer();
+    return new Permit<T>(r);
+  }
+
+  /** A credit now, if one is held and nobody waits before us (else a want goes out). */
+  #takeCredit(): boolean {
     if (this.#retry.length > 0 || !this.#gate.tryTake()) {
       this.#want();
       return false;
     }
-    this.#transmit(value);
     return true;
   }
 
-  #transmit(value: unknown): void {
+  /** A new sender handle on the same channel (its own sequence: FIFO holds per handle). */
+  clone(): Sender<T> {
+    if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
+    return new Sender<T>(new ChannelSender<T>(this.cx, this.name, this.maxCapacity));
+  }
+
+  /** @internal A permit's value leaves with its credit (re-routed when that receiver went away). */
+  sendReserved(peer: Peer | undefined, out: Outgoing): void {
+    if (this.#sub === undefined) return; // closed and torn down (or the handle left): nothing could ack it
+    if (peer !== undefined && this.#peers.get(peer.rid) === peer) this.#sendTo(peer, out);
+    else {
+      this.#retry.push(out);
+      this.#want();
+    }
+  }
+
+  /** @internal A permit released unused: its credit goes back (unless its receiver went away). */
+  releaseReserved(peer: Peer | undefined): void {
+    if (peer === undefined || this.#peers.get(peer.rid) !== peer) return;
+    peer.credits++;
+    this.#gate.grant(1);
+  }
+
+  /** Takes one credit from a receiver that granted some. */
+  #takePeer(): Peer | undefined {
     for (const p of this.#peers.values()) {
       if (p.credits > 0) {
         p.credits--;
-        const seq = ++p.seq;
-        p.unacked.push({ seq, value });
-        this.#publish(p, seq, value);
-        this.#ensureTimer();
-        return;
+        return p;
       }
     }
-    // Unreachable while the gate's count equals the peers' credits; keep the value anyway.
-    this.#retry.push(value);
+    return undefined;
   }
 
-  #publish(p: Peer, seq: number, value: unknown): void {
+  #transmit(value: EncodedJson): void {
+    const p = this.#takePeer();
+    // Unreachable while the gate's count equals the peers' credits; keep the value anyway.
+    if (p === undefined) this.#retry.push(value);
+    else this.#sendTo(p, value);
+  }
+
+  #sendTo(p: Peer, value: EncodedJson): void {
+    const seq = ++p.seq;
+    p.unacked.push({ seq, value: { json: value.json, version: value.version } });
+    this.#publish(p, seq, value);
+    this.#ensureTimer();
+  }
+
+  #publish(p: Peer, seq: number, value: EncodedJson): void {
     p.lastSend = Date.now();
-    const msg: DataMsg = { t: 'D', sid: this.#sid, node: this.#node, seq, v: value };
-    try {
-      this.#nc.publish(this.#subjects.receiver(p.rid), encode(msg));
-    } catch {
-      // Connection closed or draining: the resend timer tries again while the handle lives.
-    }
+    const body = `{"t":"D","sid":"${this.#sid}","node":"${this.cx.node}","seq":${seq},"v":${value.json}}`;
+    this.publishBytes(this.subjects.receiver(p.rid), frameJson(body, value.version));
   }
 
   /**
@@ -201,31 +230,29 @@ export class Sender<T> implements Disposable {
     if (waiting === 0) return;
     this.#lastWant = now;
     this.#wantOutstanding = true;
-    const n = Math.max(waiting, this.#capacity);
-    const msg: WantMsg = { t: 'W', sid: this.#sid, node: this.#node, n };
-    try {
-      this.#nc.publish(this.#subjects.want, encode(msg));
-    } catch {
-      // Retried by the timer.
-    }
+    const n = Math.max(waiting, this.maxCapacity);
+    this.publish(this.subjects.want, { t: 'W', sid: this.#sid, node: this.cx.node, n } satisfies WantMsg);
     this.#ensureTimer();
   }
 
   #inbox(msg: SenderInboxMsg): void {
     if (msg.t === 'G') {
-      if (!this.#membership.isUp(msg.node)) return;
-      this.#wantOutstanding = false;
+      if (!this.cx.membership.isUp(msg.node)) return;
       let p = this.#peers.get(msg.rid);
       if (p === undefined) {
-        p = { rid: msg.rid, node: msg.node, credits: 0, seq: 0, unacked: [], lastSend: 0 };
+        p = { rid: msg.rid, node: msg.node, credits: 0, limit: 0, seq: 0, unacked: [], lastSend: 0 };
         this.#peers.set(msg.rid, p);
       }
-      p.credits += msg.n;
-      let n = msg.n;
+      // A running total: a repeated or late grant adds nothing, a lost one is made good.
+      let n = msg.g - p.limit;
+      if (n <= 0) return;
+      p.limit = msg.g;
+      p.credits += n;
+      this.#wantOutstanding = false;
       // Values re-routed from a lost receiver go first.
       while (n > 0 && this.#retry.length > 0) {
         n--;
-        this.#transmit(this.#retry.shift());
+        this.#transmit(this.#retry.shift()!);
       }
       if (n > 0) this.#gate.grant(n);
     } else if (msg.t === 'A') {
@@ -278,25 +305,33 @@ export class Sender<T> implements Disposable {
   }
 
   /**
-   * Closes this handle: waiting sends reject with SendError; values already
-   * sent keep being re-sent until acked (or the cluster handle leaves).
-   * Idempotent.
+   * Closes this handle: waiting sends and reserves reject with SendError;
+   * values already sent keep being re-sent until acked (or the cluster
+   * handle leaves). Idempotent.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#gate.fail(new SendError(undefined, 'the cluster channel sender is closed'), (v) => new SendError(v));
-    for (const w of this.#closedWaiters.splice(0)) w();
+    this.#gate.fail(new SendError(undefined, 'the cluster channel sender is closed'), (p) =>
+      p instanceof Reservation ? new SendError(undefined) : new SendError(p.value),
+    );
+    this.#closedWaits.drain((w) => w.complete());
     if (this.#timer === undefined) this.#teardown();
   }
 
   #teardown(): void {
-    this.#offMembers();
-    this.#sub?.unsubscribe();
+    if (this.#sub === undefined) return;
+    // Every value sent was acked (or the handle leaves): the receivers can take back our unused credits.
+    for (const p of this.#peers.values()) {
+      this.publish(this.subjects.receiver(p.rid), { t: 'Z', sid: this.#sid } satisfies ReceiverInboxMsg);
+    }
+    this.#peers.clear();
+    this.detach();
+    this.#sub.unsubscribe();
     this.#sub = undefined;
   }
 
-  /** @internal The cluster handle is leaving: stop at once, in-flight values are abandoned. */
+  /** The cluster handle is leaving: stop at once, in-flight values are abandoned. */
   shutdown(): void {
     this.close();
     if (this.#timer !== undefined) clearInterval(this.#timer);
@@ -304,18 +339,13 @@ export class Sender<T> implements Disposable {
     this.#teardown();
   }
 
-  /**
-   * Resolves once this handle is closed (by `close()` or the cluster handle leaving).
-   *
-   * **Cancellation**: nothing outlives the promise.
-   */
-  closed(): Promise<void> {
+  /** Resolves once this handle is closed (by `close()` or the cluster handle leaving). */
+  closed(options: { signal?: AbortSignal } | undefined): Promise<void> {
+    const signal = signalOf(options, 'Sender.closed');
     if (this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#closedWaiters.push(resolve));
-  }
-
-  /** Same as close(). */
-  [Symbol.dispose](): void {
-    this.close();
+    const w = new ClosedWait();
+    const p = w.park(signal, closedSite);
+    if (!w.settled) this.#closedWaits.push(w);
+    return p;
   }
 }

@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Runtime } from '../runtime/runtime.js';
 import { unboundedChannel } from '../sync/mpsc/unbounded.js';
-import type { Receiver } from '../sync/mpsc/receiver.js';
+import { Receiver } from '../sync/mpsc/receiver.js';
+import { Sender } from '../sync/mpsc/bounded.js';
 import { duration, integer } from '../core/validate.js';
-import { Sender } from './channel-sender.js';
-import { Receiver as ClusterReceiver } from './channel-receiver.js';
+import { ChannelSender } from './channel-sender.js';
+import { ChannelReceiver } from './channel-receiver.js';
+import type { ChannelContext } from './channel-wire.js';
 import { ClusterClosedError } from './errors.js';
-import { loadNats } from './nats.js';
+import { loadNats, closeNats } from './nats.js';
 import { Membership, type MemberEvent } from './membership.js';
 import { ActorDirectory } from './actors.js';
 import type { ActorRef } from '../actor/actor-ref.js';
@@ -72,6 +74,7 @@ export class Cluster implements AsyncDisposable {
   readonly #prefix: string;
   readonly #inc: string;
   readonly #actors: ActorDirectory;
+  readonly #channels: ChannelContext;
   #left: Promise<void> | undefined;
 
   readonly #leaseTtl: number;
@@ -95,8 +98,12 @@ export class Cluster implements AsyncDisposable {
     this.#prefix = prefix;
     this.#inc = inc;
     this.#membership = membership;
-    this.#actors = new ActorDirectory(nc, membership, prefix, node, inc);
+    this.#actors = new ActorDirectory(nc, membership, prefix, node, inc, this.#kinds);
+    this.#channels = { nc, membership, node, prefix, hooks: this.#actors.hooks, ends: new Set() };
     this.#onLeave.push(() => this.#actors.shutdown());
+    this.#onLeave.push(() => {
+      for (const end of [...this.#channels.ends]) end.shutdown();
+    });
   }
 
   /**
@@ -419,7 +426,9 @@ export class Cluster implements AsyncDisposable {
    *
    * @param name the channel's name, a NATS subject token (letters, digits, `_`, `-`, dots between tokens)
    * @param options.capacity how many values a receiver buffers (and so grants credits for), 1 to 1,048,576
-   * @returns `[sender, receiver]`; close the ones this node does not use
+   * @returns `[sender, receiver]`: `weft/sync` mpsc ends (`reserve`, `clone`, `select` on
+   *   the receiver and the rest work as on a local channel, see docs/cluster.md for the
+   *   differences); close the ones this node does not use
    * @throws TypeError for a bad name; RangeError for a bad capacity; ClusterClosedError after `leave()`
    *
    * @example
@@ -435,19 +444,16 @@ export class Cluster implements AsyncDisposable {
    * }
    * ```
    */
-  channel<T>(name: string, options: { capacity: number }): [Sender<T>, ClusterReceiver<T>] {
+  channel<T>(name: string, options: { capacity: number }): [Sender<T>, Receiver<T>] {
     this.assertOpen('Cluster.channel');
     subjectName(name, 'Cluster.channel', 'name');
     if (typeof options !== 'object' || options === null)
       throw new TypeError('Cluster.channel: options must be an object');
     const capacity = integer(options.capacity, 'Cluster.channel', 'capacity', 1, 1 << 20);
-    const tx = new Sender<T>(this.#nc, this.#membership, this.node, this.#prefix, name, capacity);
-    const rx = new ClusterReceiver<T>(this.#nc, this.#membership, this.node, this.#prefix, name, capacity);
-    this.#onLeave.push(() => {
-      tx.shutdown();
-      rx.close();
-    });
-    return [tx, rx];
+    return [
+      new Sender<T>(new ChannelSender<T>(this.#channels, name, capacity)),
+      new Receiver<T>(new ChannelReceiver<T>(this.#channels, name, capacity)),
+    ];
   }
 
   /** @internal */
@@ -500,8 +506,9 @@ export class Cluster implements AsyncDisposable {
         }
       }
       await this.#membership.leave();
-      await this.#nc.drain().catch(() => this.#nc.close());
-      await this.#nc.closed();
+      await this.#nc.drain().catch(() => undefined);
+      // Not just close(): a reconnect dial in flight would outlive it (see closeNats).
+      await closeNats(this.#nc);
     })();
     return this.#left;
   }

@@ -1,8 +1,8 @@
 /**
- * The cluster wire format, version 1: how a value crosses between processes.
+ * The cluster wire format, versions 1 and 2: how a value crosses between processes.
  *
- * A message is one version byte (`0x01`) followed by UTF-8 JSON. Values JSON
- * can hold go as they are; the rest are tagged objects, `{"$w": tag, ...}`:
+ * A message is one version byte followed by UTF-8 JSON. Values JSON can hold
+ * go as they are; the rest are tagged objects, `{"$w": tag, ...}`:
  *
  * | value                         | encoded as                                     |
  * | ----------------------------- | ---------------------------------------------- |
@@ -15,8 +15,8 @@
  * | `Set`                         | `{"$w":"set","d":[v,...]}`                     |
  * | `Error` (and subclasses)      | `{"$w":"err","n":name,"m":message,"p":{own props},"s":stack?,"c":cause?}` |
  * | an object with a `$w` key     | `{"$w":"obj","d":[[k,v],...]}` (escaped)       |
- * | a reply handle (`ask`)        | `{"$w":"reply","d":subject}` (cluster-internal) |
- * | an actor ref                  | `{"$w":"ref","d":{...}}` (cluster-internal)     |
+ * | a reply handle (`ask`)        | `{"$w":"reply","d":{"c":inbox,"i":id}}` (cluster-internal) |
+ * | an actor ref (version 2)      | `{"$w":"ref","d":{"n":name}}` or `{"d":{"k":kind,"i":id}}` (cluster-internal) |
  *
  * Plain objects (prototype `Object.prototype` or `null`) and arrays nest
  * freely (array holes become `undefined`; symbol keys are skipped, as
@@ -27,14 +27,23 @@
  * registered weft error class of the same name when the receiver has it
  * loaded, otherwise to an `Error` with that `name`.
  *
- * A reader refuses bytes of another version with {@link WireFormatError}, so
- * a later format can be rolled out with the version byte.
+ * Versions: 1 is the format above without actor refs; 2 adds the `ref` tag.
+ * A message is written with the lowest version that can express it (version 1
+ * unless it carries an actor ref), so a node of an older build still reads
+ * every message it could understand, and refuses the others with
+ * {@link WireFormatError} naming the version rather than misreading them. A
+ * reader takes every version from {@link MIN_WIRE_VERSION} to
+ * {@link WIRE_VERSION}.
  */
 import { weftErrorClass } from '../core/errors.js';
 import { CodecError, WireFormatError } from './errors.js';
 
-/** The wire format version this build writes and reads. */
-export const WIRE_VERSION = 1;
+/** The newest wire format version this build writes and reads. */
+export const WIRE_VERSION = 2;
+/** The oldest wire format version this build reads. */
+export const MIN_WIRE_VERSION = 1;
+/** The version a tag appeared in; a tag not listed is of version 1. */
+const TAG_VERSION: Readonly<Record<string, number>> = { ref: 2 };
 /** The deepest nesting the codec accepts. */
 export const MAX_DEPTH = 512;
 
@@ -68,25 +77,31 @@ export function encode(value: unknown): Uint8Array {
 
 /** @internal {@link encode} with the cluster's hooks (reply handles). */
 export function encodeWith(value: unknown, hooks: CodecHooks | undefined): Uint8Array {
-  const tree = toTree(value, 'value', [], 0, hooks);
-  const json = JSON.stringify(tree);
-  const body = encoder.encode(json);
-  const out = new Uint8Array(body.length + 1);
-  out[0] = WIRE_VERSION;
-  out.set(body, 1);
-  return out;
+  const { json, version } = encodeJson(value, hooks);
+  return frameJson(json, version);
+}
+
+/** @internal A value's JSON body and the lowest wire version that can carry it. */
+export interface EncodedJson {
+  json: string;
+  version: number;
 }
 
 /** @internal The JSON body of `value` (no version byte), for batching several values in one frame. */
-export function encodeJson(value: unknown, hooks?: CodecHooks): string {
-  return JSON.stringify(toTree(value, 'value', [], 0, hooks));
+export function encodeJson(value: unknown, hooks?: CodecHooks): EncodedJson {
+  const walk: Walk = { stack: [], hooks, version: MIN_WIRE_VERSION };
+  const json = JSON.stringify(toTree(value, 'value', walk, 0));
+  return { json, version: walk.version };
 }
 
-/** @internal Frames a JSON body made of {@link encodeJson} parts as a wire message. */
-export function frameJson(json: string): Uint8Array {
+/**
+ * @internal Frames a JSON body made of {@link encodeJson} parts as a wire
+ * message of `version` (the highest of the parts' versions).
+ */
+export function frameJson(json: string, version: number): Uint8Array {
   const body = encoder.encode(json);
   const out = new Uint8Array(body.length + 1);
-  out[0] = WIRE_VERSION;
+  out[0] = version;
   out.set(body, 1);
   return out;
 }
@@ -110,8 +125,11 @@ export function decode(bytes: Uint8Array): unknown {
 /** @internal {@link decode} with the cluster's hooks (reply handles). */
 export function decodeWith(bytes: Uint8Array, hooks: CodecHooks | undefined): unknown {
   if (bytes.length === 0) throw new WireFormatError('an empty message is not a weft wire message');
-  if (bytes[0] !== WIRE_VERSION) {
-    throw new WireFormatError(`wire format version ${bytes[0]} is not supported (this build reads ${WIRE_VERSION})`);
+  const version = bytes[0]!;
+  if (version < MIN_WIRE_VERSION || version > WIRE_VERSION) {
+    throw new WireFormatError(
+      `wire format version ${version} is not supported (this build reads ${MIN_WIRE_VERSION} to ${WIRE_VERSION})`,
+    );
   }
   let tree: unknown;
   try {
@@ -132,7 +150,16 @@ function describe(value: object): string {
   return typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : 'an object with a custom prototype';
 }
 
-function toTree(value: unknown, path: string, stack: object[], depth: number, hooks?: CodecHooks): unknown {
+/** The state of one encoding walk. */
+interface Walk {
+  /** The objects being encoded around the current one (cycle detection). */
+  stack: object[];
+  hooks: CodecHooks | undefined;
+  /** The lowest version that can carry what was met so far. */
+  version: number;
+}
+
+function toTree(value: unknown, path: string, walk: Walk, depth: number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -152,6 +179,7 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
   if (value === null) return null;
   const obj = value as object;
   if (depth >= MAX_DEPTH) throw new CodecError(path, `nested deeper than ${MAX_DEPTH} levels`);
+  const stack = walk.stack;
   if (stack.includes(obj))
     throw new CodecError(path, 'the value contains a cycle (it refers back to an object that contains it)');
   const proto = Object.getPrototypeOf(obj) as object | null;
@@ -162,7 +190,7 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
     const out: Record<string, unknown> = {};
     for (const k of keys) {
       if (k === '$w') escaped = true;
-      out[k] = toTree((obj as Record<string, unknown>)[k], `${path}.${k}`, stack, depth + 1, hooks);
+      out[k] = toTree((obj as Record<string, unknown>)[k], `${path}.${k}`, walk, depth + 1);
     }
     stack.pop();
     return escaped ? { $w: 'obj', d: Object.entries(out) } : out;
@@ -170,7 +198,7 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
   if (Array.isArray(obj)) {
     stack.push(obj);
     const out = new Array<unknown>(obj.length);
-    for (let i = 0; i < obj.length; i++) out[i] = toTree(obj[i], `${path}[${i}]`, stack, depth + 1, hooks);
+    for (let i = 0; i < obj.length; i++) out[i] = toTree(obj[i], `${path}[${i}]`, walk, depth + 1);
     stack.pop();
     return out;
   }
@@ -186,10 +214,7 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
     const d: unknown[] = [];
     let i = 0;
     for (const [k, v] of obj) {
-      d.push([
-        toTree(k, `${path}.<key ${i}>`, stack, depth + 1, hooks),
-        toTree(v, `${path}.get(<key ${i}>)`, stack, depth + 1, hooks),
-      ]);
+      d.push([toTree(k, `${path}.<key ${i}>`, walk, depth + 1), toTree(v, `${path}.get(<key ${i}>)`, walk, depth + 1)]);
       i++;
     }
     stack.pop();
@@ -199,12 +224,15 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
     stack.push(obj);
     const d: unknown[] = [];
     let i = 0;
-    for (const v of obj) d.push(toTree(v, `${path}.<item ${i++}>`, stack, depth + 1, hooks));
+    for (const v of obj) d.push(toTree(v, `${path}.<item ${i++}>`, walk, depth + 1));
     stack.pop();
     return { $w: 'set', d };
   }
-  const hooked = hooks?.encode?.(obj);
-  if (hooked !== undefined) return { $w: hooked.tag, d: hooked.data };
+  const hooked = walk.hooks?.encode?.(obj);
+  if (hooked !== undefined) {
+    walk.version = Math.max(walk.version, TAG_VERSION[hooked.tag] ?? MIN_WIRE_VERSION);
+    return { $w: hooked.tag, d: hooked.data };
+  }
   if (obj instanceof Error) {
     stack.push(obj);
     const p: Record<string, unknown> = {};
@@ -213,7 +241,7 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
       const v = (obj as unknown as Record<string, unknown>)[k];
       if (typeof v === 'function' || typeof v === 'symbol') continue;
       try {
-        p[k] = toTree(v, `${path}.${k}`, stack, depth + 1, hooks);
+        p[k] = toTree(v, `${path}.${k}`, walk, depth + 1);
       } catch {
         // An error's extra fields are best-effort: one that cannot cross is left out.
       }
@@ -222,7 +250,7 @@ function toTree(value: unknown, path: string, stack: object[], depth: number, ho
     if (typeof obj.stack === 'string') out['s'] = obj.stack;
     if ('cause' in obj) {
       try {
-        out['c'] = toTree(obj.cause, `${path}.cause`, stack, depth + 1, hooks);
+        out['c'] = toTree(obj.cause, `${path}.cause`, walk, depth + 1);
       } catch {
         out['c'] = { $w: 'u' };
       }

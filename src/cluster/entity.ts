@@ -125,7 +125,8 @@ export class EntityKind<M, S> {
     const act: Activation = { ref, lease, lastActive: Date.now(), timer: undefined };
     this.#active.set(id, act);
     const name = this.actorName(id);
-    this.#directory.publish(name, ref, () => (act.lastActive = Date.now()));
+    // Its `self` crosses in messages as the entity, not as this activation.
+    this.#directory.publish(name, ref, () => (act.lastActive = Date.now()), { k: this.#kind, i: id });
     this.#armIdle(id, act);
     void ref.stopped().then(async () => {
       if (act.timer !== undefined) clearTimeout(act.timer);
@@ -195,6 +196,16 @@ export class EntityBackend<M> implements ActorBackend<M> {
 
   get isAlive(): boolean {
     return !this.#ended;
+  }
+
+  /** The entity's kind (how the ref crosses in a message). */
+  get kind(): string {
+    return this.#kind.kind;
+  }
+
+  /** The entity's id. */
+  get entityId(): string {
+    return this.#entityId;
   }
 
   get downError(): NodeDownError | undefined {

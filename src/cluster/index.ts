@@ -6,7 +6,8 @@
  */
 export { Cluster, type ClusterOptions } from './cluster.js';
 export type { MemberEvent } from './membership.js';
-export { Sender } from './channel-sender.js';
-export { Receiver } from './channel-receiver.js';
-export { encode, decode, WIRE_VERSION, MAX_DEPTH } from './codec.js';
+// A cluster channel's ends are weft/sync's mpsc fronts (over cluster backends).
+export { Sender, Permit } from '../sync/mpsc/bounded.js';
+export { Receiver } from '../sync/mpsc/receiver.js';
+export { encode, decode, WIRE_VERSION, MIN_WIRE_VERSION, MAX_DEPTH } from './codec.js';
 export * from './errors.js';

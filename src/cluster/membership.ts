@@ -148,6 +148,11 @@ export class Membership {
     return [this.#o.node, ...this.#members.keys()].sort();
   }
 
+  /** The incarnation of `node` while it is up (this node's own included). */
+  incarnation(node: string): string | undefined {
+    return node === this.#o.node ? this.#o.inc : this.#members.get(node)?.inc;
+  }
+
   isUp(node: string): boolean {
     return node === this.#o.node || this.#members.has(node);
   }

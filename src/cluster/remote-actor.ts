@@ -14,14 +14,28 @@ import type { ActorBackend } from '../actor/backend.js';
 import { ActorStoppedError, MailboxFullError } from '../actor/errors.js';
 import type { Reply } from '../actor/behavior.js';
 import { CreditGate } from './credit-gate.js';
-import { encode, decode, encodeJson, frameJson } from './codec.js';
+import { encode, decode, encodeJson, frameJson, type CodecHooks, type EncodedJson } from './codec.js';
 import { NodeDownError } from './errors.js';
 import type { Membership } from './membership.js';
 import type { ReplyTable } from './replies.js';
-import { INITIAL_CREDIT, actorSubject, findSubject, type FindOp, type Found, type HostOp } from './actor-wire.js';
+import {
+  AUTO_PREFIX,
+  INITIAL_CREDIT,
+  actorSubject,
+  findSubject,
+  type FindOp,
+  type Found,
+  type HostOp,
+} from './actor-wire.js';
 
 const sendSite = { op: 'cluster.ActorRef.send' } as const;
 const FIND_RETRY = 200;
+/**
+ * Lookups answered "no responders" after which a ref to an actor published
+ * only because its ref crossed in a message (`_r.` names) counts it as
+ * stopped: nobody else can ever publish that name.
+ */
+const NOPROC_AFTER = 5;
 
 /** @internal What a remote backend needs from its cluster handle. */
 export interface RemoteContext {
@@ -31,7 +45,19 @@ export interface RemoteContext {
   node: string;
   inbox: string;
   replies: ReplyTable;
+  /** The codec hooks of the handle (reply handles and actor refs cross). */
+  hooks: CodecHooks;
+  /** The refs that have looked their host up (they get credits, stop notices, re-syncs). */
   sessions: Map<string, RemoteActor<any>>;
+  /** Set when the handle left: every ref is dead. */
+  closed: Error | undefined;
+}
+
+/** The node and incarnation in an `_r.<node>.<incarnation>.<n>` name, if it is one. */
+function autoOrigin(name: string): { node: string; inc: string } | undefined {
+  const parts = name.split('.');
+  if (parts.length !== 4 || parts[0] !== AUTO_PREFIX) return undefined;
+  return { node: parts[1]!, inc: parts[2]! };
 }
 
 export class RemoteActor<M> implements ActorBackend<M> {
@@ -39,21 +65,27 @@ export class RemoteActor<M> implements ActorBackend<M> {
   readonly name: string;
   readonly #cx: RemoteContext;
   readonly #sid = randomUUID().slice(0, 18);
-  readonly #gate: CreditGate<string>;
+  readonly #gate: CreditGate<EncodedJson>;
   #host: string | undefined;
+  /** For an `_r.` name: the node (and incarnation) that published it, known before any lookup. */
+  readonly #origin: { node: string; inc: string } | undefined;
+  #noResponders = 0;
   /** Encoded messages not sent yet: before the host is known, or until the end of this turn. */
-  #batch: string[] = [];
+  #batch: EncodedJson[] = [];
   #flushScheduled = false;
   #finding = false;
   #dead = false;
   #reason: unknown = undefined;
   #downError: NodeDownError | undefined;
   #sent = 0;
+  /** Credits the host has returned, in all (for the re-sync after a reconnect). */
+  #credited = 0;
   readonly #monitors = new Map<object, (reason: unknown) => void>();
   #stopped: Promise<unknown> | undefined;
   #resolveStopped: ((r: unknown) => void) | undefined;
-  readonly #offMembers: () => void;
+  #offMembers: (() => void) | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #resyncTimer: ReturnType<typeof setTimeout> | undefined;
 
   readonly #onNotFound: (() => Promise<boolean>) | undefined;
 
@@ -66,14 +98,17 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#onNotFound = onNotFound;
     this.name = name;
     this.id = `cluster:${name}`;
-    this.#gate = new CreditGate<string>(INITIAL_CREDIT, (json) => this.#transmit(json));
-    cx.sessions.set(this.#sid, this);
-    this.#offMembers = cx.membership.listen((e) => {
-      if (e.type === 'down' && e.node === this.#host) this.#die(new NodeDownError(e.node), true);
-    });
+    this.#gate = new CreditGate<EncodedJson>(INITIAL_CREDIT, (json) => this.#transmit(json));
+    this.#origin = autoOrigin(name);
   }
 
   get isAlive(): boolean {
+    return this.#live();
+  }
+
+  /** False once dead; a ref made before its cluster handle left dies on its first call after. */
+  #live(): boolean {
+    if (!this.#dead && this.#cx.closed !== undefined) this.#die(this.#cx.closed, false);
     return !this.#dead;
   }
 
@@ -87,21 +122,21 @@ export class RemoteActor<M> implements ActorBackend<M> {
     return this.#downError;
   }
 
-  #encode(msg: M): string {
+  #encode(msg: M): EncodedJson {
     const replies = this.#cx.replies;
     replies.owner = this;
     try {
-      return encodeJson(msg, replies.hooks);
+      return encodeJson(msg, this.#cx.hooks);
     } finally {
       replies.owner = undefined;
     }
   }
 
   tell(msg: M): void {
-    if (this.#dead) throw this.#deadError(msg);
+    if (!this.#live()) throw this.#deadError(msg);
     if (msg === undefined) throw new TypeError('ActorRef.tell: undefined is not a valid message');
     if (!this.#gate.tryTake()) throw new MailboxFullError(this.id, msg);
-    let json: string;
+    let json: EncodedJson;
     try {
       json = this.#encode(msg);
     } catch (e) {
@@ -112,9 +147,9 @@ export class RemoteActor<M> implements ActorBackend<M> {
   }
 
   send(msg: M, signal: AbortSignal | undefined): Promise<void> {
-    if (this.#dead) return Promise.reject(this.#deadError(msg));
+    if (!this.#live()) return Promise.reject(this.#deadError(msg));
     if (msg === undefined) return Promise.reject(new TypeError('ActorRef.send: undefined is not a valid message'));
-    let json: string;
+    let json: EncodedJson;
     try {
       json = this.#encode(msg);
     } catch (e) {
@@ -123,7 +158,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
     return this.#gate.take(json, signal, sendSite);
   }
 
-  #transmit(json: string): void {
+  #transmit(json: EncodedJson): void {
     this.#batch.push(json);
     if (this.#host === undefined) {
       this.#find();
@@ -142,9 +177,15 @@ export class RemoteActor<M> implements ActorBackend<M> {
     const parts = this.#batch;
     this.#batch = [];
     this.#sent += parts.length;
-    const body = `{"t":"B","s":${JSON.stringify(this.#sid)},"ms":[${parts.join(',')}]}`;
+    let version = 1;
+    let ms = '';
+    for (const p of parts) {
+      ms += ms === '' ? p.json : `,${p.json}`;
+      if (p.version > version) version = p.version;
+    }
+    const body = `{"t":"B","s":${JSON.stringify(this.#sid)},"ms":[${ms}]}`;
     try {
-      this.#cx.nc.publish(actorSubject(this.#cx.prefix, this.#host, this.name), frameJson(body));
+      this.#cx.nc.publish(actorSubject(this.#cx.prefix, this.#host, this.name), frameJson(body, version));
     } catch {
       // Connection closed: the handle is leaving, the asks time out.
     }
@@ -152,8 +193,20 @@ export class RemoteActor<M> implements ActorBackend<M> {
 
   /** Looks the host up (once at a time), retrying while someone waits on this ref. */
   #find(): void {
-    if (this.#finding || this.#dead || this.#host !== undefined) return;
+    if (this.#finding || !this.#live() || this.#host !== undefined) return;
+    const origin = this.#origin;
+    if (origin !== undefined && this.#cx.membership.incarnation(origin.node) !== origin.inc) {
+      // The process that published it is gone (a node that came back under its name is a new incarnation).
+      this.#die(new NodeDownError(origin.node), true);
+      return;
+    }
     this.#finding = true;
+    // From the first lookup on (not before: a ref that is never used costs nothing), the host
+    // may send this session credits and stop notices, and its node's death kills the ref.
+    this.#cx.sessions.set(this.#sid, this);
+    this.#offMembers ??= this.#cx.membership.listen((e) => {
+      if (e.type === 'down' && e.node === (this.#host ?? origin?.node)) this.#die(new NodeDownError(e.node), true);
+    });
     const op: FindOp = { t: 'F', s: this.#sid, c: this.#cx.inbox, n: this.#cx.node };
     this.#cx.nc.request(findSubject(this.#cx.prefix, this.name), encode(op), { timeout: 1000 }).then(
       (m) => {
@@ -164,7 +217,14 @@ export class RemoteActor<M> implements ActorBackend<M> {
         this.#host = found.node;
         this.#flush();
       },
-      () => {
+      (e: unknown) => {
+        if (origin !== undefined && (e as { isNoResponders?: () => boolean }).isNoResponders?.() === true) {
+          // Only its own node ever publishes an `_r.` name, and only while the actor lives.
+          this.#finding = false;
+          if (++this.#noResponders >= NOPROC_AFTER) this.#die('noproc', false);
+          else this.#retry();
+          return;
+        }
         if (this.#onNotFound === undefined) {
           this.#finding = false;
           this.#retry();
@@ -196,6 +256,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
 
   /** @internal Credits from the host. */
   credit(n: number): void {
+    this.#credited += n;
     this.#gate.grant(n);
   }
 
@@ -209,10 +270,11 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#dead = true;
     this.#reason = reason;
     if (nodeDown) this.#downError = reason as NodeDownError;
-    this.#offMembers();
+    this.#offMembers?.();
     this.#cx.sessions.delete(this.#sid);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
+    if (this.#resyncTimer !== undefined) clearTimeout(this.#resyncTimer);
+    this.#retryTimer = this.#resyncTimer = undefined;
     this.#batch = [];
     this.#gate.fail(this.#deadError(undefined));
     this.#cx.replies.closeFor(this);
@@ -228,7 +290,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
   }
 
   stop(reason: unknown): Promise<void> {
-    if (this.#dead) return Promise.resolve();
+    if (!this.#live()) return Promise.resolve();
     const stopped = this.stopped();
     const op: HostOp = { t: 'S', s: this.#sid, r: reason };
     const go = (): void => {
@@ -248,7 +310,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
 
   stopped(): Promise<unknown> {
     if (this.#stopped === undefined) {
-      if (this.#dead) this.#stopped = Promise.resolve(this.#reason);
+      if (!this.#live()) this.#stopped = Promise.resolve(this.#reason);
       else {
         this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
         this.monitor(() => {});
@@ -259,7 +321,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
 
   monitor(fn: (reason: unknown) => void): object {
     const token = {};
-    if (this.#dead) {
+    if (!this.#live()) {
       const reason = this.#reason;
       queueMicrotask(() => fn(reason));
       return token;
@@ -285,9 +347,12 @@ export class RemoteActor<M> implements ActorBackend<M> {
 
   /**
    * @internal After a reconnect: asks the host how many of our messages it
-   * got, and takes back the credits of those lost on the way. The client
-   * flushes what it buffered while disconnected before this request, and
-   * the host reads one connection in order, so the count is exact.
+   * got and how many credits it returned, and takes back the credits lost
+   * on the way: those of messages that never arrived, and those the host
+   * returned in notices that never arrived. The client flushes what it
+   * buffered while disconnected before this request, the host reads one
+   * connection in order and answers after the credit notices it sent
+   * before, so both counts are exact.
    */
   resync(): void {
     if (this.#dead || this.#host === undefined) return;
@@ -297,10 +362,19 @@ export class RemoteActor<M> implements ActorBackend<M> {
       (m) => {
         const found = decode(m.data) as Found;
         if (this.#dead || found.node !== this.#host) return;
-        const lost = sentBefore - found.r;
+        const credited = found.c ?? this.#credited; // a host of an older build does not say
+        const lost = sentBefore - found.r + (credited - this.#credited);
+        if (credited > this.#credited) this.#credited = credited;
         if (lost > 0) this.#gate.grant(lost);
       },
-      () => undefined,
+      () => {
+        // The server may still be settling after the restart: ask again, or the lost credits stay lost.
+        if (this.#dead || this.#resyncTimer !== undefined) return;
+        this.#resyncTimer = setTimeout(() => {
+          this.#resyncTimer = undefined;
+          this.resync();
+        }, FIND_RETRY);
+      },
     );
   }
 }

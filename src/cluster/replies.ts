@@ -2,14 +2,22 @@
  * Ask replies across the cluster. On the asking node the reply end of an
  * `ask` (a local `OneshotSender`) is kept in a table under a number and
  * crosses as `{ inbox, id }`; on the host it becomes a {@link RemoteReply}
- * whose `send` publishes the answer back. A reply whose ask has settled
- * (answered, timed out, aborted) leaves the table when its receiver closes.
+ * whose `send` publishes the answer back (and which crosses on unchanged
+ * when the host forwards it in another message). A reply whose ask has
+ * settled (answered, timed out, aborted) leaves the table when its receiver
+ * closes.
  * @internal
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { OneshotSender } from '../sync/oneshot.js';
-import { encode, type CodecHooks } from './codec.js';
+import { encodeWith, type CodecHooks } from './codec.js';
 import type { InboxMsg } from './actor-wire.js';
+
+/** A reply handle on the wire: the asker's inbox and the reply's number there. */
+export interface ReplyWire {
+  c: string;
+  i: number;
+}
 
 interface Pending {
   tx: OneshotSender<unknown>;
@@ -28,17 +36,16 @@ export class ReplyTable {
     this.#inbox = inbox;
   }
 
-  /** Codec hooks of the asking side: a OneshotSender crosses as a reply handle. */
-  readonly hooks: CodecHooks = {
-    encode: (value) => {
-      if (!(value instanceof OneshotSender)) return undefined;
-      const id = this.#next++;
-      const tx = value as OneshotSender<unknown>;
-      this.#pending.set(id, { tx, owner: this.owner });
-      void tx.closed().then(() => this.#pending.delete(id));
-      return { tag: 'reply', data: { c: this.#inbox, i: id } };
-    },
-  };
+  /** The wire form of a reply end met while encoding (a codec hook), or undefined for other values. */
+  toWire(value: object): { tag: string; data: ReplyWire } | undefined {
+    if (value instanceof RemoteReply) return { tag: 'reply', data: value.wire };
+    if (!(value instanceof OneshotSender)) return undefined;
+    const id = this.#next++;
+    const tx = value as OneshotSender<unknown>;
+    this.#pending.set(id, { tx, owner: this.owner });
+    void tx.closed().then(() => this.#pending.delete(id));
+    return { tag: 'reply', data: { c: this.#inbox, i: id } };
+  }
 
   /** A reply arrived. */
   settle(msg: Extract<InboxMsg, { t: 'R' }>): void {
@@ -66,20 +73,28 @@ export class ReplyTable {
  */
 export class RemoteReply<T> implements Disposable {
   readonly #nc: NatsConnection;
+  readonly #hooks: CodecHooks;
   readonly #inbox: string;
   readonly #id: number;
   #closed = false;
 
-  constructor(nc: NatsConnection, inbox: string, id: number) {
+  /** `hooks` encode the answer (it may carry actor refs). */
+  constructor(nc: NatsConnection, hooks: CodecHooks, wire: ReplyWire) {
     this.#nc = nc;
-    this.#inbox = inbox;
-    this.#id = id;
+    this.#hooks = hooks;
+    this.#inbox = wire.c;
+    this.#id = wire.i;
+  }
+
+  /** The handle as it crossed, to forward it in another message. */
+  get wire(): ReplyWire {
+    return { c: this.#inbox, i: this.#id };
   }
 
   /** Sends the answer; false if already sent or closed. Throws CodecError if the answer cannot cross. */
   send(value: T): boolean {
     if (this.#closed) return false;
-    const bytes = encode({ t: 'R', i: this.#id, v: value } satisfies InboxMsg);
+    const bytes = encodeWith({ t: 'R', i: this.#id, v: value } satisfies InboxMsg, this.#hooks);
     this.#closed = true;
     try {
       this.#nc.publish(this.#inbox, bytes);
@@ -94,7 +109,7 @@ export class RemoteReply<T> implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.#nc.publish(this.#inbox, encode({ t: 'R', i: this.#id, x: true } satisfies InboxMsg));
+      this.#nc.publish(this.#inbox, encodeWith({ t: 'R', i: this.#id, x: true } satisfies InboxMsg, undefined));
     } catch {
       // The asker times out instead.
     }
@@ -111,15 +126,4 @@ export class RemoteReply<T> implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** Codec hooks of the hosting side: a reply handle becomes a RemoteReply. */
-export function hostHooks(nc: NatsConnection): CodecHooks {
-  return {
-    decode: (tag, data) => {
-      if (tag !== 'reply') throw new TypeError(`unknown tag ${tag}`);
-      const d = data as { c: string; i: number };
-      return new RemoteReply(nc, d.c, d.i);
-    },
-  };
 }

@@ -1,8 +1,10 @@
 import '../helpers/guard.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cluster, CodecError } from '../../src/cluster/index.js';
+import { Cluster, CodecError, Sender, Receiver } from '../../src/cluster/index.js';
 import { SendError } from '../../src/sync/errors.js';
+import { select } from '../../src/select/select.js';
+import { sleep } from '../../src/time/sleep.js';
 import { NatsServer, ChildNode, stopAllNodes, eventually } from './harness.js';
 
 let nats: NatsServer;
@@ -145,4 +147,46 @@ test("a receiver's node killed: its unacked values are re-sent to another receiv
   );
   tx.close();
   rxLocal.close();
+});
+
+test('cluster channel ends are weft mpsc ends: reserve, tryReserve, clone and select', async () => {
+  await using a = await join('c6-a');
+  await using b = await join('c6-b');
+  const [tx, rxA] = a.channel<string>('c6', { capacity: 2 });
+  rxA.close();
+  const [txB, rx] = b.channel<string>('c6', { capacity: 2 });
+  txB.close();
+  assert.ok(tx instanceof Sender && rx instanceof Receiver);
+  // A select branch on a cluster receiver is cancel-safe: the losing receive took nothing.
+  const idle = await select({ rx, later: (signal) => sleep(100, { signal }) });
+  assert.equal(idle.key, 'later');
+  // reserve waits for a credit from the receiver (select joined it), then sends without waiting.
+  const permit = await tx.reserve();
+  permit.send('reserved');
+  assert.throws(() => permit.send('again'), TypeError);
+  const won = await select({ rx, later: (signal) => sleep(5000, { signal }) });
+  assert.deepEqual(won, { key: 'rx', value: 'reserved' });
+  // tryReserve takes a credit held now; release gives it back.
+  await eventually(() => tx.capacity > 0, 5000, 'a credit granted ahead');
+  const held = tx.capacity;
+  const p = tx.tryReserve();
+  assert.ok(p !== undefined);
+  assert.equal(tx.capacity, held - 1);
+  p.release();
+  p.release(); // idempotent
+  assert.equal(tx.capacity, held);
+  // A clone is its own sender handle: open after the original closes, FIFO on its own.
+  const tx2 = tx.clone();
+  tx.close();
+  assert.throws(() => tx.clone(), /closed/);
+  assert.throws(() => tx.tryReserve(), SendError);
+  await assert.rejects(tx.reserve(), SendError);
+  // The closed handle handed its unused credit back, so the clone gets the whole 2-value buffer.
+  await tx2.send('c1');
+  await tx2.send('c2');
+  assert.equal(await rx.recv(), 'c1');
+  assert.equal(await rx.recv(), 'c2');
+  tx2.close();
+  await tx2.closed();
+  rx.close();
 });

@@ -2,7 +2,7 @@ import '../helpers/guard.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { encode, decode, WIRE_VERSION, MAX_DEPTH } from '../../src/cluster/codec.js';
+import { encode, decode, WIRE_VERSION, MIN_WIRE_VERSION, MAX_DEPTH } from '../../src/cluster/codec.js';
 import { CodecError, NodeDownError, WireFormatError } from '../../src/cluster/errors.js';
 import { WeftError } from '../../src/core/errors.js';
 
@@ -60,9 +60,10 @@ test('the round trip matches structuredClone on the same values', () => {
   );
 });
 
-test('the first byte is the wire version and the body is JSON', () => {
+test('the first byte is the lowest wire version that carries the value, and the body is JSON', () => {
   const bytes = encode({ a: 1 });
-  assert.equal(bytes[0], WIRE_VERSION);
+  assert.equal(bytes[0], MIN_WIRE_VERSION); // no actor ref: version 1, readable by older builds
+  assert.equal(WIRE_VERSION, 2);
   assert.deepEqual(JSON.parse(new TextDecoder().decode(bytes.subarray(1))), { a: 1 });
 });
 
@@ -139,7 +140,12 @@ test('errors cross with name, message, code and cause; weft errors keep their cl
 
 test('bytes of another version or broken JSON are refused with WireFormatError', () => {
   assert.throws(() => decode(new Uint8Array([])), WireFormatError);
-  assert.throws(() => decode(new Uint8Array([2, 0x7b, 0x7d])), /version 2/);
+  assert.throws(
+    () => decode(new Uint8Array([3, 0x7b, 0x7d])),
+    /version 3 is not supported \(this build reads 1 to 2\)/,
+  );
+  assert.throws(() => decode(new Uint8Array([0, 0x7b, 0x7d])), /version 0/);
+  assert.deepEqual(decode(new Uint8Array([2, 0x7b, 0x7d])), {}); // a version 2 message without refs
   assert.throws(() => decode(new Uint8Array([1, 0x7b])), WireFormatError);
   assert.throws(() => decode(new Uint8Array([1, ...new TextEncoder().encode('{"$w":"nope"}')])), /unknown tag/);
 });

@@ -2,7 +2,7 @@ import '../helpers/guard.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { loadNats } from '../../src/cluster/nats.js';
+import { loadNats, closeNats } from '../../src/cluster/nats.js';
 import { Leases, leaseKey, type HeldLease } from '../../src/cluster/lease.js';
 import { NatsServer } from './harness.js';
 
@@ -30,7 +30,7 @@ test('of many racing claims on one key exactly one wins', async () => {
   assert.equal(holder?.node, winners[0]!.leases.node);
   await winners[0]!.release();
   assert.equal(await parties[0]!.leases.holder(key), undefined);
-  for (const p of parties) await p.nc.close();
+  for (const p of parties) await closeNats(p.nc);
 });
 
 test('a renewed lease outlives its ttl; released, another node can claim it', async () => {
@@ -47,8 +47,8 @@ test('a renewed lease outlives its ttl; released, another node can claim it', as
   const taken = await b.leases.claim(key, () => {});
   assert.ok(taken);
   await taken.release();
-  await a.nc.close();
-  await b.nc.close();
+  await closeNats(a.nc);
+  await closeNats(b.nc);
 });
 
 test('a lease whose holder stops renewing expires after ttl and can be claimed again', async () => {
@@ -67,8 +67,8 @@ test('a lease whose holder stops renewing expires after ttl and can be claimed a
   const waited = Date.now() - t0;
   assert.ok(waited >= 600 && waited < 3000, `claimable after ${waited} ms`);
   await taken.release();
-  await a.nc.close();
-  await b.nc.close();
+  await closeNats(a.nc);
+  await closeNats(b.nc);
 });
 
 test('ids that are not valid KV keys are encoded, distinct ids stay distinct', () => {
@@ -90,5 +90,5 @@ test('a holder cut off from NATS fences itself before its lease can expire', asy
   // It stopped within 0.75 ttl of its last write's start (+ one renewal period of check granularity).
   assert.ok(lostAt - lastWrite <= 1200 * 0.75 + 1200 / 4 + 100, `fenced ${lostAt - lastWrite} ms after the last write`);
   await nats.restart();
-  await a.nc.close();
+  await closeNats(a.nc);
 });
