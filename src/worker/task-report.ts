@@ -10,12 +10,13 @@
  * (`Runtime.reportThreadTasks`). A runtime that does not observe starts its
  * threads without any of this: no hook, no message.
  *
- * Ids do not clash: a reporting thread numbers its tasks from
- * `thread * 2^40`. Times are moved onto the owner's clock through the wall
+ * Ids do not clash: a reporting thread numbers its tasks and its resources
+ * from `thread * 2^40`. Times are moved onto the owner's clock through the wall
  * clock (each thread has its own `performance.timeOrigin`).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { setDefaultHost } from '../task/host.js';
+import { setResourceIdBase } from '../core/resources.js';
 import { Runtime, setTaskIdBase } from '../runtime/runtime.js';
 import type { ObserveSettings, TaskInfo } from '../runtime/introspection.js';
 import { Op, type TasksMessage } from './wire/messages.js';
@@ -30,6 +31,7 @@ export const REFRESH_MS = 250;
  */
 export function reportTasks(port: MessagePort, thread: number, settings: ObserveSettings): void {
   setTaskIdBase(thread * 2 ** 40);
+  setResourceIdBase(thread * 2 ** 40);
   const reporter = new TaskReporter(port, thread);
   setDefaultHost(() => {
     const rt = Runtime.builder()
