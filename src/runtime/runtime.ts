@@ -136,7 +136,11 @@ export class Runtime implements AsyncDisposable {
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
     // inside that job costs one context frame, not the two of frames.run().
-    void RESOLVED.then(() => startTask(task));
+    // The job is a shared function that takes the oldest task of `starting`:
+    // jobs run in the order they were queued, so each takes its own task,
+    // and a spawn allocates no closure.
+    starting.push(task);
+    void RESOLVED.then(startNext);
     return task;
   }
 
@@ -527,7 +531,6 @@ export class Runtime implements AsyncDisposable {
   }
 }
 
-/** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
 /** @internal See `Runtime.setTaskInstrument`. */
 export interface TaskInstrument {
   spawned(task: Task): void;
@@ -535,6 +538,21 @@ export interface TaskInstrument {
   finished(task: Task): void;
 }
 
+/** Tasks spawned and not started yet, oldest first from `startHead`: one `startNext` job is queued per entry. */
+const starting: Array<Task | undefined> = [];
+let startHead = 0;
+
+function startNext(): void {
+  const task = starting[startHead]!;
+  starting[startHead++] = undefined;
+  if (startHead === starting.length) {
+    starting.length = 0;
+    startHead = 0;
+  }
+  startTask(task);
+}
+
+/** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
 function startTask(task: Task): void {
   frames.enterWith(task);
   // In seeded mode the start order is shuffled (the reaction keeps the task's frame).
