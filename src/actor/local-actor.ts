@@ -10,7 +10,7 @@ import { SendError } from '../sync/errors.js';
 import type { Chan } from '../sync/mpsc/chan.js';
 import { kMove } from '../core/move.js';
 import { closeResource, observation, registerResource, resourceId } from '../core/resources.js';
-import { TracedMessage, traceMessage, untraced } from '../core/message-trace.js';
+import { TracedMessage, messageTracing, traceMessage, untraced } from '../core/message-trace.js';
 import { ActorRef } from './actor-ref.js';
 import type { ActorBackend } from './backend.js';
 import type { Behavior } from './behavior.js';
@@ -67,6 +67,15 @@ class GateWait extends Parked<number> {}
 
 interface Monitor {
   fn: ((reason: unknown) => void) | undefined;
+}
+
+/**
+ * `receive` of a message that came with its sender's trace context, inside
+ * that context. A function of its own: a closure in the actor's loop would
+ * move the loop's variables into a context object for every message.
+ */
+function receiveTraced<M, S>(traced: TracedMessage, behavior: Behavior<M, S, any>, state: S, ctx: Context<M>) {
+  return traced.tracer.run(traced.context, () => behavior.receive(state, traced.msg as M, ctx));
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -214,13 +223,13 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
   }
 
   /**
-   * The mailbox entry for `msg`: with a tracer installed on the runtime, the
-   * message with the sender's trace context (`core/message-trace.ts`). Only a
-   * mailbox on this thread: an entry for one whose senders live elsewhere
-   * would have to cross threads.
+   * The mailbox entry for `msg`: with a tracer installed on the actor's
+   * runtime, the message with the sender's trace context
+   * (`core/message-trace.ts`). The mailbox is always on the actor's thread (a
+   * message from another thread is told here by its relay, untraced).
    */
   #traced(msg: M): M {
-    return this.#chan === undefined ? msg : traceMessage(this.system.runtime, msg);
+    return traceMessage(this.system.runtime, msg);
   }
 
   stop(reason: unknown): Promise<void> {
@@ -406,17 +415,16 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
             }
             if (msg === WAKE) continue;
             let traced: TracedMessage | undefined;
-            if (msg instanceof TracedMessage) {
+            if (messageTracing.used && msg instanceof TracedMessage) {
               traced = msg;
               msg = traced.msg as M;
             }
             try {
-              const m = msg as M;
               // The sender's trace context is current while receive handles its message.
               const next =
                 traced === undefined
-                  ? behavior.receive(state, m, ctx)
-                  : traced.tracer.run(traced.context, () => behavior.receive(state, m, ctx));
+                  ? behavior.receive(state, msg as M, ctx)
+                  : receiveTraced(traced, behavior, state, ctx);
               state = (isThenable(next) ? await next : next) as S;
             } catch (err) {
               if (this.#killed || this.#task.cancelRequested) throw err;

@@ -27,6 +27,9 @@ export class TracedMessage {
 
 const tracers = new Map<object, MessageTracer>();
 
+/** @internal `used` turns true with the first message wrapped on this thread: until then a receive need not look for a wrapper. */
+export const messageTracing = { used: false };
+
 /** @internal Installs (or, with undefined, removes) the message tracer of `runtime`. */
 export function setMessageTracer(runtime: object, tracer: MessageTracer | undefined): void {
   if (tracer === undefined) tracers.delete(runtime);
@@ -37,7 +40,9 @@ export function setMessageTracer(runtime: object, tracer: MessageTracer | undefi
 export function traceMessage<M>(runtime: object, msg: M): M {
   if (tracers.size === 0) return msg;
   const tracer = tracers.get(runtime);
-  return tracer === undefined ? msg : (new TracedMessage(msg, tracer.capture(), tracer) as M);
+  if (tracer === undefined) return msg;
+  messageTracing.used = true;
+  return new TracedMessage(msg, tracer.capture(), tracer) as M;
 }
 
 /** @internal The message as sent (unwrapped). */

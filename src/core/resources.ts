@@ -67,6 +67,15 @@ export function resourceId(): number {
 }
 
 /**
+ * @internal Makes this thread number its resources from `base` on: a worker
+ * thread that reports its tasks to an observing owner uses `thread * 2^40`, so
+ * the resource ids in what its tasks wait on never name one of the owner's.
+ */
+export function setResourceIdBase(base: number): void {
+  if (nextId < base) nextId = base;
+}
+
+/**
  * Registers `resource` under `id` while a runtime observes (a no-op otherwise).
  * `describe` must be a function that does not close over `resource` (keep it a
  * module-level function), or the entry would keep the resource alive.

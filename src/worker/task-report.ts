@@ -3,23 +3,27 @@
  * thread runs its own current-thread runtime, so its tasks are in that
  * runtime's lists, not in the owner's. When the owner observes, each worker
  * thread observes too and reports (`TasksMessage`): its alive tasks and those
- * that finished, at most once per turn of its event loop in which a task
- * spawned or finished, and every `REFRESH_MS` while tasks are alive (so what
- * they wait on and their task times stay current). The owner keeps the last
+ * that finished, within `REPORT_MS` of a task's spawn or end (at most one
+ * report per `REPORT_MS`, so a stream of calls costs a message a tenth of a
+ * second, not one per call), and every `REFRESH_MS` while tasks are alive (so
+ * what they wait on and their task times stay current). The owner keeps the last
  * alive list per thread and retains the finished ones with its own
  * (`Runtime.reportThreadTasks`). A runtime that does not observe starts its
  * threads without any of this: no hook, no message.
  *
- * Ids do not clash: a reporting thread numbers its tasks from
- * `thread * 2^40`. Times are moved onto the owner's clock through the wall
+ * Ids do not clash: a reporting thread numbers its tasks and its resources
+ * from `thread * 2^40`. Times are moved onto the owner's clock through the wall
  * clock (each thread has its own `performance.timeOrigin`).
  */
 import type { MessagePort } from 'node:worker_threads';
 import { setDefaultHost } from '../task/host.js';
+import { setResourceIdBase } from '../core/resources.js';
 import { Runtime, setTaskIdBase } from '../runtime/runtime.js';
 import type { ObserveSettings, TaskInfo } from '../runtime/introspection.js';
 import { Op, type TasksMessage } from './wire/messages.js';
 
+/** Reports of one thread are at least this many ms apart: a burst of calls makes one report, not one per call. */
+export const REPORT_MS = 100;
 /** How often a thread with alive tasks reports them again, in ms. */
 export const REFRESH_MS = 250;
 
@@ -30,6 +34,7 @@ export const REFRESH_MS = 250;
  */
 export function reportTasks(port: MessagePort, thread: number, settings: ObserveSettings): void {
   setTaskIdBase(thread * 2 ** 40);
+  setResourceIdBase(thread * 2 ** 40);
   const reporter = new TaskReporter(port, thread);
   setDefaultHost(() => {
     const rt = Runtime.builder()
@@ -45,8 +50,10 @@ export function reportTasks(port: MessagePort, thread: number, settings: Observe
 class TaskReporter {
   rt: Runtime | undefined = undefined;
   #finished: TaskInfo[] = [];
-  #queued = false;
-  #refresh: NodeJS.Timeout | undefined = undefined;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  /** When the pending report goes out (`performance.now()`), Infinity when none is pending. */
+  #due = Infinity;
+  #lastSent = -Infinity;
   /** The last report listed alive tasks (so an empty list must be sent once, to clear them). */
   #hadAlive = false;
 
@@ -55,10 +62,10 @@ class TaskReporter {
     readonly thread: number,
   ) {}
 
+  /** A task spawned or finished: report within `REPORT_MS` of the last report (a burst of calls makes one). */
   readonly changed = (): void => {
-    if (this.#queued) return;
-    this.#queued = true;
-    setImmediate(this.#send);
+    const at = this.#lastSent + REPORT_MS;
+    if (at < this.#due) this.#schedule(at);
   };
 
   readonly terminated = (info: TaskInfo): void => {
@@ -67,8 +74,15 @@ class TaskReporter {
     this.changed();
   };
 
+  #schedule(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#due = at;
+    this.#timer = setTimeout(this.#send, Math.max(0, at - performance.now())).unref();
+  }
+
   readonly #send = (): void => {
-    this.#queued = false;
+    this.#timer = undefined;
+    this.#due = Infinity;
     const rt = this.rt;
     if (rt === undefined) return;
     const alive = rt.tasks(); // retains nothing: the alive tasks only
@@ -77,14 +91,12 @@ class TaskReporter {
     this.#finished = [];
     this.#hadAlive = alive.length > 0;
     for (const t of alive) t.thread = this.thread;
-    const epoch = performance.timeOrigin + performance.now() - rt.clock.now();
+    const now = performance.now();
+    const epoch = performance.timeOrigin + now - rt.clock.now();
     this.port.postMessage({ op: Op.Tasks, alive, finished, epoch } satisfies TasksMessage);
-    if (this.#hadAlive && this.#refresh === undefined) {
-      this.#refresh = setTimeout(() => {
-        this.#refresh = undefined;
-        this.#send();
-      }, REFRESH_MS).unref();
-    }
+    this.#lastSent = now;
+    // While tasks are alive, what they wait on and their times change: refresh.
+    if (this.#hadAlive) this.#schedule(now + REFRESH_MS);
   };
 }
 

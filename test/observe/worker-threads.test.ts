@@ -33,6 +33,7 @@ void test('tasks() of an observing multi-thread runtime lists a call parked on a
         ['sleep'],
       );
       assert.ok(onWorker.id >= 2 ** 40, 'a worker thread numbers its tasks apart from the owner');
+      assert.ok(onWorker.waitsOn[0]!.resourceId! >= 2 ** 40, 'and its resources (the sleep timer)');
       // Times are on the owner's clock.
       const t = now();
       assert.ok(onWorker.spawnedAt <= t && onWorker.spawnedAt > t - 5_000, `spawnedAt ${onWorker.spawnedAt}, now ${t}`);
