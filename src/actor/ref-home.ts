@@ -159,9 +159,9 @@ export class RefHome implements Reviver {
         this.#refused(msg, id); // the actor stopped first (ActorStoppedError)
       }
       q.shift();
+      this.#giveCredit(); // (the link sends what is posted in one turn together)
     }
     this.#queue = undefined;
-    this.#giveCredit();
   }
 
   #delivered(id: number): void {

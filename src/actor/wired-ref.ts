@@ -120,7 +120,16 @@ export class WiredRef<M> implements ActorBackend<M>, ReplyTable {
   /** @internal (`ReplyTable`) A reply end in an outgoing message: kept until the answer comes back. */
   keep(reply: OneshotSender<unknown>): number {
     const n = this.#next++;
-    (this.#replies ??= new Map()).set(n, reply);
+    const replies = (this.#replies ??= new Map());
+    // Asks that gave up (timeout, abort) closed their end: let those go now and then, not only when answered.
+    if (replies.size >= 64 && (replies.size & (replies.size - 1)) === 0) {
+      for (const [k, r] of replies) {
+        if (!r.isClosed) continue;
+        replies.delete(k);
+        this.#hold(-1);
+      }
+    }
+    replies.set(n, reply);
     this.#hold(1);
     return n;
   }

@@ -6,7 +6,7 @@ import { Runtime, sleep } from 'weft';
 import { spawnActor, supervisor, ActorStoppedError, MailboxFullError, type ActorRef } from 'weft/actor';
 import { oneshot } from 'weft/sync';
 import { RuntimeFlavorError, spawnWorker } from 'weft/worker';
-import { counter, relay, useRef, type RelayMsg } from '../fixtures/actors-worker.js';
+import { counter, forwardVia, relay, useRef, type RelayMsg } from '../fixtures/actors-worker.js';
 import { noThreadsLeft } from '../worker/helpers.js';
 import { linkStats } from '../../src/worker/channels/remote-link.js';
 
@@ -125,6 +125,41 @@ describe("spawnActor({ thread: 'worker' })", () => {
       await greeter.stop();
       await from.stop('done');
       assert.equal(await r.stopped(), 'done');
+    });
+  });
+
+  test('a ref passed on from a worker task to a worker actor still reaches the actor (through the threads it came by)', async () => {
+    await rt.run(async () => {
+      const target = spawnActor(counter.behavior, 0);
+      const via = spawnActor({ thread: 'worker' }, relay);
+      await spawnWorker(forwardVia, target, via, 7);
+      let sum = 0;
+      for (let i = 0; i < 400 && sum !== 7; i++) {
+        sum = await target.ask<number>((reply) => ({ type: 'get', reply }));
+        if (sum !== 7) await sleep(5);
+      }
+      assert.equal(sum, 7);
+      await via.stop();
+      await target.stop();
+    });
+  });
+
+  test('a link across threads: a failure here fails the linked actor on the worker with the same reason', async () => {
+    await rt.run(async () => {
+      const here = spawnActor({
+        init: () => 0,
+        receive: (s: number, m: { type: 'link'; to: ActorRef<unknown> } | { type: 'fail' }, ctx) => {
+          if (m.type === 'link') ctx.link(m.to);
+          else throw new Error('failed here');
+          return s;
+        },
+      });
+      const there = spawnActor({ thread: 'worker' }, counter, 0);
+      here.tell({ type: 'link', to: there });
+      here.tell({ type: 'fail' });
+      const reason = await there.stopped();
+      assert.ok(reason instanceof Error);
+      assert.equal((reason as Error).message, 'failed here');
     });
   });
 
