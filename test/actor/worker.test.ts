@@ -80,6 +80,29 @@ describe("spawnActor({ thread: 'worker' })", () => {
     });
   });
 
+  test('one-for-all: a failure here ends and restarts the worker sibling in place too (its state from init, same ref)', async () => {
+    await rt.run(async () => {
+      const sup = supervisor({
+        strategy: 'one-for-all',
+        children: [
+          { id: 'w', start: () => spawnActor({ thread: 'worker' }, counter, 100) },
+          { id: 'l', start: () => spawnActor(counter.behavior, 0) },
+        ],
+      });
+      const w = sup.ref('w')!;
+      const l = sup.ref('l')!;
+      w.tell({ type: 'add', n: 5 });
+      assert.equal(await w.ask<number>((reply) => ({ type: 'get', reply }), { timeout: 10_000 }), 105);
+      l.tell({ type: 'crash' });
+      while (sup.restarts === 0) await sleep(5);
+      assert.equal(await w.ask<number>((reply) => ({ type: 'get', reply }), { timeout: 10_000 }), 100);
+      assert.equal(sup.ref('w'), w);
+      assert.equal(sup.ref('l'), l);
+      await sup.stop();
+      assert.equal(await w.stopped(), 'shutdown');
+    });
+  });
+
   test('an ActorRef passed to spawnWorker works there: tell, send, ask, stop and stopped', async () => {
     await rt.run(async () => {
       const ref = spawnActor(counter.behavior, 10);
