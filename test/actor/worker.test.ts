@@ -133,7 +133,7 @@ describe("spawnActor({ thread: 'worker' })", () => {
       });
       r.tell({ type: 'introduce', to: greeter });
       const from = await hello[1].recv();
-      assert.equal(from.id, r.id);
+      assert.equal(from, r, 'the ref that came back is the ref this thread holds');
       assert.deepEqual(await from.ask<unknown[]>((reply) => ({ type: 'downs', reply }), { timeout: 10_000 }), []);
       // watch across threads: the worker actor gets a down with the reason.
       r.tell({ type: 'watch', ref: target });
@@ -183,6 +183,25 @@ describe("spawnActor({ thread: 'worker' })", () => {
       const reason = await there.stopped();
       assert.ok(reason instanceof Error);
       assert.equal((reason as Error).message, 'failed here');
+    });
+  });
+
+  test('a ref that arrives again in many messages reuses one link there (the extra ports close)', async () => {
+    await rt.run(async () => {
+      const target = spawnActor(counter.behavior, 0);
+      const r = spawnActor({ thread: 'worker' }, relay);
+      const before = linkStats.open;
+      for (let i = 0; i < 50; i++) r.tell({ type: 'forward', to: target, n: 1 });
+      let sum = 0;
+      for (let i = 0; i < 400 && sum !== 50; i++) {
+        sum = await target.ask<number>((reply) => ({ type: 'get', reply }));
+        if (sum !== 50) await sleep(5);
+      }
+      assert.equal(sum, 50);
+      for (let i = 0; i < 400 && linkStats.open > before + 1; i++) await sleep(5);
+      assert.equal(linkStats.open, before + 1, 'one link serves target to the worker');
+      await r.stop();
+      await target.stop();
     });
   });
 
