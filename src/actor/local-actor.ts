@@ -10,6 +10,7 @@ import { SendError } from '../sync/errors.js';
 import type { Chan } from '../sync/mpsc/chan.js';
 import { kMove } from '../core/move.js';
 import { closeResource, observation, registerResource, resourceId } from '../core/resources.js';
+import { TracedMessage, traceMessage, untraced } from '../core/message-trace.js';
 import { ActorRef } from './actor-ref.js';
 import type { ActorBackend } from './backend.js';
 import type { Behavior } from './behavior.js';
@@ -197,18 +198,29 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
 
   tell(msg: M): void {
     if (this.#stopping) throw new ActorStoppedError(this.id, msg);
-    if (!this.#tx.trySend(msg)) throw new MailboxFullError(this.id, msg);
+    if (!this.#tx.trySend(this.#traced(msg))) throw new MailboxFullError(this.id, msg);
   }
 
   send(msg: M, signal: AbortSignal | undefined): Promise<void> {
     if (this.#stopping) return Promise.reject(new ActorStoppedError(this.id, msg));
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-    if (this.#tx.trySend(msg)) {
+    const entry = this.#traced(msg);
+    if (this.#tx.trySend(entry)) {
       return scheduler.budget() ? RESOLVED : scheduler.hop();
     }
-    return this.#tx.send(msg, signal === undefined ? undefined : { signal }).then(undefined, (err: unknown) => {
+    return this.#tx.send(entry, signal === undefined ? undefined : { signal }).then(undefined, (err: unknown) => {
       throw err instanceof SendError ? new ActorStoppedError(this.id, msg) : err;
     });
+  }
+
+  /**
+   * The mailbox entry for `msg`: with a tracer installed on the runtime, the
+   * message with the sender's trace context (`core/message-trace.ts`). Only a
+   * mailbox on this thread: an entry for one whose senders live elsewhere
+   * would have to cross threads.
+   */
+  #traced(msg: M): M {
+    return this.#chan === undefined ? msg : traceMessage(this.system.runtime, msg);
   }
 
   stop(reason: unknown): Promise<void> {
@@ -393,8 +405,18 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
               if (msg === undefined) continue;
             }
             if (msg === WAKE) continue;
+            let traced: TracedMessage | undefined;
+            if (msg instanceof TracedMessage) {
+              traced = msg;
+              msg = traced.msg as M;
+            }
             try {
-              const next = behavior.receive(state, msg as M, ctx);
+              const m = msg as M;
+              // The sender's trace context is current while receive handles its message.
+              const next =
+                traced === undefined
+                  ? behavior.receive(state, m, ctx)
+                  : traced.tracer.run(traced.context, () => behavior.receive(state, m, ctx));
               state = (isThenable(next) ? await next : next) as S;
             } catch (err) {
               if (this.#killed || this.#task.cancelRequested) throw err;
@@ -506,7 +528,7 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
     if (stash !== undefined) for (const m of stash) system.deadLetter(ref, m);
     this.#stash = undefined;
     for (let r = this.#rx.tryRecv(); r.state === 'ok'; r = this.#rx.tryRecv()) {
-      if (r.value !== WAKE) system.deadLetter(ref, r.value);
+      if (r.value !== WAKE) system.deadLetter(ref, untraced(r.value));
     }
     this.#gate?.complete(STOP);
     this.#gate = undefined;

@@ -121,7 +121,7 @@ export class Sender<T> implements Disposable {
   constructor(chan: Chan<T> | SenderBackend<T>) {
     if (chan instanceof Chan) {
       this.#chan = chan;
-      handleWatch.made?.(this, chan);
+      handleWatch.made?.(this, chan, 'mpsc.sender');
     } else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 

@@ -30,7 +30,7 @@ export class UnboundedSender<T> implements Disposable {
   constructor(chan: Chan<T> | UnboundedSenderBackend<T>) {
     if (chan instanceof Chan) {
       this.#chan = chan;
-      handleWatch.made?.(this, chan);
+      handleWatch.made?.(this, chan, 'mpsc.sender');
     } else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 

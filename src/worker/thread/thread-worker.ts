@@ -167,10 +167,11 @@ export abstract class ThreadWorker {
     owner.flag = flag;
     owner.gen = gen;
     // The task captures the caller's trace context (when the call carried one) at its spawn.
+    // Kind 'worker': what an observing owner shows for it (`task-report.ts`).
     const task =
       traceparent === undefined
-        ? this.rt.spawnTask(body, name, owner)
-        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner));
+        ? this.rt.spawnTask(body, name, owner, null, true, 'worker')
+        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner, null, true, 'worker'));
     this.#running.set(j, task);
     // Aborted while its module was loading: it ends cancelled without running.
     const early = this.#earlyAborts.get(j);
