@@ -215,12 +215,12 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
 
   /**
    * The mailbox entry for `msg`: with a tracer installed on the runtime, the
-   * message with the sender's trace context (`core/message-trace.ts`). Only a
-   * mailbox on this thread: an entry for one whose senders live elsewhere
-   * would have to cross threads.
+   * message with the sender's trace context (`core/message-trace.ts`). (The
+   * mailbox is always on this thread: a message from another thread is put
+   * in by the agent serving that thread's ref, `ref-home.ts`.)
    */
   #traced(msg: M): M {
-    return this.#chan === undefined ? msg : traceMessage(this.system.runtime, msg);
+    return traceMessage(this.system.runtime, msg);
   }
 
   stop(reason: unknown): Promise<void> {
