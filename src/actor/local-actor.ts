@@ -223,10 +223,10 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
   }
 
   /**
-   * The mailbox entry for `msg`: with a tracer installed on the actor's
-   * runtime, the message with the sender's trace context
-   * (`core/message-trace.ts`). The mailbox is always on the actor's thread (a
-   * message from another thread is told here by its relay, untraced).
+   * The mailbox entry for `msg`: with a tracer installed on the runtime, the
+   * message with the sender's trace context (`core/message-trace.ts`). (The
+   * mailbox is always on this thread: a message from another thread is put
+   * in by the agent serving that thread's ref, `ref-home.ts`.)
    */
   #traced(msg: M): M {
     return traceMessage(this.system.runtime, msg);

@@ -72,7 +72,6 @@ export class RefHome implements Reviver {
   readonly link: Link;
   readonly backend: ActorBackend<unknown>;
   readonly #system: ActorSystem | undefined;
-  readonly #ref: ActorRef<unknown>;
   readonly #token: object;
   #queue: Pending[] | undefined = undefined;
   #credit = 0;
@@ -80,7 +79,6 @@ export class RefHome implements Reviver {
   constructor(backend: ActorBackend<unknown>, port: MessagePort, system: ActorSystem | undefined) {
     this.backend = backend;
     this.#system = system;
-    this.#ref = new ActorRef(backend);
     this.link = new Link(
       port,
       {
@@ -159,9 +157,9 @@ export class RefHome implements Reviver {
         this.#refused(msg, id); // the actor stopped first (ActorStoppedError)
       }
       q.shift();
+      this.#giveCredit(); // (the link sends what is posted in one turn together)
     }
     this.#queue = undefined;
-    this.#giveCredit();
   }
 
   #delivered(id: number): void {
@@ -174,7 +172,8 @@ export class RefHome implements Reviver {
     if (id !== 0) this.post([REFUSED, id]);
     else {
       this.#credit++;
-      this.#system?.deadLetter(this.#ref, msg);
+      const ref = (this.backend as { ref?: ActorRef<unknown> }).ref ?? new ActorRef(this.backend);
+      this.#system?.deadLetter(ref, msg);
     }
   }
 

@@ -13,9 +13,23 @@ import { postOp, reasonIn, reasonOut, type RefWire } from './ref-ops.js';
 
 const sendSite = { op: 'actor.send' } as const;
 
+/**
+ * The wired ref of each actor on this thread, by id, until that actor stops:
+ * a ref that arrives again (every message that carries it brings a port of
+ * its own) reuses it and its port is closed, so a thread holds one link per
+ * actor however many messages carried the ref, and the refs compare equal.
+ */
+const live = new Map<string, WiredRef<unknown>>();
+
 /** The ref a descriptor stands for, on the thread it arrived at. */
 export function reviveRef(wire: object): ActorRef<unknown> {
-  return new WiredRef<unknown>(wire as RefWire).ref;
+  const w = wire as RefWire;
+  const known = live.get(w.id);
+  if (known !== undefined && known.isAlive) {
+    w.port.close();
+    return known.ref;
+  }
+  return new WiredRef<unknown>(w).ref;
 }
 
 /** Refs inside an answer (an answer carries no reply ends). */
@@ -75,6 +89,7 @@ export class WiredRef<M> implements ActorBackend<M>, ReplyTable {
     this.#credit = wire.capacity;
     this.ref = new ActorRef(this);
     this.link = new Link(wire.port, { onOp: (op) => this.onOp(op), onClose: () => this.linkGone() }, false, ARITY);
+    live.set(this.id, this);
   }
 
   get isAlive(): boolean {
@@ -120,7 +135,16 @@ export class WiredRef<M> implements ActorBackend<M>, ReplyTable {
   /** @internal (`ReplyTable`) A reply end in an outgoing message: kept until the answer comes back. */
   keep(reply: OneshotSender<unknown>): number {
     const n = this.#next++;
-    (this.#replies ??= new Map()).set(n, reply);
+    const replies = (this.#replies ??= new Map());
+    // Asks that gave up (timeout, abort) closed their end: let those go now and then, not only when answered.
+    if (replies.size >= 64 && (replies.size & (replies.size - 1)) === 0) {
+      for (const [k, r] of replies) {
+        if (!r.isClosed) continue;
+        replies.delete(k);
+        this.#hold(-1);
+      }
+    }
+    replies.set(n, reply);
     this.#hold(1);
     return n;
   }
@@ -209,6 +233,7 @@ export class WiredRef<M> implements ActorBackend<M>, ReplyTable {
   protected finish(reason: unknown): void {
     if (this.#done) return;
     this.#done = true;
+    if (live.get(this.id) === this) live.delete(this.id);
     this.#stopping = true;
     this.#reason = reason;
     this.#credit = 0;

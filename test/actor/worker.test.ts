@@ -6,7 +6,7 @@ import { Runtime, sleep } from 'weft';
 import { spawnActor, supervisor, ActorStoppedError, MailboxFullError, type ActorRef } from 'weft/actor';
 import { oneshot } from 'weft/sync';
 import { RuntimeFlavorError, spawnWorker } from 'weft/worker';
-import { counter, relay, useRef, type RelayMsg } from '../fixtures/actors-worker.js';
+import { counter, forwardVia, relay, useRef, type RelayMsg } from '../fixtures/actors-worker.js';
 import { noThreadsLeft } from '../worker/helpers.js';
 import { linkStats } from '../../src/worker/channels/remote-link.js';
 
@@ -80,6 +80,29 @@ describe("spawnActor({ thread: 'worker' })", () => {
     });
   });
 
+  test('one-for-all: a failure here ends and restarts the worker sibling in place too (its state from init, same ref)', async () => {
+    await rt.run(async () => {
+      const sup = supervisor({
+        strategy: 'one-for-all',
+        children: [
+          { id: 'w', start: () => spawnActor({ thread: 'worker' }, counter, 100) },
+          { id: 'l', start: () => spawnActor(counter.behavior, 0) },
+        ],
+      });
+      const w = sup.ref('w')!;
+      const l = sup.ref('l')!;
+      w.tell({ type: 'add', n: 5 });
+      assert.equal(await w.ask<number>((reply) => ({ type: 'get', reply }), { timeout: 10_000 }), 105);
+      l.tell({ type: 'crash' });
+      while (sup.restarts === 0) await sleep(5);
+      assert.equal(await w.ask<number>((reply) => ({ type: 'get', reply }), { timeout: 10_000 }), 100);
+      assert.equal(sup.ref('w'), w);
+      assert.equal(sup.ref('l'), l);
+      await sup.stop();
+      assert.equal(await w.stopped(), 'shutdown');
+    });
+  });
+
   test('an ActorRef passed to spawnWorker works there: tell, send, ask, stop and stopped', async () => {
     await rt.run(async () => {
       const ref = spawnActor(counter.behavior, 10);
@@ -110,7 +133,7 @@ describe("spawnActor({ thread: 'worker' })", () => {
       });
       r.tell({ type: 'introduce', to: greeter });
       const from = await hello[1].recv();
-      assert.equal(from.id, r.id);
+      assert.equal(from, r, 'the ref that came back is the ref this thread holds');
       assert.deepEqual(await from.ask<unknown[]>((reply) => ({ type: 'downs', reply }), { timeout: 10_000 }), []);
       // watch across threads: the worker actor gets a down with the reason.
       r.tell({ type: 'watch', ref: target });
@@ -125,6 +148,60 @@ describe("spawnActor({ thread: 'worker' })", () => {
       await greeter.stop();
       await from.stop('done');
       assert.equal(await r.stopped(), 'done');
+    });
+  });
+
+  test('a ref passed on from a worker task to a worker actor still reaches the actor (through the threads it came by)', async () => {
+    await rt.run(async () => {
+      const target = spawnActor(counter.behavior, 0);
+      const via = spawnActor({ thread: 'worker' }, relay);
+      await spawnWorker(forwardVia, target, via, 7);
+      let sum = 0;
+      for (let i = 0; i < 400 && sum !== 7; i++) {
+        sum = await target.ask<number>((reply) => ({ type: 'get', reply }));
+        if (sum !== 7) await sleep(5);
+      }
+      assert.equal(sum, 7);
+      await via.stop();
+      await target.stop();
+    });
+  });
+
+  test('a link across threads: a failure here fails the linked actor on the worker with the same reason', async () => {
+    await rt.run(async () => {
+      const here = spawnActor({
+        init: () => 0,
+        receive: (s: number, m: { type: 'link'; to: ActorRef<unknown> } | { type: 'fail' }, ctx) => {
+          if (m.type === 'link') ctx.link(m.to);
+          else throw new Error('failed here');
+          return s;
+        },
+      });
+      const there = spawnActor({ thread: 'worker' }, counter, 0);
+      here.tell({ type: 'link', to: there });
+      here.tell({ type: 'fail' });
+      const reason = await there.stopped();
+      assert.ok(reason instanceof Error);
+      assert.equal((reason as Error).message, 'failed here');
+    });
+  });
+
+  test('a ref that arrives again in many messages reuses one link there (the extra ports close)', async () => {
+    await rt.run(async () => {
+      const target = spawnActor(counter.behavior, 0);
+      const r = spawnActor({ thread: 'worker' }, relay);
+      const before = linkStats.open;
+      for (let i = 0; i < 50; i++) r.tell({ type: 'forward', to: target, n: 1 });
+      let sum = 0;
+      for (let i = 0; i < 400 && sum !== 50; i++) {
+        sum = await target.ask<number>((reply) => ({ type: 'get', reply }));
+        if (sum !== 50) await sleep(5);
+      }
+      assert.equal(sum, 50);
+      for (let i = 0; i < 400 && linkStats.open > before + 1; i++) await sleep(5);
+      assert.equal(linkStats.open, before + 1, 'one link serves target to the worker');
+      await r.stop();
+      await target.stop();
     });
   });
 
