@@ -121,6 +121,14 @@ export function unlinkCancellers(w: Cancellable): void {
   if (w.signal !== undefined) unlinkSignal(w.signal, w);
 }
 
+/** The site of one wait of an observing runtime's task: the operation and when the wait began. */
+class StampedSite implements WaitSite {
+  constructor(
+    readonly op: string,
+    readonly since: number,
+  ) {}
+}
+
 /**
  * One pending weft wait backed by the caller's promise: the node behind
  * almost every call that can wait.
@@ -152,12 +160,31 @@ export class Parked<T = unknown> implements WaitNode<T>, Cancellable {
   resolve: ((value: T) => void) | undefined = undefined;
   reject: ((reason: unknown) => void) | undefined = undefined;
   settled = false;
-  /** What this waits on, for introspection. */
+  /**
+   * What this waits on, for introspection: the primitive's shared `WaitSite`,
+   * or, once a task of an observing runtime parked it, a `StampedSite` made
+   * for this wait that also says when (see `since`).
+   */
   site: WaitSite | undefined = undefined;
   /** The id of the resource it waits on (`resourceId()`), if any. */
   resource: number | undefined = undefined;
-  /** When it parked, on the runtime clock; recorded only while some runtime observes (else 0). */
-  since = 0;
+
+  /**
+   * When it parked, on the runtime clock; recorded only while some runtime
+   * observes (else 0). Kept in the site slot rather than a field of its own:
+   * observation data, so a wait of a runtime that does not observe (nearly
+   * every wait) carries no word for it.
+   */
+  get since(): number {
+    const site = this.site;
+    return site instanceof StampedSite ? site.since : 0;
+  }
+
+  set since(at: number) {
+    const site = this.site;
+    // (a wait without a site is not listed by introspection: nothing to stamp)
+    if (site !== undefined) this.site = new StampedSite(site.op, at);
+  }
 
   /**
    * Creates the caller's promise and links the wait to the current task and to

@@ -136,7 +136,11 @@ export class Runtime implements AsyncDisposable {
     // A reaction job captures the spawner's async context (so other
     // AsyncLocalStorage users propagate), and entering the task's frame
     // inside that job costs one context frame, not the two of frames.run().
-    void RESOLVED.then(() => startTask(task));
+    // The job is a shared function that takes the oldest task of `starting`:
+    // jobs run in the order they were queued, so each takes its own task,
+    // and a spawn allocates no closure.
+    starting.push(task);
+    void RESOLVED.then(startNext);
     return task;
   }
 
@@ -430,9 +434,14 @@ export class Runtime implements AsyncDisposable {
     return this.#observer === undefined ? this.clock.now() : this.#observer.stamp();
   }
 
-  /** @internal The observer's settings, or undefined when this runtime does not observe. */
+  /** @internal True when this runtime observes (`observe()`, a task hook, or the doctor's defaults). */
   get observing(): boolean {
     return this.#observer !== undefined;
+  }
+
+  /** @internal The observer's settings, or undefined when this runtime does not observe. */
+  get observeSettings(): ObserveSettings | undefined {
+    return this.#observer?.settings;
   }
 
   /** @internal Spawn locations are recorded (for resources made in this runtime's tasks). */
@@ -522,7 +531,6 @@ export class Runtime implements AsyncDisposable {
   }
 }
 
-/** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
 /** @internal See `Runtime.setTaskInstrument`. */
 export interface TaskInstrument {
   spawned(task: Task): void;
@@ -530,6 +538,21 @@ export interface TaskInstrument {
   finished(task: Task): void;
 }
 
+/** Tasks spawned and not started yet, oldest first from `startHead`: one `startNext` job is queued per entry. */
+const starting: Array<Task | undefined> = [];
+let startHead = 0;
+
+function startNext(): void {
+  const task = starting[startHead]!;
+  starting[startHead++] = undefined;
+  if (startHead === starting.length) {
+    starting.length = 0;
+    startHead = 0;
+  }
+  startTask(task);
+}
+
+/** Runs in its own microtask job: entering the task's frame here affects only this job and what it starts. */
 function startTask(task: Task): void {
   frames.enterWith(task);
   // In seeded mode the start order is shuffled (the reaction keeps the task's frame).

@@ -42,7 +42,15 @@ export function setDefaultHost(factory: () => TaskHost): void {
  */
 export function currentHost(): TaskHost {
   const task = runningTask();
-  if (task !== undefined) return task.runtime;
+  return task !== undefined ? task.runtime : hostOutsideTasks();
+}
+
+/**
+ * The host of code that runs in no task: the default runtime (made on first
+ * use). For a caller that has already looked up the running task.
+ * @internal
+ */
+export function hostOutsideTasks(): TaskHost {
   if (defaultHost !== undefined) return defaultHost;
   if (makeDefault === undefined) {
     throw new Error("weft: no runtime is loaded (import from 'weft', which loads the default runtime)");

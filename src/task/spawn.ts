@@ -1,4 +1,4 @@
-import { currentHost, spawnName, type SpawnOptions } from './host.js';
+import { hostOutsideTasks, spawnName, type SpawnOptions } from './host.js';
 import { func } from '../core/validate.js';
 import { scheduler } from '../core/scheduler.js';
 import type { JoinHandle } from './join-handle.js';
@@ -26,7 +26,7 @@ export function spawn<T>(fn: TaskBody<T>, options?: SpawnOptions): JoinHandle<T>
   func(fn, 'spawn', 'the task body');
   // The caller's task gives the runtime and, for introspection, the parent: one lookup.
   const parent = runningTask();
-  const host = parent === undefined ? currentHost() : parent.runtime;
+  const host = parent === undefined ? hostOutsideTasks() : parent.runtime;
   return host.spawnTask(fn, spawnName(options), undefined, parent ?? null).handle as JoinHandle<T>;
 }
 
