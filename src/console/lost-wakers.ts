@@ -36,6 +36,7 @@ export class LostWakerWatch {
   static readonly #registry = new FinalizationRegistry<Ends>((ends) => {
     ends.live--;
     ends.leaked++;
+    if (LostWakerWatch.#users === 0) return; // no console to tell: keep nothing
     const shared = ends.shared.deref();
     // A resource collected with its end may still have a wait naming it (a receive whose promise outlived the receiver).
     if (shared === undefined || ends.kind.lost(shared, ends.live, ends.leaked)) LostWakerWatch.#orphaned.add(ends);
@@ -128,6 +129,7 @@ export class LostWakerWatch {
     if (--LostWakerWatch.#users === 0) {
       handleWatch.made = undefined;
       handleWatch.released = undefined;
+      LostWakerWatch.#orphaned.clear();
     }
   }
 }
