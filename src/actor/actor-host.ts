@@ -1,32 +1,75 @@
-import { spawn, currentTask } from '../task/spawn.js';
+import type { MessagePort } from 'node:worker_threads';
+import { currentTask } from '../task/spawn.js';
 import { defineTask } from '../worker/index.js';
-import { oneshot, type mpsc } from '../sync/index.js';
+import type { Op } from '../worker/channels/remote-link.js';
 import { findActorDef } from './define-actor.js';
-import { LocalActor, WAKE } from './local-actor.js';
-import { systemOf } from './system.js';
+import { LocalActor, Phase, type ChildParent } from './local-actor.js';
+import { RefHome } from './ref-home.js';
+import { AT_GATE, ATTACH, DETACH, FAILED, GO, KILL, RESUME, SETTLED, SUSPEND, reasonIn, reasonOut } from './ref-ops.js';
+import { systemOf, type ActorSystem } from './system.js';
 
-/** A control message from the ref's thread to the actor's. */
-export type Control = { type: 'stop'; reason: unknown } | { type: 'exit'; reason: unknown };
+/**
+ * The agent beside an actor placed on this (worker) thread: serves its ref
+ * on the spawning thread (`RefHome`) and carries out what a supervisor there
+ * decides, reporting what the actor's supervisor would be told here.
+ */
+class CellHome extends RefHome implements ChildParent {
+  readonly supervisorLabel = 'a supervisor on another thread';
 
-/** A reply end that crossed threads inside a message: its id on the asking side. */
-export interface ReplyMark {
-  readonly __weftReply: number;
-}
+  constructor(
+    readonly cell: LocalActor<unknown, unknown>,
+    port: MessagePort,
+    system: ActorSystem,
+    readonly go: () => void,
+  ) {
+    super(cell, port, system);
+    void cell.whenSettled().then(() => this.#settled());
+  }
 
-/** One reply (or its absence) going back: [reply id, sent?, value]. */
-export type ReplyBack = [number, boolean, unknown];
+  childFailed(_cell: object, reason: unknown, generation: number): void {
+    this.post([FAILED, reasonOut(reason), generation]);
+  }
 
-function isMark(v: unknown): v is ReplyMark {
-  return typeof v === 'object' && v !== null && typeof (v as ReplyMark).__weftReply === 'number';
+  childStopped(): void {} // the final stop goes out as STOPPED
+
+  #settled(): void {
+    if (this.cell.phase !== Phase.Stopped) this.post([SETTLED, this.cell.generation]);
+  }
+
+  protected override onOp(op: Op): void {
+    const cell = this.cell;
+    switch (op[0]) {
+      case GO:
+        this.go();
+        break;
+      case ATTACH:
+        cell.parent = this;
+        break;
+      case DETACH:
+        cell.parent = undefined;
+        break;
+      case RESUME:
+        void cell.resume(op[1] as number).then(() => this.#settled());
+        break;
+      case SUSPEND:
+        void cell.suspend().then(() => {
+          if (cell.phase === Phase.AtGate) this.post([AT_GATE]);
+        });
+        break;
+      case KILL:
+        cell.kill(reasonIn(op[1]));
+        break;
+      default:
+        super.onOp(op);
+    }
+  }
 }
 
 /**
  * The worker side of `spawnActor({ thread: 'worker' }, def)`: imports the
- * definition's module, runs the actor there as an ordinary local actor whose
- * mailbox is the channel made on the spawning thread (its receiver moved
- * here, a sender clone for `ctx.self`), obeys control messages, and returns
- * the actor's final reason. A reply end in a message arrived as a mark: it
- * becomes a local oneshot whose answer is sent back on `replies`.
+ * definition's module, runs the actor here as an ordinary local actor (its
+ * mailbox is local to this thread) once the spawning side says go, serves
+ * its ref over `port`, and returns once the actor has stopped for good.
  * @internal
  */
 export const actorHost = defineTask(
@@ -38,58 +81,26 @@ export const actorHost = defineTask(
     args: unknown[],
     name: string | undefined,
     id: string,
-    rx: mpsc.Receiver<unknown>,
-    tx: mpsc.Sender<unknown>,
-    control: mpsc.Receiver<Control>,
-    replies: mpsc.UnboundedSender<ReplyBack>,
-  ): Promise<unknown> => {
+    capacity: number,
+    port: MessagePort,
+  ): Promise<void> => {
     await import(moduleUrl);
     const def = findActorDef(moduleUrl, defName);
-    if (def === undefined)
+    if (def === undefined) {
+      port.close();
       throw new TypeError(`spawnActor: no actor ${defName} defined in ${moduleUrl} (defineActor at its top level)`);
-    const decode = (msg: unknown): unknown => {
-      if (typeof msg !== 'object' || msg === null) return msg;
-      if ((msg as { __weftWake?: unknown }).__weftWake === true) return WAKE;
-      for (const key of Object.keys(msg)) {
-        const v = (msg as Record<string, unknown>)[key];
-        if (!isMark(v)) continue;
-        const [replyTx, replyRx] = oneshot<unknown>();
-        (msg as Record<string, unknown>)[key] = replyTx;
-        const back = v.__weftReply;
-        replyRx.recv().then(
-          (value) => {
-            try {
-              replies.send([back, true, value]);
-            } catch {
-              replies.send([back, false, undefined]); // not cloneable: the asker sees a dropped request
-            }
-          },
-          () => {
-            if (!replies.isClosed) replies.send([back, false, undefined]);
-          },
-        );
-      }
-      return msg;
-    };
-    const cell = new LocalActor<unknown, unknown>(systemOf(), def.behavior, args, name, { tx, rx, decode, id });
+    }
+    let go!: () => void;
+    const started = new Promise<void>((resolve) => (go = resolve));
+    const system = systemOf();
+    const cell = new LocalActor<unknown, unknown>(system, def.behavior, args, name, { capacity, id });
+    cell.holdUntil(started);
+    new CellHome(cell, port, system, go);
     // The call aborted (the spawning runtime shuts down): stop the actor rather than wait for it forever.
     const signal = currentTask()?.signal;
     const onAbort = (): void => void cell.stop('shutdown');
     signal?.addEventListener('abort', onAbort, { once: true });
-    const obeying = spawn(async () => {
-      for await (const c of control) {
-        if (c.type === 'stop') void cell.stop(c.reason);
-        else cell.exit(c.reason);
-      }
-    });
-    const reason = await cell.stopped();
+    await cell.stopped();
     signal?.removeEventListener('abort', onAbort);
-    control.close();
-    await obeying;
-    tx.close();
-    // Let pending reply relays run before the channel back closes.
-    await new Promise((resolve) => setImmediate(resolve));
-    replies.close();
-    return reason;
   },
 );

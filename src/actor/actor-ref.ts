@@ -4,6 +4,7 @@ import { oneshot } from '../sync/oneshot.js';
 import type { ActorBackend } from './backend.js';
 import type { Reply } from './behavior.js';
 import { AskWait, askSite } from './ask.js';
+import { kWire } from '../core/move.js';
 
 /** The default `ask` timeout, in ms. */
 export const ASK_TIMEOUT = 5_000;
@@ -42,6 +43,17 @@ export class ActorRef<M> {
   /** @internal Made by `spawnActor` (or a remote/cluster backend). */
   constructor(backend: ActorBackend<M>) {
     this.#backend = backend;
+  }
+
+  /**
+   * @internal How a ref crosses to another thread: makes a port to an agent
+   * serving it here (set by `ref-home.ts`, which imports this module).
+   */
+  static wire: ((backend: ActorBackend<any>) => object) | undefined = undefined;
+
+  /** @internal Crossing to another thread (`spawnWorker` arguments, messages): see `ActorRef.wire`. */
+  [kWire](): object {
+    return ActorRef.wire!(this.#backend);
   }
 
   /** @internal The backend behind a ref. */

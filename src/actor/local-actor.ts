@@ -2,14 +2,15 @@ import { threadId } from 'node:worker_threads';
 import { Parked } from '../core/wait-queue.js';
 import { RESOLVED, newPromise, noop } from '../core/promise.js';
 import { scheduler } from '../core/scheduler.js';
-import type { Task } from '../task/task.js';
+import type { Task, TaskOwner } from '../task/task.js';
 import { sleep } from '../time/sleep.js';
 import { channel, type Sender } from '../sync/mpsc/bounded.js';
 import type { Receiver } from '../sync/mpsc/receiver.js';
 import { SendError } from '../sync/errors.js';
 import type { Chan } from '../sync/mpsc/chan.js';
 import { kMove } from '../core/move.js';
-import { closeResource, registerResource, resourceId } from '../core/resources.js';
+import { closeResource, observation, registerResource, resourceId } from '../core/resources.js';
+import { TracedMessage, traceMessage, untraced } from '../core/message-trace.js';
 import { ActorRef } from './actor-ref.js';
 import type { ActorBackend } from './backend.js';
 import type { Behavior } from './behavior.js';
@@ -20,9 +21,9 @@ import type { ActorSystem } from './system.js';
 /** What a local actor's supervisor is to it (`supervisor.ts`). */
 export interface ChildParent {
   /** This incarnation failed (terminate has run); the actor waits at its gate for `resume` or `stop`. */
-  childFailed(cell: LocalActor<any, any>, reason: unknown, generation: number): void;
+  childFailed(cell: object, reason: unknown, generation: number): void;
   /** The actor stopped for good, not at the supervisor's request. */
-  childStopped(cell: LocalActor<any, any>, reason: unknown): void;
+  childStopped(cell: object, reason: unknown): void;
   /** The supervisor's label, for introspection. */
   readonly supervisorLabel: string;
 }
@@ -52,8 +53,8 @@ export const enum Phase {
 
 /** Not a failure (an incarnation that ended by stop or suspend). */
 const NONE: unique symbol = Symbol('none');
-/** Wakes an idle receive without being a message (never handed to `receive`); a copy that crossed threads is recognised by `__weftWake`. */
-export const WAKE = Object.freeze({ __weftWake: true });
+/** Wakes an idle receive without being a message (never handed to `receive`). */
+const WAKE = Object.freeze({ __weftWake: true });
 /** `resume` had not been called when the actor reached its gate. */
 const NO_RESUME = -2;
 /** The gate opened to stop, not to restart. */
@@ -84,8 +85,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * again on the same mailbox, so only the failing message is lost (to dead
  * letters).
  */
-export class LocalActor<M, S> implements ActorBackend<M> {
-  readonly id: string;
+export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
+  #id: string | undefined = undefined;
+  #num = 0;
   readonly name: string | undefined;
   readonly ref: ActorRef<M>;
   readonly system: ActorSystem;
@@ -94,10 +96,8 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   readonly rid: number = resourceId();
   readonly #tx: Sender<M>;
   readonly #rx: Receiver<M>;
-  /** The mailbox's channel state, for taking a buffered message without a result object (a local mailbox only). */
-  readonly #chan: Chan<M> | undefined;
-  /** Rebuilds a message that crossed threads (reply ends), for a mailbox whose senders live elsewhere. */
-  readonly #decode: ((msg: unknown) => M) | undefined;
+  /** The mailbox's channel state, for taking a buffered message without a result object. */
+  readonly #chan: Chan<M>;
   readonly #behavior: Behavior<M, S, any>;
   readonly #args: unknown[];
   readonly #ctx: Context<M>;
@@ -127,47 +127,55 @@ export class LocalActor<M, S> implements ActorBackend<M> {
   #waiters: (() => void)[] | undefined = undefined;
 
   /**
-   * @param mailbox a capacity (a new local channel), or the ends of a
-   *   channel made on another thread (an actor placed on a worker), with the
-   *   decoder of what its senders encode
+   * @param mailbox a capacity, or a capacity and the id chosen on the thread
+   *   that placed the actor here (an actor on a worker)
    */
   constructor(
     system: ActorSystem,
     behavior: Behavior<M, S, any>,
     args: unknown[],
     name: string | undefined,
-    mailbox: number | { tx: Sender<M>; rx: Receiver<M>; decode: (msg: unknown) => M; id: string },
+    mailbox: number | { capacity: number; id: string },
   ) {
-    this.id = typeof mailbox === 'number' ? `${threadId}.${nextActorId++}` : mailbox.id;
+    const capacity = typeof mailbox === 'number' ? mailbox : mailbox.capacity;
+    if (typeof mailbox === 'number') this.#num = nextActorId++;
+    else this.#id = mailbox.id;
     this.name = name;
     this.system = system;
-    if (typeof mailbox === 'number') {
-      this.capacity = mailbox;
-      [this.#tx, this.#rx] = channel<M>(mailbox, { name: `mailbox of actor ${name ?? this.id}` });
-      // A probe (true) only reads the receiver's channel; nothing moves.
-      this.#chan = this.#rx[kMove](true)!;
-      this.#decode = undefined;
-    } else {
-      this.#tx = mailbox.tx;
-      this.#rx = mailbox.rx;
-      this.capacity = mailbox.tx.maxCapacity;
-      this.#chan = undefined;
-      this.#decode = mailbox.decode;
-    }
+    this.capacity = capacity;
+    // Names for introspection are only made while some runtime observes (an idle actor stays small).
+    const observed = observation.active;
+    [this.#tx, this.#rx] = channel<M>(capacity, observed ? { name: `mailbox of actor ${name ?? this.id}` } : undefined);
+    // A probe (true) only reads the receiver's channel; nothing moves.
+    this.#chan = this.#rx[kMove](true)!;
     this.#behavior = behavior;
     this.#args = args;
     this.ref = new ActorRef(this);
     this.#ctx = new Context(this);
     this.#task = system.runtime.spawnTask(
-      () => this.#run(),
-      `actor ${name ?? this.id}`,
-      undefined,
+      LocalActor.#start,
+      observed || name !== undefined ? `actor ${name ?? this.id}` : undefined,
+      this,
       undefined,
       true,
       'actor',
     );
     this.#task.observed = true;
     registerResource(this, this.rid, 'actor', name, describeActor);
+  }
+
+  /** The task's body (one function for every actor: no closure per actor); the actor is the task's owner. */
+  static #start(this: void, task: unknown): Promise<void> {
+    // (the body is handed its task)
+    return ((task as Task).owner as LocalActor<unknown, unknown>).#run();
+  }
+
+  /** @internal (`TaskOwner`) Nothing to do: the actor's end is handled by its own loop. */
+  taskDone(): void {}
+
+  /** A unique id (`<thread>.<n>`), made on first use. */
+  get id(): string {
+    return (this.#id ??= `${threadId}.${this.#num}`);
   }
 
   get label(): string {
@@ -190,18 +198,29 @@ export class LocalActor<M, S> implements ActorBackend<M> {
 
   tell(msg: M): void {
     if (this.#stopping) throw new ActorStoppedError(this.id, msg);
-    if (!this.#tx.trySend(msg)) throw new MailboxFullError(this.id, msg);
+    if (!this.#tx.trySend(this.#traced(msg))) throw new MailboxFullError(this.id, msg);
   }
 
   send(msg: M, signal: AbortSignal | undefined): Promise<void> {
     if (this.#stopping) return Promise.reject(new ActorStoppedError(this.id, msg));
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
-    if (this.#tx.trySend(msg)) {
+    const entry = this.#traced(msg);
+    if (this.#tx.trySend(entry)) {
       return scheduler.budget() ? RESOLVED : scheduler.hop();
     }
-    return this.#tx.send(msg, signal === undefined ? undefined : { signal }).then(undefined, (err: unknown) => {
+    return this.#tx.send(entry, signal === undefined ? undefined : { signal }).then(undefined, (err: unknown) => {
       throw err instanceof SendError ? new ActorStoppedError(this.id, msg) : err;
     });
+  }
+
+  /**
+   * The mailbox entry for `msg`: with a tracer installed on the runtime, the
+   * message with the sender's trace context (`core/message-trace.ts`). Only a
+   * mailbox on this thread: an entry for one whose senders live elsewhere
+   * would have to cross threads.
+   */
+  #traced(msg: M): M {
+    return this.#chan === undefined ? msg : traceMessage(this.system.runtime, msg);
   }
 
   stop(reason: unknown): Promise<void> {
@@ -366,7 +385,6 @@ export class LocalActor<M, S> implements ActorBackend<M> {
           this.#release();
           const rx = this.#rx;
           const chan = this.#chan;
-          const decode = this.#decode;
           for (;;) {
             if (this.#stopping || this.#suspending || this.#exiting) break;
             let msg: M | undefined;
@@ -378,20 +396,27 @@ export class LocalActor<M, S> implements ActorBackend<M> {
                 this.#front = undefined;
                 this.#frontHead = 0;
               }
-            } else if (chan !== undefined && chan.buffer.length > 0) {
+            } else if (chan.buffer.length > 0) {
               msg = chan.take();
-            } else if (chan === undefined && rx.length > 0) {
-              msg = decode!((rx.tryRecv() as { value: M }).value);
             } else {
               this.#idle = true;
               msg = await rx.recv();
               this.#idle = false;
               if (msg === undefined) continue;
-              if (decode !== undefined) msg = decode(msg);
             }
             if (msg === WAKE) continue;
+            let traced: TracedMessage | undefined;
+            if (msg instanceof TracedMessage) {
+              traced = msg;
+              msg = traced.msg as M;
+            }
             try {
-              const next = behavior.receive(state, msg as M, ctx);
+              const m = msg as M;
+              // The sender's trace context is current while receive handles its message.
+              const next =
+                traced === undefined
+                  ? behavior.receive(state, m, ctx)
+                  : traced.tracer.run(traced.context, () => behavior.receive(state, m, ctx));
               state = (isThenable(next) ? await next : next) as S;
             } catch (err) {
               if (this.#killed || this.#task.cancelRequested) throw err;
@@ -503,8 +528,7 @@ export class LocalActor<M, S> implements ActorBackend<M> {
     if (stash !== undefined) for (const m of stash) system.deadLetter(ref, m);
     this.#stash = undefined;
     for (let r = this.#rx.tryRecv(); r.state === 'ok'; r = this.#rx.tryRecv()) {
-      const m = this.#decode === undefined ? r.value : this.#decode(r.value);
-      if (m !== WAKE) system.deadLetter(ref, m);
+      if (r.value !== WAKE) system.deadLetter(ref, untraced(r.value));
     }
     this.#gate?.complete(STOP);
     this.#gate = undefined;

@@ -1,158 +1,139 @@
-import { noop } from '../core/promise.js';
-import { spawn } from '../task/spawn.js';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { RESOLVED, noop } from '../core/promise.js';
 import { JoinError } from '../task/errors.js';
-import { mpsc, SendError } from '../sync/index.js';
-import { OneshotSender } from '../sync/oneshot.js';
-import { spawnWorker } from '../worker/index.js';
-import { ActorRef } from './actor-ref.js';
-import type { ActorBackend } from './backend.js';
+import type { JoinHandle } from '../task/join-handle.js';
+import { spawnWorker, transfer } from '../worker/index.js';
+import { newPorts, type Op } from '../worker/channels/remote-link.js';
+import type { ActorRef } from './actor-ref.js';
 import type { ActorDef } from './define-actor.js';
-import { ActorStoppedError, MailboxFullError } from './errors.js';
-import { actorHost, type Control, type ReplyBack } from './actor-host.js';
+import { Phase, type ChildParent } from './local-actor.js';
+import { actorHost } from './actor-host.js';
+import { AT_GATE, ATTACH, DETACH, FAILED, GO, KILL, RESUME, SETTLED, SUSPEND, reasonIn, reasonOut } from './ref-ops.js';
+import { systemOf, type ActorSystem } from './system.js';
+import { WiredRef } from './wired-ref.js';
 
 let nextRemote = 1;
 
 /**
- * The backend of a ref to an actor placed on a worker thread. The mailbox is
- * an mpsc channel made here whose receiver moved to the worker (so capacity,
- * FIFO and backpressure are the channel's); a reply end at the top level of a
- * message is kept here and replaced by a mark, and the worker sends the
- * answer back on `replies`.
+ * The ref of an actor placed on a worker thread, on the thread that spawned
+ * it: a wired ref to the actor's host there (`actor-host.ts`), which runs it
+ * as an ordinary local actor, plus what a supervisor here drives. A
+ * supervisor treats it as it treats a local actor: a failure stops the
+ * incarnation at its gate on the worker and is reported here; the restart
+ * (`resume`) runs `init` again there on the same mailbox, so the ref stays
+ * the same. The phase and generation here mirror the host's reports.
  */
-class RemoteActor<M> implements ActorBackend<M> {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly ref: ActorRef<M>;
-  readonly #tx: mpsc.Sender<unknown>;
-  readonly #control: mpsc.Sender<Control>;
-  readonly #pending = new Map<number, OneshotSender<unknown>>();
-  #nextReply = 1;
-  #stopping = false;
-  #done = false;
-  #reason: unknown = undefined;
-  #monitors = new Set<{ fn: ((reason: unknown) => void) | undefined }>();
-  #stopped: Promise<unknown>;
+export class RemoteCell<M> extends WiredRef<M> {
+  readonly system: ActorSystem;
+  readonly taskId: number;
+  phase = Phase.Starting;
+  generation = 0;
+  restarts = 0;
+  readonly #handle: JoinHandle<unknown>;
+  #parent: ChildParent | undefined = undefined;
+  #held = false;
+  #waiters: (() => void)[] | undefined = undefined;
 
-  constructor(def: ActorDef<M, any, any>, args: unknown[], name: string | undefined, mailbox: number) {
-    this.id = `w${nextRemote++}`;
-    this.name = name;
-    this.ref = new ActorRef(this);
-    const [tx, rx] = mpsc.channel<unknown>(mailbox);
-    const [control, controlRx] = mpsc.channel<Control>(16);
-    const [replies, repliesRx] = mpsc.unboundedChannel<ReplyBack>();
-    this.#tx = tx;
-    this.#control = control;
-    const handle = spawnWorker(
-      actorHost,
-      def.moduleUrl,
-      def.name,
-      args,
-      name,
-      this.id,
-      rx,
-      tx.clone(),
-      controlRx,
-      replies,
-    );
-    const pump = spawn(async () => {
-      for await (const [id, ok, value] of repliesRx) {
-        const reply = this.#pending.get(id);
-        this.#pending.delete(id);
-        if (reply === undefined) continue;
-        if (ok) reply.send(value);
-        else reply.close();
-      }
+  constructor(id: string, name: string | undefined, capacity: number, port: MessagePort, handle: JoinHandle<unknown>) {
+    super({ weft: 'actor.Ref', port, module: '', id, name, capacity });
+    this.system = systemOf();
+    this.#handle = handle;
+    handle.then(noop, noop);
+    this.taskId = handle.id;
+    // Started unless a supervisor holds it back (`holdUntil`, called in the same step).
+    queueMicrotask(() => {
+      if (!this.#held) this.link.post([GO]);
     });
-    this.#stopped = handle
+  }
+
+  get parent(): ChildParent | undefined {
+    return this.#parent;
+  }
+
+  /** A supervisor takes the actor (or lets it go): its failures are then reported here, not handled there. */
+  set parent(p: ChildParent | undefined) {
+    if (p === this.#parent) return;
+    this.#parent = p;
+    this.link.post([p === undefined ? DETACH : ATTACH]);
+  }
+
+  holdUntil(prev: Promise<void>): void {
+    this.#held = true;
+    void prev.then(() => this.link.post([GO]));
+  }
+
+  whenSettled(): Promise<void> {
+    return this.phase === Phase.Starting ? this.#wait() : RESOLVED;
+  }
+
+  suspend(): Promise<void> {
+    if (this.phase === Phase.Stopped || this.phase === Phase.AtGate) return RESOLVED;
+    this.link.post([SUSPEND]);
+    return this.#wait();
+  }
+
+  resume(delay: number): Promise<void> {
+    if (this.phase !== Phase.AtGate || !this.isAlive) return RESOLVED;
+    this.phase = Phase.Starting;
+    this.link.post([RESUME, delay]);
+    return this.#wait();
+  }
+
+  kill(reason: unknown = 'killed'): void {
+    if (this.phase === Phase.Stopped) return;
+    this.markStopping();
+    this.link.post([KILL, reasonOut(reason)]);
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+  }
+
+  #release(): void {
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    if (waiters !== undefined) for (const w of waiters) w();
+  }
+
+  protected override onOp(op: Op): void {
+    switch (op[0]) {
+      case SETTLED:
+        this.generation = this.restarts = op[1] as number;
+        // (A failed init reports FAILED too, possibly first: that phase stands.)
+        if (this.phase === Phase.Starting) this.phase = Phase.Running;
+        this.#release();
+        break;
+      case FAILED:
+        this.generation = this.restarts = op[2] as number;
+        this.phase = Phase.AtGate;
+        this.#release();
+        this.#parent?.childFailed(this, reasonIn(op[1]), this.generation);
+        break;
+      case AT_GATE:
+        this.phase = Phase.AtGate;
+        this.#release();
+        break;
+      default:
+        super.onOp(op);
+    }
+  }
+
+  protected override linkGone(): void {
+    // The worker is gone: its call's outcome says why (a crash).
+    void this.#handle
       .then(
-        (reason) => reason,
+        () => 'noconnection',
         (err: unknown) => (err instanceof JoinError && err.cause !== undefined ? err.cause : err),
       )
-      .then(async (reason) => {
-        await pump.catch(noop);
-        this.#finish(reason);
-        return reason;
-      });
+      .then((reason) => this.finish(reason));
   }
 
-  get isAlive(): boolean {
-    return !this.#stopping && !this.#done;
-  }
-
-  #encode(msg: M): unknown {
-    if (typeof msg !== 'object' || msg === null) return msg;
-    let copy: Record<string, unknown> | undefined;
-    for (const key of Object.keys(msg)) {
-      const v = (msg as Record<string, unknown>)[key];
-      if (!(v instanceof OneshotSender)) continue;
-      const id = this.#nextReply++;
-      this.#pending.set(id, v);
-      copy ??= { ...(msg as Record<string, unknown>) };
-      copy[key] = { __weftReply: id };
-    }
-    return copy ?? msg;
-  }
-
-  tell(msg: M): void {
-    if (!this.isAlive) throw new ActorStoppedError(this.id, msg);
-    let sent: boolean;
-    try {
-      sent = this.#tx.trySend(this.#encode(msg));
-    } catch (err) {
-      if (err instanceof SendError) throw new ActorStoppedError(this.id, msg);
-      throw err;
-    }
-    if (!sent) throw new MailboxFullError(this.id, msg);
-  }
-
-  send(msg: M, signal: AbortSignal | undefined): Promise<void> {
-    if (!this.isAlive) return Promise.reject(new ActorStoppedError(this.id, msg));
-    return this.#tx
-      .send(this.#encode(msg), signal === undefined ? undefined : { signal })
-      .then(undefined, (err: unknown) => {
-        throw err instanceof SendError ? new ActorStoppedError(this.id, msg) : err;
-      });
-  }
-
-  stop(reason: unknown): Promise<void> {
-    if (!this.#stopping && !this.#done) {
-      this.#stopping = true;
-      this.#control.trySend({ type: 'stop', reason });
-    }
-    return this.#stopped.then(noop);
-  }
-
-  stopped(): Promise<unknown> {
-    return this.#stopped;
-  }
-
-  monitor(fn: (reason: unknown) => void): object {
-    const m = { fn: fn as ((reason: unknown) => void) | undefined };
-    if (this.#done) {
-      const reason = this.#reason;
-      queueMicrotask(() => m.fn?.(reason));
-    } else this.#monitors.add(m);
-    return m;
-  }
-
-  demonitor(token: object): void {
-    (token as { fn: unknown }).fn = undefined;
-    this.#monitors.delete(token as { fn: undefined });
-  }
-
-  exit(reason: unknown): void {
-    if (this.isAlive) this.#control.trySend({ type: 'exit', reason });
-  }
-
-  #finish(reason: unknown): void {
-    this.#done = true;
-    this.#reason = reason;
-    this.#tx.close();
-    this.#control.close();
-    for (const reply of this.#pending.values()) reply.close();
-    this.#pending.clear();
-    for (const m of this.#monitors) m.fn?.(reason);
-    this.#monitors.clear();
+  protected override finish(reason: unknown): void {
+    if (this.phase === Phase.Stopped) return;
+    this.phase = Phase.Stopped;
+    super.finish(reason);
+    this.#release();
+    this.#parent?.childStopped(this, reason);
   }
 }
 
@@ -166,5 +147,15 @@ export function spawnOnWorker<M>(
   name: string | undefined,
   mailbox: number,
 ): ActorRef<M> {
-  return new RemoteActor(def, args, name, mailbox).ref;
+  const { port1, port2 } = newPorts();
+  const id = `${threadId}.w${nextRemote++}`;
+  let handle: JoinHandle<unknown>;
+  try {
+    handle = spawnWorker(actorHost, def.moduleUrl, def.name, args, name, id, mailbox, transfer(port2, [port2]));
+  } catch (err) {
+    port1.close();
+    port2.close();
+    throw err;
+  }
+  return new RemoteCell<M>(id, name, mailbox, port1, handle).ref;
 }

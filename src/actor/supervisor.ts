@@ -8,6 +8,7 @@ import { isNormalReason } from './behavior.js';
 import { BackoffState, checkChildSpec, checkLimits, SHUTDOWN_TIMEOUT, type ChildSpec } from './child-spec.js';
 import { SupervisorGaveUpError } from './errors.js';
 import { LocalActor, Phase, type ChildParent } from './local-actor.js';
+import { RemoteCell } from './remote-actor.js';
 import { systemOf, type ActorSystem } from './system.js';
 
 /** A supervisor as returned by `supervisor()`. */
@@ -38,12 +39,19 @@ type Event =
 
 type Spec = ReturnType<typeof checkChildSpec>;
 
+/** An actor a supervisor restarts in place: here (`LocalActor`) or on a worker thread (`RemoteCell`). */
+type Cell = LocalActor<any, any> | RemoteCell<any>;
+
+function isCell(backend: object): backend is Cell {
+  return backend instanceof LocalActor || backend instanceof RemoteCell;
+}
+
 /** One child of a supervisor: its spec, what runs now, its backoff. It is the parent its actor (or nested supervisor) reports to. */
 class Child implements ChildParent, SupParent {
   kind: 'cell' | 'supervisor' | 'ref' | undefined = undefined;
-  /** What runs now (a LocalActor, a SupervisorImpl, or a remote backend); undefined when not running. */
+  /** What runs now (an actor cell, a SupervisorImpl, or another backend); undefined when not running. */
   handle: object | undefined = undefined;
-  cell: LocalActor<any, any> | undefined = undefined;
+  cell: Cell | undefined = undefined;
   sup: SupervisorImpl | undefined = undefined;
   ref: ActorRef<any> | undefined = undefined;
   token: object | undefined = undefined;
@@ -107,7 +115,9 @@ export class SupervisorImpl implements Supervisor {
   readonly #rx: Receiver<Event>;
   readonly #system: ActorSystem;
   readonly #task: Task;
+  /** When the restarts that count toward `intensity` happened, oldest first (from `#timesHead`). */
   #times: number[] = [];
+  #timesHead = 0;
   #restarts = 0;
   #phase: 'starting' | 'running' | 'stopped' = 'starting';
   #final: unknown = undefined;
@@ -289,10 +299,7 @@ export class SupervisorImpl implements Supervisor {
     }
     const now = this.#system.runtime.clock.now();
     if (c.backoff === undefined) {
-      const times = this.#times.filter((t) => t > now - this.period);
-      times.push(now);
-      this.#times = times;
-      if (times.length > this.intensity) {
+      if (this.#countRestart(now) > this.intensity) {
         await this.#giveUp(c, reason);
         return;
       }
@@ -309,6 +316,24 @@ export class SupervisorImpl implements Supervisor {
     }
     const from = this.strategy === 'one-for-all' ? 0 : this.#children.indexOf(c);
     await this.#restartGroup(c, this.#children.slice(from), delay);
+  }
+
+  /**
+   * Records a restart at `now` and returns how many fell within the last
+   * `period` ms. Times only grow, so expired ones are dropped from the front:
+   * O(1) per restart however many the window holds.
+   */
+  #countRestart(now: number): number {
+    const times = this.#times;
+    let head = this.#timesHead;
+    while (head < times.length && times[head]! <= now - this.period) head++;
+    if (head > 64 && head * 2 > times.length) {
+      times.splice(0, head);
+      head = 0;
+    }
+    this.#timesHead = head;
+    times.push(now);
+    return times.length - head;
   }
 
   #restartOne(c: Child, delay: number): void {
@@ -393,7 +418,7 @@ export class SupervisorImpl implements Supervisor {
     }
     if (made instanceof ActorRef) {
       const backend = ActorRef.backendOf(made);
-      if (backend instanceof LocalActor && backend.parent === undefined && backend.system === this.#system) {
+      if (isCell(backend) && backend.parent === undefined && backend.system === this.#system) {
         c.kind = 'cell';
         c.cell = backend;
         c.handle = backend;

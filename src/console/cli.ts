@@ -13,7 +13,8 @@ const USAGE = `usage:
   weft console URL                         print (and open with $BROWSER) the console of a running program
   weft console --replay FILE [--port N]    serve a recording (serveConsole({ record })) with a time slider
   weft doctor [--duration S] [--report FILE] -- node app.js [args]
-                                           run the program observed, diagnose it, recommend a flavor`;
+                                           run the program observed, diagnose it, recommend a flavor
+                                           (for S seconds from its first weft runtime, default 10)`;
 
 function openBrowser(url: string): void {
   const browser = process.env['BROWSER'];

@@ -17,3 +17,11 @@ export const kMove = Symbol('weft.move');
  * `worker/channels/`), and which: undefined for an end of a local channel.
  */
 export const kRemote = Symbol('weft.remote');
+
+/**
+ * The internal key of a handle (of a layer above the channels) that can be
+ * used on another thread without moving: `value[kWire]()` makes a descriptor
+ * (`worker/channels/channel-wire.ts`, `HandleWire`) holding a port to an
+ * agent that serves it here, and the handle stays usable on this thread.
+ */
+export const kWire = Symbol('weft.wire');

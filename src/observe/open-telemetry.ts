@@ -8,6 +8,7 @@ import { families, type Family, type Snapshot } from './families.js';
 import { loadPeer } from './peer.js';
 import { snapshotCache } from './snapshot-cache.js';
 import { formatTraceParent, parseTraceParent } from '../core/traceparent.js';
+import { setMessageTracer, type MessageTracer } from '../core/message-trace.js';
 
 /** Options of {@link openTelemetry}. */
 export interface OpenTelemetryOptions {
@@ -53,10 +54,15 @@ const SCOPE = 'weft';
  *   thread needs its own tracer provider and context manager (set up in the
  *   task module, as every OpenTelemetry user does per thread); a traced call
  *   travels by message instead of through the pool's shared-memory queue.
+ * - **Actors**: a message sent with `tell`, `send` or `ask` to an actor of
+ *   this runtime carries the context active where it was sent, and the
+ *   actor's `receive` handles it inside that context (spans it opens are
+ *   children of the sender's span). A message the actor stashes and handles
+ *   later runs in the actor's own context.
  *
  * @param runtime the runtime to wire
  * @param options `tracerProvider`, `meterProvider`, `taskSpans`
- * @returns `{ close() }`: removes the instruments' callback, the request tracer and the task instrument (idempotent)
+ * @returns `{ close() }`: removes the instruments' callback, the request tracer, the thread and actor context carriers and the task instrument (idempotent)
  * @throws MissingPeerError when `@opentelemetry/api` is not installed
  * @throws Error when `taskSpans` is asked for a runtime that already has task spans
  *
@@ -93,6 +99,8 @@ export function openTelemetry(runtime: Runtime, options: OpenTelemetryOptions = 
   closers.push(() => setRequestTracer(runtime, undefined));
   setCallContextCarrier(runtime, callCarrier(api));
   closers.push(() => setCallContextCarrier(runtime, undefined));
+  setMessageTracer(runtime, messageContext(api));
+  closers.push(() => setMessageTracer(runtime, undefined));
   if (options.taskSpans === true) {
     const instrument = taskSpans(api, tracer);
     runtime.setTaskInstrument(instrument);
@@ -228,6 +236,14 @@ function callCarrier(api: Api): CallContextCarrier {
       if (span === undefined || !api.isSpanContextValid(span)) return undefined;
       return formatTraceParent(span);
     },
+  };
+}
+
+/** The sender's active context, carried with each actor message and made current while `receive` handles it. */
+function messageContext(api: Api): MessageTracer {
+  return {
+    capture: () => api.context.active(),
+    run: (ctx, fn) => api.context.with(ctx as OTel.Context, fn),
   };
 }
 

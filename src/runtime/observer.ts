@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { TaskState, runningTask, type Task } from '../task/task.js';
 import { Phase, TASK_KINDS, TaskObs, TaskTimes, type PollSink, type TaskKind } from '../task/observation.js';
 import type { Cancellable } from '../core/wait-queue.js';
@@ -99,10 +100,7 @@ export class RuntimeObserver implements PollSink {
     const k = kind === 'task' ? 0 : TASK_KINDS.indexOf(kind);
     const at = this.stamp();
     let obs: TaskObs;
-    if (this.settings.taskTimes) {
-      const location = this.settings.spawnLocation ? callerLocation() : undefined;
-      obs = new TaskTimes(parentId, k, at, location, this, this.#perfStamp());
-    } else if (this.settings.spawnLocation) {
+    if (this.settings.spawnLocation) {
       obs = new TaskObs(parentId, k, at, callerLocation());
     } else {
       // Records are immutable: the tasks a parent spawns at one stamp share one.
@@ -110,6 +108,8 @@ export class RuntimeObserver implements PollSink {
       if (last !== undefined && last.parentId === parentId && last.spawnedAt === at && last.kind === k) obs = last;
       else obs = this.#lastObs = new TaskObs(parentId, k, at, undefined);
     }
+    // With task times, a small per-task record of the poll figures over the shared one.
+    if (this.settings.taskTimes) obs = new TaskTimes(obs, this, this.#perfStamp());
     task.obs = obs;
     if (this.#onSpawn !== undefined) callHook(this.#onSpawn, taskInfo(task, obs, parent), 'onTaskSpawn');
   }

@@ -434,9 +434,14 @@ export class Runtime implements AsyncDisposable {
     return this.#observer === undefined ? this.clock.now() : this.#observer.stamp();
   }
 
-  /** @internal The observer's settings, or undefined when this runtime does not observe. */
+  /** @internal True when this runtime observes (`observe()`, a task hook, or the doctor's defaults). */
   get observing(): boolean {
     return this.#observer !== undefined;
+  }
+
+  /** @internal The observer's settings, or undefined when this runtime does not observe. */
+  get observeSettings(): ObserveSettings | undefined {
+    return this.#observer?.settings;
   }
 
   /** @internal Spawn locations are recorded (for resources made in this runtime's tasks). */

@@ -5,6 +5,7 @@ import { RESOLVED } from '../core/promise.js';
 import { signalOf, integer } from '../core/validate.js';
 import { ClosedError, LaggedError, SendError } from './errors.js';
 import { fastPath } from '../core/fast-path.js';
+import { handleWatch } from '../core/handle-watch.js';
 
 const recvSite = { op: 'broadcast.recv' };
 const DONE_UNDEFINED = RESOLVED as Promise<any>;
@@ -87,6 +88,7 @@ export class BroadcastSender<T> implements Disposable {
   /** @internal Use `broadcast()`. */
   constructor(shared: Shared<T>) {
     this.#shared = shared;
+    handleWatch.made?.(this, shared, 'broadcast.sender');
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Permits } from './semaphore.js';
 import { registerResource, resourceName } from '../core/resources.js';
 import { func, signalOf } from '../core/validate.js';
+import { handleWatch } from '../core/handle-watch.js';
 
 /**
  * Exclusive access to a `Mutex`'s value; give it back with `release()` or
@@ -27,6 +28,7 @@ export interface MutexGuard<T> extends Disposable {
 let valueOf: <T>(mutex: Mutex<T>) => T;
 let setValueOf: <T>(mutex: Mutex<T>, value: T) => void;
 let unlock: (mutex: Mutex<any>) => void;
+let permitsOf: (mutex: Mutex<any>) => Permits;
 
 function released(): TypeError {
   return new TypeError('MutexGuard: the guard was released; lock the mutex again to use its value');
@@ -37,6 +39,7 @@ class Guard<T> implements MutexGuard<T> {
 
   constructor(mutex: Mutex<T>) {
     this.#mutex = mutex;
+    handleWatch.made?.(this, permitsOf(mutex), 'mutex.guard');
   }
 
   get value(): T {
@@ -55,6 +58,7 @@ class Guard<T> implements MutexGuard<T> {
     const mutex = this.#mutex;
     if (mutex === undefined) return;
     this.#mutex = undefined;
+    handleWatch.released?.(this);
     unlock(mutex);
   }
 
@@ -106,6 +110,7 @@ export class Mutex<T = void> {
       mutex.#value = value;
     };
     unlock = (mutex) => mutex.#permits.release(1);
+    permitsOf = (mutex) => mutex.#permits;
   }
 
   /**

@@ -131,7 +131,7 @@ export class OneshotSender<T> implements Disposable {
   constructor(inner: Inner<T> | OneshotSenderBackend<T>) {
     if (inner instanceof Inner) {
       this.#inner = inner;
-      handleWatch.made?.(this, inner);
+      handleWatch.made?.(this, inner, 'oneshot.sender');
     } else this.#remote = inner; // a front over a remote backend: #inner is never read
   }
 
@@ -195,6 +195,7 @@ export class OneshotSender<T> implements Disposable {
     const inner = this.#inner;
     if (inner.senderDone || probe) return inner.senderDone ? undefined : inner;
     this.#inner = USED;
+    handleWatch.released?.(this); // it lives on over there: not this thread's to lose
     return inner;
   }
 
@@ -265,8 +266,10 @@ export class OneshotReceiver<T> implements PromiseLike<T>, Disposable {
 
   /** @internal Use `oneshot()`. */
   constructor(inner: Inner<T> | OneshotReceiverBackend<T>) {
-    if (inner instanceof Inner) this.#inner = inner;
-    else this.#remote = inner; // a front over a remote backend: #inner is never read
+    if (inner instanceof Inner) {
+      this.#inner = inner;
+      handleWatch.made?.(this, inner, 'oneshot.receiver');
+    } else this.#remote = inner; // a front over a remote backend: #inner is never read
   }
 
   /**

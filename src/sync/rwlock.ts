@@ -1,6 +1,7 @@
 import { Permits, Semaphore } from './semaphore.js';
 import { registerResource, resourceName } from '../core/resources.js';
 import { integer, signalOf } from '../core/validate.js';
+import { handleWatch } from '../core/handle-watch.js';
 
 /**
  * Shared access to an `RwLock`'s value; give it back with `release()` or
@@ -64,6 +65,7 @@ class Read<T> implements ReadGuard<T> {
 
   constructor(lock: RwLock<T>) {
     this.#lock = lock;
+    handleWatch.made?.(this, permitsOf(lock), 'rwlock.readGuard');
   }
 
   get value(): T {
@@ -76,6 +78,7 @@ class Read<T> implements ReadGuard<T> {
     const lock = this.#lock;
     if (lock === undefined) return;
     this.#lock = undefined;
+    handleWatch.released?.(this);
     permitsOf(lock).release(1);
   }
 
@@ -89,6 +92,7 @@ class Write<T> implements WriteGuard<T> {
 
   constructor(lock: RwLock<T>) {
     this.#lock = lock;
+    handleWatch.made?.(this, permitsOf(lock), 'rwlock.writeGuard');
   }
 
   get value(): T {
@@ -107,6 +111,7 @@ class Write<T> implements WriteGuard<T> {
     const lock = this.#lock;
     if (lock === undefined) return;
     this.#lock = undefined;
+    handleWatch.released?.(this);
     permitsOf(lock).release(maxReadersOf(lock));
   }
 
@@ -114,6 +119,7 @@ class Write<T> implements WriteGuard<T> {
     const lock = this.#lock;
     if (lock === undefined) throw released('WriteGuard.downgrade');
     this.#lock = undefined;
+    handleWatch.released?.(this);
     // Keep one permit (our read access), give back the rest.
     permitsOf(lock).release(maxReadersOf(lock) - 1);
     return new Read(lock);

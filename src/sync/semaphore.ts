@@ -4,6 +4,7 @@ import { scheduler } from '../core/scheduler.js';
 import { func, integer, signalOf } from '../core/validate.js';
 import { ClosedError } from './errors.js';
 import { RESOLVED } from '../core/promise.js';
+import { handleWatch } from '../core/handle-watch.js';
 
 /** The largest permit count a semaphore holds or an acquire asks for: 2^31 - 1. */
 const MAX_PERMITS = 0x7fffffff;
@@ -296,6 +297,7 @@ class Permit implements SemaphorePermit {
   constructor(permits: Permits, count: number) {
     this.#permits = permits;
     this.#count = count;
+    handleWatch.made?.(this, permits, 'semaphore.permit');
   }
 
   get count(): number {
@@ -306,12 +308,14 @@ class Permit implements SemaphorePermit {
     const permits = this.#permits;
     if (permits === undefined) return;
     this.#permits = undefined;
+    handleWatch.released?.(this);
     const n = this.#count;
     this.#count = 0;
     permits.release(n);
   }
 
   forget(): void {
+    if (this.#permits !== undefined) handleWatch.released?.(this);
     this.#permits = undefined;
     this.#count = 0;
   }

@@ -4,6 +4,7 @@ import { RESOLVED } from '../core/promise.js';
 import { signalOf, func } from '../core/validate.js';
 import { RecvError, SendError } from './errors.js';
 import { fastPath } from '../core/fast-path.js';
+import { handleWatch } from '../core/handle-watch.js';
 
 const changedSite = { op: 'watch.changed' };
 const closedSite = { op: 'watch.closed' };
@@ -71,6 +72,7 @@ export class WatchSender<T> implements Disposable {
   /** @internal Use `watch()`. */
   constructor(shared: WatchShared<T>) {
     this.#shared = shared;
+    handleWatch.made?.(this, shared, 'watch.sender');
   }
 
   /**
@@ -277,6 +279,7 @@ export class WatchReceiver<T> implements Disposable {
     this.#shared = shared;
     this.#seen = seen;
     shared.receivers++;
+    handleWatch.made?.(this, shared, 'watch.receiver');
   }
 
   /** The current value; does not mark it seen. */

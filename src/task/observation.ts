@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Task } from './task.js';
 
 /** What kind of work a task record stands for. */
@@ -48,17 +49,15 @@ export const enum Phase {
 
 /**
  * The side record of a task whose runtime records task times
- * (`observe({ taskTimes: true })`): the fields of `TaskObs` and the poll
- * figures, one allocation per task; its `times` is itself. Times use
- * `performance.now()`: real time even when the runtime clock is paused,
- * since a poll's cost is what the thread spent.
+ * (`observe({ taskTimes: true })`): the poll figures, one allocation per
+ * task, over a `TaskObs` shared like the records of a runtime without task
+ * times (so the per-task object holds only what changes); its `times` is
+ * itself. Times use `performance.now()`: real time even when the runtime
+ * clock is paused, since a poll's cost is what the thread spent.
  */
 export class TaskTimes {
-  parentId: number | undefined;
-  kind: number;
-  thread = 0;
-  readonly spawnedAt: number;
-  readonly location: string | undefined;
+  /** Parent, kind, spawn time and location (shared by the tasks a parent spawns at one stamp). */
+  readonly base: TaskObs;
   readonly times: TaskTimes;
   polls = 0;
   busyMs = 0;
@@ -73,21 +72,27 @@ export class TaskTimes {
   readonly sink: PollSink;
 
   /** @param readyAt when it became ready to run (spawn: the first poll's delay counts as scheduled time) */
-  constructor(
-    parentId: number | undefined,
-    kind: number,
-    spawnedAt: number,
-    location: string | undefined,
-    sink: PollSink,
-    readyAt: number,
-  ) {
-    this.parentId = parentId;
-    this.kind = kind;
-    this.spawnedAt = spawnedAt;
-    this.location = location;
+  constructor(base: TaskObs, sink: PollSink, readyAt: number) {
+    this.base = base;
     this.sink = sink;
     this.mark = readyAt;
     this.times = this;
+  }
+
+  get parentId(): number | undefined {
+    return this.base.parentId;
+  }
+  get kind(): number {
+    return this.base.kind;
+  }
+  get thread(): number {
+    return this.base.thread;
+  }
+  get spawnedAt(): number {
+    return this.base.spawnedAt;
+  }
+  get location(): string | undefined {
+    return this.base.location;
   }
 }
 
@@ -147,13 +152,13 @@ function resumeNext(): void {
     resuming.length = 0;
     resumingHead = 0;
   }
-  beginPoll(task);
+  const obs = task.obs?.times;
+  if (obs !== undefined) beginPoll(obs);
 }
 
-/** A poll of `task` begins (its body starts, or it resumes after a wake). */
-export function beginPoll(task: Task): void {
-  const obs = task.obs?.times;
-  if (obs === undefined || obs.phase !== Phase.Ready) return;
+/** A poll of a task begins (its body starts, or it resumes after a wake); `obs` is its record. */
+export function beginPoll(obs: TaskTimes): void {
+  if (obs.phase !== Phase.Ready) return;
   const now = performance.now();
   const delay = now - obs.mark;
   obs.scheduledMs += delay;
@@ -163,19 +168,28 @@ export function beginPoll(task: Task): void {
   obs.sink.resumed(delay);
 }
 
-/** The running poll of `task` ends (it parked in a weft wait, or finished). */
+/** The running poll of `task` ends: it parked in a weft wait. */
 export function endPoll(task: Task, obs: TaskTimes): void {
   if (obs.phase !== Phase.Running) return;
+  closePoll(obs);
+  tail = task;
+  if (!tailClearQueued) {
+    tailClearQueued = true;
+    queueMicrotask(clearTail);
+  }
+}
+
+/** The last poll of a task ends: it finished (nothing of it can run after this, so no self-wake tail). */
+export function endLastPoll(obs: TaskTimes): void {
+  if (obs.phase === Phase.Running) closePoll(obs);
+}
+
+function closePoll(obs: TaskTimes): void {
   const now = performance.now();
   const busy = now - obs.mark;
   obs.polls++;
   obs.busyMs += busy;
   obs.phase = Phase.Idle;
   obs.mark = now;
-  tail = task;
-  if (!tailClearQueued) {
-    tailClearQueued = true;
-    queueMicrotask(clearTail);
-  }
   obs.sink.pollEnded(obs, busy);
 }

@@ -5,7 +5,7 @@ import { CancellationToken, onTokenCancel } from './cancellation-token.js';
 import { CancelledError, JoinError } from './errors.js';
 import type { TaskHost } from './host.js';
 import type { JoinHandle } from './join-handle.js';
-import { beginPoll, endPoll, taskWoken, type TaskObs } from './observation.js';
+import { beginPoll, endLastPoll, endPoll, taskWoken, type TaskObs } from './observation.js';
 
 /** What a task body receives: its identity and its cancellation. */
 export interface TaskContext {
@@ -221,7 +221,8 @@ export class Task implements Frame, TaskContext {
     if (this.state === TaskState.Done) return;
     this.state = TaskState.Done;
     this.body = undefined;
-    if (this.obs?.times !== undefined) endPoll(this, this.obs.times);
+    const times = this.obs?.times;
+    if (times !== undefined) endLastPoll(times);
     if (!threw) {
       this.outcome = this.cancelRequested ? Outcome.Cancelled : Outcome.Ok;
       this.result = this.cancelRequested ? undefined : value;
@@ -270,7 +271,8 @@ export class Task implements Frame, TaskContext {
       return;
     }
     this.state = TaskState.Running;
-    if (this.obs?.times !== undefined) beginPoll(this);
+    const times = this.obs?.times;
+    if (times !== undefined) beginPoll(times);
     let result: unknown;
     try {
       result = this.body!(this);

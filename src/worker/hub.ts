@@ -1,10 +1,11 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { setMultiThreadRunHook, type Runtime } from '../runtime/runtime.js';
-import type { ThreadMetricsSource } from '../runtime/metrics.js';
+import type { ThreadMetricsSource, WorkerMetrics as RuntimeWorkerMetrics } from '../runtime/metrics.js';
 import { BlockingPool } from './blocking/blocking-pool.js';
 import { WorkerPool } from './pool/worker-pool.js';
 import { RuntimeFlavorError } from './errors.js';
 import type { ThreadSettings } from './threads.js';
+import { receiveTaskReport } from './task-report.js';
 
 /**
  * A runtime's threads: its blocking pool and (multi-thread flavor) its worker
@@ -16,7 +17,14 @@ export class ThreadHub implements ThreadMetricsSource {
   #blocking: BlockingPool | undefined = undefined;
   #pool: WorkerPool | undefined = undefined;
 
-  constructor(readonly runtime: Runtime) {}
+  constructor(readonly runtime: Runtime) {
+    const observe = runtime.observeSettings;
+    if (observe !== undefined) {
+      // Worker threads observe with the owner and report their tasks to it.
+      this.settings.observe = observe;
+      this.settings.onTasks = (thread, report) => receiveTaskReport(runtime, thread, report);
+    }
+  }
 
   get blockingThreads(): number {
     return this.#blocking?.threads ?? 0;
@@ -28,6 +36,20 @@ export class ThreadHub implements ThreadMetricsSource {
 
   get blockingQueueDepth(): number {
     return this.#blocking?.queueDepth ?? 0;
+  }
+
+  /** `RuntimeMetrics.perWorker`: the pool's figures (empty until the pool is made). */
+  perWorker(): RuntimeWorkerMetrics[] {
+    const pool = this.#pool;
+    if (pool === undefined) return [];
+    return pool.stats().map((s) => ({
+      index: s.index,
+      busyMs: s.busyTime,
+      parks: s.parks,
+      steals: s.tasksStolen,
+      queueDepth: s.queueDepth,
+      polls: s.tasksRun,
+    }));
   }
 
   get blockingPool(): BlockingPool | undefined {

@@ -71,7 +71,7 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
     job.dropPorts();
     throw err;
   }
-  const proxy = rt.spawnProxy(def.name);
+  const proxy = rt.spawnProxy(def.name, 'blocking');
   job.attach(proxy, blockingSite);
   return proxy.handle as JoinHandle<R>;
 }

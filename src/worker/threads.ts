@@ -6,6 +6,8 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
+import type { ObserveSettings } from '../runtime/introspection.js';
+import type { TasksMessage } from './wire/messages.js';
 
 /** Threads started by weft in this process and not yet exited. */
 export const liveThreads = { count: 0 };
@@ -57,6 +59,10 @@ function findTsx(): string | undefined {
 /** Options every thread a runtime starts gets (see `threadResourceLimits`). */
 export interface ThreadSettings {
   resourceLimits: ResourceLimits | undefined;
+  /** The owning runtime observes: its worker threads observe too and report their tasks (`task-report.ts`). */
+  observe?: ObserveSettings | undefined;
+  /** Where worker `thread`'s task reports go (undefined report: the thread has gone). */
+  onTasks?: ((thread: number, report: TasksMessage | undefined) => void) | undefined;
 }
 
 /**

@@ -11,6 +11,8 @@ export async function getJson<T = any>(url: string | URL): Promise<T> {
 /** A subscriber to /api/updates that parses each event; `close()` ends it. */
 export class SseReader {
   readonly events: any[] = [];
+  /** Characters of the stream received so far (bytes, for the ASCII JSON the console sends). */
+  received = 0;
   #res: IncomingMessage | undefined;
   #waiters: Array<() => void> = [];
   #ready: Promise<void>;
@@ -23,6 +25,7 @@ export class SseReader {
         this.#res = res;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
+          this.received += chunk.length;
           buffer += chunk;
           let end: number;
           while ((end = buffer.indexOf('\n\n')) >= 0) {

@@ -1,5 +1,5 @@
 import '../helpers/guard.js';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +11,17 @@ import { serveReplay } from '../../src/console/replay.js';
 import { chromiumOrSkip, launch } from './browser.js';
 
 const skip = chromiumOrSkip();
-const IMG = 'docs/img';
+/**
+ * Screenshots go to a temporary directory, removed after the run, so a test
+ * run leaves the tree as it was; WEFT_UPDATE_SCREENSHOTS=1 writes them to
+ * docs/img (the ones the guide and the README show) instead.
+ */
+const UPDATE = process.env['WEFT_UPDATE_SCREENSHOTS'] === '1';
+const IMG = UPDATE ? 'docs/img' : mkdtempSync(join(tmpdir(), 'weft-screenshots-'));
 mkdirSync(IMG, { recursive: true });
+after(() => {
+  if (!UPDATE) rmSync(IMG, { recursive: true, force: true });
+});
 
 test(
   'the page shows a program’s named tasks, filters them, opens a task and shows a triggered lint',

@@ -87,8 +87,10 @@ test('a client that stops reading has updates dropped and counted, not queued', 
         await Promise.all(batch);
       }
     });
-    // The healthy reader keeps getting updates while the stalled one falls behind.
-    await sse.until((e) => e.seq > 60, 15_000);
+    // The healthy reader keeps getting updates while the stalled one falls behind. The stalled
+    // socket first fills the kernel's buffers (Linux autotunes them up to tcp_rmem's and
+    // tcp_wmem's max: 32 + 4 MiB on some machines), so run until more than that has been sent.
+    await sse.until((e) => e.seq > 60 && sse.received > kernelSocketBuffers() + (8 << 20), 30_000);
     assert.ok(
       sse.events.every((e) => e.droppedEvents === 0),
       'the reading client lost updates',
@@ -162,3 +164,15 @@ test('serveConsole refuses bad options synchronously-shaped and a busy port with
   await assert.rejects(serveConsole(rt, { port }), /EADDRINUSE/);
   await rt.shutdown();
 });
+
+/** The most a loopback connection's kernel buffers can hold (receive + send), from /proc on Linux. */
+function kernelSocketBuffers(): number {
+  const max = (file: string, fallback: number): number => {
+    try {
+      return Number(readFileSync(file, 'utf8').trim().split(/\s+/).at(-1)) || fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  return max('/proc/sys/net/ipv4/tcp_rmem', 6 << 20) + max('/proc/sys/net/ipv4/tcp_wmem', 4 << 20);
+}

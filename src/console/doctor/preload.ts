@@ -5,7 +5,7 @@
  * in the program changes; the sampling timer is unref'd so it never keeps
  * the program alive.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { observeDefaults, runtimeCreated, type Runtime } from '../../runtime/runtime.js';
 import { observeSettings } from '../../runtime/introspection.js';
@@ -15,6 +15,8 @@ import type { DoctorSample } from './sample.js';
 
 const out = process.env['WEFT_DOCTOR_OUT'];
 const every = Number(process.env['WEFT_DOCTOR_INTERVAL'] ?? 200);
+/** The stall ticker's period, ms (monitorEventLoopDelay's resolution too). */
+const TICK_MS = 10;
 
 if (out !== undefined && out !== '') start(out);
 
@@ -24,11 +26,14 @@ function start(path: string): void {
   observeDefaults.settings = observeSettings({ taskTimes: true, longPoll: BLOCKED_MS });
   const runtimes = new Set<WeakRef<Runtime>>();
   let made = 0;
+  const ready = process.env['WEFT_DOCTOR_READY'];
   runtimeCreated.add((rt) => {
+    // The doctor counts its duration from here (start-up is not the program).
+    if (made === 0 && ready !== undefined && ready !== '') writeFileSync(ready, '');
     made++;
     runtimes.add(new WeakRef(rt));
   });
-  const delay = monitorEventLoopDelay({ resolution: 10 });
+  const delay = monitorEventLoopDelay({ resolution: TICK_MS });
   delay.enable();
   let gcMs = 0;
   const gc = new PerformanceObserver((list) => {
@@ -39,11 +44,28 @@ function start(path: string): void {
   let last = t0;
   let cpu = process.cpuUsage();
   let elu = performance.eventLoopUtilization();
+  let runq = runQueueWait();
+  // The program's own share of each stall: how late a 10 ms ticker fires,
+  // less the run-queue wait since its previous tick (the OS running other
+  // processes meanwhile). What is left is the loop held by the program.
+  let ownDelay = 0;
+  if (runq !== undefined) {
+    let tickAt = t0;
+    let tickRunq = runq;
+    setInterval(() => {
+      const now = performance.now();
+      const wait = runQueueWait() ?? tickRunq;
+      ownDelay = Math.max(ownDelay, now - tickAt - TICK_MS - (wait - tickRunq));
+      tickAt = now;
+      tickRunq = wait;
+    }, TICK_MS).unref();
+  }
 
   const sample = (): void => {
     const now = performance.now();
     const cpuNow = process.cpuUsage();
     const eluNow = performance.eventLoopUtilization();
+    const runqNow = runQueueWait();
     const all = [];
     const channels: DoctorSample['channels'] = [];
     for (const ref of runtimes) {
@@ -84,6 +106,7 @@ function start(path: string): void {
       elu: performance.eventLoopUtilization(eluNow, elu).utilization,
       delayP99: delay.count > 0 ? delay.percentile(99) / 1e6 : 0,
       delayMax: Math.max(delay.count > 0 ? delay.max / 1e6 : 0, now - last - every),
+      ...(runqNow === undefined || runq === undefined ? {} : { runqMs: runqNow - runq, ownDelayMs: ownDelay }),
       gcMs,
       heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
       sockets: process.getActiveResourcesInfo().filter((k) => k.startsWith('TCP')).length,
@@ -98,7 +121,23 @@ function start(path: string): void {
     last = now;
     cpu = cpuNow;
     elu = eluNow;
+    runq = runqNow;
+    ownDelay = 0;
   };
   setInterval(sample, every).unref();
   process.on('exit', sample);
+}
+
+/**
+ * ms this thread (the main thread: the preload samples on it) has waited on
+ * the run queue since it started, or undefined off Linux. The second field
+ * of schedstat is that wait in ns; it is what separates a loop held up by
+ * the program from one the OS did not let run.
+ */
+function runQueueWait(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Diagnosis } from './diagnose.js';
+import { BLOCKED_MS, CPU_ELU, ownDelay, ownUtilization, type Diagnosis } from './diagnose.js';
 import type { DoctorSample } from './sample.js';
 
 function esc(s: string): string {
@@ -40,21 +40,15 @@ figure{display:inline-block;margin:8px 16px 8px 0}figcaption{font-size:12px;colo
 <p class="kind" id="diagnosis">${esc(diagnosis.kind)}</p>
 <p>Recommended runtime: <code>${esc(diagnosis.builder)}</code></p>
 <ul id="findings">${findings}</ul>
-<p>CPU ${f.cpu} cores · loop utilization ${Math.round(f.elu * 100)}% · delay max ${f.delayMax} ms · GC ${Math.round(f.gcShare * 100)}% · ${f.sockets} sockets · ${f.tasks} tasks</p>
+<p>CPU ${f.cpu} cores · loop utilization ${Math.round(f.elu * 100)}% · delay max ${f.delayMax} ms (own ${f.ownDelayMax} ms)${f.runqShare === undefined ? '' : ` · waited for a CPU ${Math.round(f.runqShare * 100)}%`} · GC ${Math.round(f.gcShare * 100)}% · ${f.sockets} sockets · ${f.tasks} tasks</p>
 ${plot(
-  'event-loop delay, max per interval',
+  'event-loop delay the program caused, max per interval (the OS’s run-queue wait taken out)',
   xs,
-  samples.map((s) => s.delayMax),
+  samples.map(ownDelay),
   'ms',
-  100,
+  BLOCKED_MS,
 )}
-${plot(
-  'event-loop utilization',
-  xs,
-  samples.map((s) => s.elu),
-  '',
-  0.85,
-)}
+${plot('event-loop utilization (run-queue wait taken out)', xs, samples.map(ownUtilization), '', CPU_ELU)}
 ${plot(
   'CPU (cores)',
   xs,

@@ -8,13 +8,20 @@ import type { DoctorSample } from './sample.js';
 
 /** Options of one doctor run. */
 export interface DoctorOptions {
-  /** Seconds to watch the program before stopping it (it may exit sooner). */
+  /**
+   * Seconds to watch the program before stopping it (it may exit sooner),
+   * counted from its first weft runtime: loading its modules is not the
+   * program, and a loaded machine can make it take seconds.
+   */
   duration: number;
   /** Where the HTML report goes. */
   report: string;
   /** Sampling interval, ms. */
   interval?: number;
 }
+
+/** How long the doctor waits for the program's first weft runtime before it stops it, ms. */
+const STARTUP_MS = 30_000;
 
 /** The preload, next to this file: .ts when run from sources (then tsx loads it), .js from dist. */
 function preloadArgs(): string[] {
@@ -43,17 +50,33 @@ export async function runDoctor(
   const out = join(dir, 'samples.jsonl');
   writeFileSync(out, '');
   try {
+    const ready = join(dir, 'ready');
     const child = spawnChild(process.execPath, [...preloadArgs(), ...args], {
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, WEFT_DOCTOR_OUT: out, WEFT_DOCTOR_INTERVAL: String(options.interval ?? 200) },
+      env: {
+        ...process.env,
+        WEFT_DOCTOR_OUT: out,
+        WEFT_DOCTOR_READY: ready,
+        WEFT_DOCTOR_INTERVAL: String(options.interval ?? 200),
+      },
     });
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     let kill: NodeJS.Timeout | undefined;
-    const stop = setTimeout(() => {
+    let stop: NodeJS.Timeout | undefined;
+    const stopNow = (): void => {
       child.kill('SIGTERM');
       kill = setTimeout(() => child.kill('SIGKILL'), 2000);
-    }, options.duration * 1000);
+    };
+    // The duration starts when the preload reports the first runtime (or after STARTUP_MS without one).
+    const startupEnds = Date.now() + STARTUP_MS;
+    const poll = setInterval(() => {
+      if (existsSync(ready)) stop = setTimeout(stopNow, options.duration * 1000);
+      else if (Date.now() < startupEnds) return;
+      else stopNow();
+      clearInterval(poll);
+    }, 50);
     const exitCode = await exited;
+    clearInterval(poll);
     clearTimeout(stop);
     clearTimeout(kill);
     const samples = readFileSync(out, 'utf8')

@@ -13,6 +13,14 @@ export interface DoctorSample {
   /** Event-loop delay over the interval, ms. */
   delayP99: number;
   delayMax: number;
+  /**
+   * ms the main thread spent runnable but not running in the interval (Linux
+   * `/proc/thread-self/schedstat`): the operating system giving the CPU to
+   * other processes. Absent where the kernel does not tell.
+   */
+  runqMs?: number;
+  /** The longest event-loop delay in the interval less the run-queue wait during it (the program's own), ms; with `runqMs`. */
+  ownDelayMs?: number;
   /** ms spent in garbage collection during the interval. */
   gcMs: number;
   heapUsedMb: number;

@@ -10,12 +10,22 @@ export interface LintInput {
   longPoll: number;
   /** Event-loop delay, ms, at or above which the loop counts as blocked (default 100). */
   blockedMs: number;
-  /** Tasks parked on a channel whose other ends are all gone (garbage-collected unclosed), with the op. */
-  lostWaits: ReadonlyMap<number, string>;
+  /** Per task, a wait of it nothing can wake: the ends that could were garbage-collected unclosed or unreleased. */
+  lostWaits: ReadonlyMap<number, LostWait>;
   /** Tasks that failed while nobody awaited them (the runtime tells the console), newest last. */
   unobserved: readonly { id: number; name: string | undefined; error: string }[];
   /** Per task id, its `longPolls` count `loop.length` intervals ago (to name who blocked the loop recently). */
   longPollsBefore: ReadonlyMap<number, number>;
+}
+
+/** A wait nothing can wake (`lost-wakers.ts`). */
+export interface LostWait {
+  /** The wait's op, e.g. `'mpsc.recv'`, `'mutex.lock'`. */
+  op: string;
+  /** The resource it waits on. */
+  resourceId: number;
+  /** What was dropped, e.g. "every sender of that channel was dropped without close()". */
+  dropped: string;
 }
 
 /** One lint: a pure function from a snapshot to the warnings it raises. */

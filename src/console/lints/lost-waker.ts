@@ -2,22 +2,21 @@ import type { Warning } from '../types.js';
 import { label, type LintInput } from './input.js';
 
 /**
- * WEFT_LOST_WAKER: a task waits on a channel whose other ends were all
- * garbage-collected without being closed, so nothing can ever wake it
- * (`handle-watch.ts` finds those waits with a FinalizationRegistry).
+ * WEFT_LOST_WAKER: a task waits on a resource whose other ends (or the
+ * guard or permit holding it) were all garbage-collected without being
+ * closed or released, so nothing can ever wake it (`lost-wakers.ts` finds
+ * those waits with a FinalizationRegistry on the handles).
  */
 export function lostWakerLint(input: LintInput): Warning[] {
   const out: Warning[] = [];
   if (input.lostWaits.size === 0) return out;
   const byId = new Map(input.tasks.map((t) => [t.id, t]));
-  for (const [id, op] of input.lostWaits) {
-    const t = byId.get(id) ?? { id, name: undefined };
-    const resourceId = byId.get(id)?.waitsOn.find((w) => w.op === op)?.resourceId;
+  for (const [id, lost] of input.lostWaits) {
     out.push({
       code: 'WEFT_LOST_WAKER',
       taskId: id,
-      ...(resourceId === undefined ? {} : { resourceId }),
-      message: `${label(t)} waits on ${op}, but every other end of that channel was dropped without close(): nothing can wake it`,
+      resourceId: lost.resourceId,
+      message: `${label(byId.get(id) ?? { id, name: undefined })} waits on ${lost.op}, but ${lost.dropped}: nothing can wake it`,
     });
   }
   return out;

@@ -6,6 +6,7 @@ import { Chan, ManyWait } from './chan.js';
 import { kMove, kRemote } from '../../core/move.js';
 import type { ReceiverBackend } from '../remote-end.js';
 import { fastPath, readyAnswer } from '../../core/fast-path.js';
+import { handleWatch } from '../../core/handle-watch.js';
 
 const recvSite = { op: 'mpsc.recv' };
 const recvManySite = { op: 'mpsc.recvMany' };
@@ -45,8 +46,10 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
 
   /** @internal Use `mpsc.channel()` or `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T> | ReceiverBackend<T>) {
-    if (chan instanceof Chan) this.#chan = chan;
-    else this.#remote = chan; // a front over a remote backend: #chan is never read
+    if (chan instanceof Chan) {
+      this.#chan = chan;
+      handleWatch.made?.(this, chan, 'mpsc.receiver');
+    } else this.#remote = chan; // a front over a remote backend: #chan is never read
   }
 
   /**

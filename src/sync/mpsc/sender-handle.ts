@@ -33,7 +33,7 @@ export abstract class SenderHandle<T, H> implements Disposable {
   constructor(chan: Chan<T> | HandleBackend<H>) {
     if (chan instanceof Chan) {
       this.chan = chan;
-      handleWatch.made?.(this, chan);
+      handleWatch.made?.(this, chan, 'mpsc.sender');
     } else this.remote = chan;
   }
 

@@ -9,9 +9,16 @@
  * its channel, which travels in the call's transfer list. The worker turns
  * descriptors back into ends (`reviveArgs`), which belong to the call: when
  * it settles, those still open are closed, as Rust drops what a task owned.
+ *
+ * A handle of a higher layer that can live on another thread (an `ActorRef`,
+ * weft/actor) says so with `kWire`: it is not moved but wired (it makes a
+ * descriptor with a port of its own; the handle stays usable here), and the
+ * receiving thread revives it through the reviver that layer registered
+ * (`registerWire`), importing the layer's module first when the call's
+ * module has not (`wireModules`).
  */
 import type { MessagePort } from 'node:worker_threads';
-import { kMove, kRemote } from '../../core/move.js';
+import { kMove, kRemote, kWire } from '../../core/move.js';
 import { checkCloneable } from '../../core/clone-check.js';
 import { Sender } from '../../sync/mpsc/bounded.js';
 import { UnboundedSender } from '../../sync/mpsc/unbounded.js';
@@ -27,7 +34,28 @@ import { reviveOneshot, wireOneshotReceiver, wireOneshotSender, type OneshotWire
 /** How deep inside arrays and plain objects ends are looked for. */
 const MAX_DEPTH = 8;
 
-type Wire = MpscWire | OneshotWire;
+/** The descriptor a `kWire` handle makes: its kind, its port, and the module that registers its reviver. */
+export interface HandleWire {
+  weft: string;
+  port: MessagePort;
+  module: string;
+}
+
+type Wire = MpscWire | OneshotWire | HandleWire;
+
+type Wired = { [kWire](): HandleWire };
+
+/** The revivers of `kWire` handles on this thread, by kind (`HandleWire.weft`). */
+const revivers = new Map<string, (wire: HandleWire) => object>();
+
+/** Registers how descriptors of kind `kind` become handles again on this thread (a layer above calls it when loaded). */
+export function registerWire(kind: string, reviver: (wire: HandleWire) => object): void {
+  revivers.set(kind, reviver);
+}
+
+function isWired(value: object): value is Wired {
+  return typeof (value as Partial<Wired>)[kWire] === 'function';
+}
 
 /** An end that arrived from another thread, dropped when its call settles. */
 export interface Closable {
@@ -71,7 +99,7 @@ type Movable = { [kMove](probe: boolean): unknown };
 /** The ends inside `value`, appended to `ends`. */
 function collect(value: unknown, depth: number, ends: object[]): void {
   if (typeof value !== 'object' || value === null) return;
-  if (isEnd(value)) ends.push(value);
+  if (isEnd(value) || isWired(value)) ends.push(value);
   else if (depth < MAX_DEPTH && isPlain(value)) {
     for (const key of Object.keys(value)) collect((value as Record<string, unknown>)[key], depth + 1, ends);
   }
@@ -79,6 +107,7 @@ function collect(value: unknown, depth: number, ends: object[]): void {
 
 /** Moves one end (already probed), returning its descriptor. */
 function wireEnd(end: object): Wire {
+  if (isWired(end)) return end[kWire]();
   const state = (end as Movable)[kMove](false);
   if (end instanceof Sender) return wireSender(state as Chan<unknown>, 'mpsc.Sender');
   if (end instanceof UnboundedSender) return wireSender(state as Chan<unknown>, 'mpsc.UnboundedSender');
@@ -118,6 +147,7 @@ export function wireArgs(args: unknown[]): { args: unknown[]; ports: MessagePort
   for (const arg of args) collect(arg, 0, ends);
   if (ends.length === 0) return undefined;
   for (const end of ends) {
+    if (isWired(end)) continue; // not moved: nothing to check
     if (isRemote(end)) {
       throw new TypeError(
         'a channel end that came from another thread cannot be passed on to a third: create the channel where both ends can reach it',
@@ -147,6 +177,11 @@ function isWire(value: object): value is Wire {
 function revive(value: unknown, ends: Map<object, Closable>, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (isWire(value)) {
+    if (!value.weft.startsWith('mpsc.') && !value.weft.startsWith('oneshot.')) {
+      // A handle of a higher layer: it is not the call's to close.
+      const reviver = revivers.get(value.weft);
+      return reviver === undefined ? value : reviver(value as HandleWire);
+    }
     let end = ends.get(value);
     if (end === undefined) {
       end = value.weft.startsWith('mpsc.') ? reviveMpsc(value as MpscWire) : reviveOneshot(value as OneshotWire);
@@ -168,4 +203,21 @@ export function reviveArgs(args: unknown[]): Closable[] {
   const ends = new Map<object, Closable>();
   revive(args, ends, -1);
   return [...ends.values()];
+}
+
+/** The modules to import before `reviveArgs` can revive every handle among `args` (their reviver is not registered here yet). */
+export function wireModules(args: unknown[]): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown, depth: number): void => {
+    if (typeof value !== 'object' || value === null) return;
+    if (isWire(value)) {
+      const w = value as HandleWire;
+      if (typeof w.module === 'string' && !revivers.has(w.weft)) out.add(w.module);
+      return;
+    }
+    if (depth >= MAX_DEPTH || !isPlain(value)) return;
+    for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], depth + 1);
+  };
+  walk(args, -1);
+  return [...out];
 }

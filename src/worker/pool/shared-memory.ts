@@ -45,7 +45,9 @@ const W_STOLEN = 5;
 const W_ACTIVE = 6;
 /** Live calls queued on this worker's ring (cancelled or claimed ones are not counted, even before the head passes them). */
 const W_QUEUED = 7;
-const W_WORDS = 8;
+/** Times the worker parked (ran out of work and waited on its doorbell). */
+const W_PARKS = 8;
+const W_WORDS = 9;
 
 /** Worker states (`workers.state(w)`). */
 export const RUNNING = 0;
@@ -217,6 +219,13 @@ export class WorkerWords {
   }
   countStolen(w: number): void {
     Atomics.add(this.#i32, this.at(w, W_STOLEN), 1);
+  }
+  /** Times `w` parked. */
+  parks(w: number): number {
+    return Atomics.load(this.#i32, this.at(w, W_PARKS)) >>> 0;
+  }
+  countPark(w: number): void {
+    Atomics.add(this.#i32, this.at(w, W_PARKS), 1);
   }
 }
 

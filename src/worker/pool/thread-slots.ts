@@ -24,6 +24,8 @@ export interface WorkerStats {
   readonly tasksRun: number;
   /** Of those, calls it took from another worker's queue. */
   readonly tasksStolen: number;
+  /** Times it ran out of work and parked (waited on its doorbell, after watching the queues). */
+  readonly parks: number;
   /**
    * Milliseconds the thread's event loop was busy (running code, not waiting;
    * this includes the up to 50 µs an idle worker watches the queues before it parks).
@@ -67,7 +69,7 @@ export class Slot {
     mem.perWorker.resetActive(this.index);
     const worker = startThread(
       this.name,
-      { mode: 'pool', index: this.index, shared: mem.shared, port: port2 },
+      { mode: 'pool', index: this.index, shared: mem.shared, port: port2, observe: settings.observe },
       [port2],
       settings,
     );

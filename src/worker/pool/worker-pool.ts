@@ -163,6 +163,7 @@ export class WorkerPool implements JobHost {
       running: words.active(slot.index) + this.#table.held[slot.index]!,
       tasksRun: words.tasksRun(slot.index),
       tasksStolen: words.tasksStolen(slot.index),
+      parks: words.parks(slot.index),
       busyTime: slot.busyTime,
       restarts: slot.restarts,
     }));
@@ -308,6 +309,10 @@ export class WorkerPool implements JobHost {
       this.#checkReady();
       return;
     }
+    if (message.op === Op.Tasks) {
+      this.#settings.onTasks?.(slot.index + 1, message);
+      return;
+    }
     const r = message.r;
     for (let i = 0; i < r.length; i += RESULT_STRIDE) {
       const job = this.#table.at(r[i] as number);
@@ -322,6 +327,7 @@ export class WorkerPool implements JobHost {
 
   #onExit = (slot: Slot, worker: Worker, code: number): void => {
     if (slot.worker !== worker) {
+      this.#settings.onTasks?.(slot.index + 1, undefined); // its tasks went with it
       if (this.#closed) {
         slot.port?.close(); // close() let go of it
         slot.port = undefined;
@@ -333,6 +339,7 @@ export class WorkerPool implements JobHost {
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
       this.#onMessage(slot, m.message as FromThread);
     }
+    this.#settings.onTasks?.(slot.index + 1, undefined); // its tasks went with it
     port.close();
     slot.detach();
     slot.port = undefined;

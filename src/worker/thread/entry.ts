@@ -9,12 +9,24 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import type { SharedPool } from '../pool/shared-memory.js';
 import { PoolWorker } from './pool-worker.js';
 import { BlockingWorker } from './blocking-worker.js';
+import type { ObserveSettings } from '../../runtime/introspection.js';
+import { reportTasks } from '../task-report.js';
 
 /** What a weft thread is started with (`workerData`). */
 export type ThreadData =
-  | { readonly mode: 'pool'; readonly port: MessagePort; readonly index: number; readonly shared: SharedPool }
+  | {
+      readonly mode: 'pool';
+      readonly port: MessagePort;
+      readonly index: number;
+      readonly shared: SharedPool;
+      /** Set when the owning runtime observes: this thread reports its tasks. */
+      readonly observe: ObserveSettings | undefined;
+    }
   | { readonly mode: 'blocking'; readonly port: MessagePort; readonly flags: Int32Array };
 
 const data = workerData as ThreadData;
-if (data.mode === 'pool') new PoolWorker(data.port, data.index, data.shared).start();
-else new BlockingWorker(data.port, data.flags).start();
+if (data.mode === 'pool') {
+  // Before the worker makes the thread's runtime: it must be made observing.
+  if (data.observe !== undefined) reportTasks(data.port, data.index + 1, data.observe);
+  new PoolWorker(data.port, data.index, data.shared).start();
+} else new BlockingWorker(data.port, data.flags).start();

@@ -248,7 +248,10 @@ export class PoolWorker extends ThreadWorker {
         continue;
       }
       const wait = words.waitBell(me, bell);
-      if (wait.async) await wait.value;
+      if (wait.async) {
+        words.countPark(me);
+        await wait.value;
+      }
       words.setState(me, RUNNING);
     }
   }

@@ -11,7 +11,7 @@ import { Outcome, type Task, type TaskOwner } from '../../task/task.js';
 import { resolveTask, type AnyTaskFn } from '../define-task.js';
 import { isAborted, type FlaggedOwner } from '../cancel-probe.js';
 import { takeTransfer } from '../transfer.js';
-import { dropEnd, reviveArgs, type Closable } from '../channels/channel-wire.js';
+import { dropEnd, reviveArgs, wireModules, type Closable } from '../channels/channel-wire.js';
 import { encodeThrown } from '../wire/error-codec.js';
 import { Status, type AbortMessage, type RunMessage } from '../wire/messages.js';
 import { KIND_MAP, KIND_TRACED } from '../pool/shared-memory.js';
@@ -110,8 +110,18 @@ export abstract class ThreadWorker {
     cached: AnyTaskFn | undefined,
     remember: (fn: AnyTaskFn) => void,
   ): void {
-    if (message.ch) this.#ends.set(message.j, reviveArgs(message.args));
-    void this.startCall(message.j, message.gen, url, name, message.kind, message.args, flag, cached, remember);
+    const start = (): void => {
+      if (message.ch) this.#ends.set(message.j, reviveArgs(message.args));
+      void this.startCall(message.j, message.gen, url, name, message.kind, message.args, flag, cached, remember);
+    };
+    // A handle of a layer this thread has not loaded yet (an ActorRef): load it first (as the call's module is).
+    const modules = message.ch ? wireModules(message.args) : [];
+    if (modules.length === 0) {
+      start();
+      return;
+    }
+    this.#loading.set(message.j, message.gen);
+    void Promise.all(modules.map((m) => import(m))).then(start, start); // unloadable: the descriptor stays as it is
   }
 
   /** Runs a job once its function is known; a job whose module failed to load fails with that error. */
@@ -157,10 +167,11 @@ export abstract class ThreadWorker {
     owner.flag = flag;
     owner.gen = gen;
     // The task captures the caller's trace context (when the call carried one) at its spawn.
+    // Kind 'worker': what an observing owner shows for it (`task-report.ts`).
     const task =
       traceparent === undefined
-        ? this.rt.spawnTask(body, name, owner)
-        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner));
+        ? this.rt.spawnTask(body, name, owner, null, true, 'worker')
+        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner, null, true, 'worker'));
     this.#running.set(j, task);
     // Aborted while its module was loading: it ends cancelled without running.
     const early = this.#earlyAborts.get(j);

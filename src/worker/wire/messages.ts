@@ -10,6 +10,8 @@
  * know, and a missing optional field means "none". A new kind of message gets
  * a new `Op` and a new member of the union.
  */
+import type { TaskInfo } from '../../runtime/introspection.js';
+
 /** Message kinds. Numbers, not strings: they are compared on every message. */
 export const enum Op {
   /** Calling thread → thread: run a call whose arguments travel by message. */
@@ -20,6 +22,8 @@ export const enum Op {
   Ready = 3,
   /** Thread → calling thread: results of finished calls. */
   Results = 4,
+  /** Thread → calling thread: its tasks, for an observing runtime (`task-report.ts`). */
+  Tasks = 5,
 }
 
 /** How a call ended (a result's status). */
@@ -74,7 +78,22 @@ export interface ResultsMessage {
   readonly r: unknown[];
 }
 
-export type FromThread = ReadyMessage | ResultsMessage;
+/**
+ * A worker thread's tasks, sent only when the runtime that owns it observes:
+ * at most one message per turn of the thread's event loop in which a task
+ * spawned or finished, and a refresh while tasks are alive (`task-report.ts`).
+ */
+export interface TasksMessage {
+  readonly op: Op.Tasks;
+  /** The thread's alive tasks now (its whole list: it replaces the last one). */
+  readonly alive: TaskInfo[];
+  /** Tasks that finished since the last report. */
+  readonly finished: TaskInfo[];
+  /** Wall-clock ms (`timeOrigin` based) at the thread runtime's clock 0: times are moved onto the owner's clock with it. */
+  readonly epoch: number;
+}
+
+export type FromThread = ReadyMessage | ResultsMessage | TasksMessage;
 
 /** Entries per call in `ResultsMessage.r`. */
 export const RESULT_STRIDE = 4;

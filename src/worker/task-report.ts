@@ -1,0 +1,107 @@
+/**
+ * Tasks on worker threads, seen from the runtime that owns them. A worker
+ * thread runs its own current-thread runtime, so its tasks are in that
+ * runtime's lists, not in the owner's. When the owner observes, each worker
+ * thread observes too and reports (`TasksMessage`): its alive tasks and those
+ * that finished, at most once per turn of its event loop in which a task
+ * spawned or finished, and every `REFRESH_MS` while tasks are alive (so what
+ * they wait on and their task times stay current). The owner keeps the last
+ * alive list per thread and retains the finished ones with its own
+ * (`Runtime.reportThreadTasks`). A runtime that does not observe starts its
+ * threads without any of this: no hook, no message.
+ *
+ * Ids do not clash: a reporting thread numbers its tasks from
+ * `thread * 2^40`. Times are moved onto the owner's clock through the wall
+ * clock (each thread has its own `performance.timeOrigin`).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { setDefaultHost } from '../task/host.js';
+import { Runtime, setTaskIdBase } from '../runtime/runtime.js';
+import type { ObserveSettings, TaskInfo } from '../runtime/introspection.js';
+import { Op, type TasksMessage } from './wire/messages.js';
+
+/** How often a thread with alive tasks reports them again, in ms. */
+export const REFRESH_MS = 250;
+
+/**
+ * On a worker thread, before anything makes its runtime: the thread's
+ * runtime observes with the owner's settings (retaining nothing itself: the
+ * owner retains) and reports on `port` as thread number `thread`.
+ */
+export function reportTasks(port: MessagePort, thread: number, settings: ObserveSettings): void {
+  setTaskIdBase(thread * 2 ** 40);
+  const reporter = new TaskReporter(port, thread);
+  setDefaultHost(() => {
+    const rt = Runtime.builder()
+      .observe({ ...settings, maxRetained: 0 })
+      .onTaskSpawn(reporter.changed)
+      .onTaskTerminate(reporter.terminated)
+      .build();
+    reporter.rt = rt;
+    return rt;
+  });
+}
+
+class TaskReporter {
+  rt: Runtime | undefined = undefined;
+  #finished: TaskInfo[] = [];
+  #queued = false;
+  #refresh: NodeJS.Timeout | undefined = undefined;
+  /** The last report listed alive tasks (so an empty list must be sent once, to clear them). */
+  #hadAlive = false;
+
+  constructor(
+    readonly port: MessagePort,
+    readonly thread: number,
+  ) {}
+
+  readonly changed = (): void => {
+    if (this.#queued) return;
+    this.#queued = true;
+    setImmediate(this.#send);
+  };
+
+  readonly terminated = (info: TaskInfo): void => {
+    info.thread = this.thread;
+    this.#finished.push(info);
+    this.changed();
+  };
+
+  readonly #send = (): void => {
+    this.#queued = false;
+    const rt = this.rt;
+    if (rt === undefined) return;
+    const alive = rt.tasks(); // retains nothing: the alive tasks only
+    const finished = this.#finished;
+    if (alive.length === 0 && finished.length === 0 && !this.#hadAlive) return;
+    this.#finished = [];
+    this.#hadAlive = alive.length > 0;
+    for (const t of alive) t.thread = this.thread;
+    const epoch = performance.timeOrigin + performance.now() - rt.clock.now();
+    this.port.postMessage({ op: Op.Tasks, alive, finished, epoch } satisfies TasksMessage);
+    if (this.#hadAlive && this.#refresh === undefined) {
+      this.#refresh = setTimeout(() => {
+        this.#refresh = undefined;
+        this.#send();
+      }, REFRESH_MS).unref();
+    }
+  };
+}
+
+/** On the owner's thread: applies a report of worker thread `thread` (undefined: the thread has gone). */
+export function receiveTaskReport(runtime: Runtime, thread: number, report: TasksMessage | undefined): void {
+  if (report === undefined) {
+    runtime.reportThreadTasks(thread, [], []);
+    return;
+  }
+  const shift = report.epoch - (performance.timeOrigin + performance.now() - runtime.clock.now());
+  for (const t of report.alive) moveTimes(t, shift);
+  for (const t of report.finished) moveTimes(t, shift);
+  runtime.reportThreadTasks(thread, report.alive, report.finished);
+}
+
+function moveTimes(t: TaskInfo, shift: number): void {
+  t.spawnedAt += shift;
+  if (t.endedAt !== undefined) t.endedAt += shift;
+  for (const w of t.waitsOn) w.since += shift;
+}
