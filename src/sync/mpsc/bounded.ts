@@ -1,17 +1,16 @@
 import { RESOLVED } from '../../core/promise.js';
 import { signalOf, integer } from '../../core/validate.js';
-import { ClosedError, SendError } from '../errors.js';
-import { Chan, ClosedWaits, MAX_CAPACITY, SendWait, registerChan } from './chan.js';
+import { SendError } from '../errors.js';
+import { Chan, MAX_CAPACITY, SendWait, registerChan } from './chan.js';
 import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
-import { kMove, kRemote } from '../../core/move.js';
+import { kRemote } from '../../core/move.js';
 import type { PermitBackend, SenderBackend } from '../remote-end.js';
 import { fastPath } from '../../core/fast-path.js';
-import { handleWatch } from '../../core/handle-watch.js';
+import { SenderHandle } from './sender-handle.js';
 
 const sendSite = { op: 'mpsc.send' };
 const reserveSite = { op: 'mpsc.reserve' };
-const closedSite = { op: 'mpsc.closed' };
 
 function noUndefined(value: unknown, fn: string): void {
   if (value === undefined)
@@ -112,17 +111,23 @@ function makePermit<T>(chan: Chan<T>): Permit<T> {
  * console.assert((await rx.recv()) === 1 && (await rx.recv()) === 2 && (await rx.recv()) === undefined);
  * ```
  */
-export class Sender<T> implements Disposable {
-  readonly #chan!: Chan<T>;
-  readonly #remote: SenderBackend<T> | undefined = undefined;
-  #closed = false;
+export class Sender<T> extends SenderHandle<T, Sender<T>> {
+  /** @internal */
+  declare protected readonly remote: SenderBackend<T> | undefined;
 
   /** @internal Use `mpsc.channel()`. */
   constructor(chan: Chan<T> | SenderBackend<T>) {
-    if (chan instanceof Chan) {
-      this.#chan = chan;
-      handleWatch.made?.(this, chan, 'mpsc.sender');
-    } else this.#remote = chan; // a front over a remote backend: #chan is never read
+    super(chan);
+  }
+
+  /** @internal */
+  protected override fresh(chan: Chan<T>): Sender<T> {
+    return new Sender(chan);
+  }
+
+  /** @internal */
+  protected override get handleName(): string {
+    return 'Sender';
   }
 
   /**
@@ -153,12 +158,12 @@ export class Sender<T> implements Disposable {
    * ```
    */
   send(value: T, options?: { signal?: AbortSignal }): Promise<void> {
-    if (this.#remote !== undefined) return this.#remote.send(value, options);
+    if (this.remote !== undefined) return this.remote.send(value, options);
     noUndefined(value, 'Sender.send');
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.send');
-    const chan = this.#chan;
+    const chan = this.chan;
     chan.sink?.check(value);
-    if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(value));
+    if (this.handleClosed || chan.rxClosed) return Promise.reject(new SendError(value));
     if (chan.sendWaiters.head === undefined && chan.available > 0) {
       const later = fastPath(signal, this, this.send, value, options);
       if (later !== undefined) return later;
@@ -190,11 +195,11 @@ export class Sender<T> implements Disposable {
    * ```
    */
   trySend(value: T): boolean {
-    if (this.#remote !== undefined) return this.#remote.trySend(value);
+    if (this.remote !== undefined) return this.remote.trySend(value);
     noUndefined(value, 'Sender.trySend');
-    const chan = this.#chan;
+    const chan = this.chan;
     chan.sink?.check(value);
-    if (this.#closed || chan.rxClosed) throw new SendError(value);
+    if (this.handleClosed || chan.rxClosed) throw new SendError(value);
     if (chan.sendWaiters.head !== undefined || !chan.tryAcquire()) return false;
     chan.deliver(value);
     return true;
@@ -220,10 +225,10 @@ export class Sender<T> implements Disposable {
    * ```
    */
   reserve(options?: { signal?: AbortSignal }): Promise<Permit<T>> {
-    if (this.#remote !== undefined) return this.#remote.reserve(options);
+    if (this.remote !== undefined) return this.remote.reserve(options);
     const signal = options === undefined ? undefined : signalOf(options, 'Sender.reserve');
-    const chan = this.#chan;
-    if (this.#closed || chan.rxClosed) return Promise.reject(new SendError(undefined));
+    const chan = this.chan;
+    if (this.handleClosed || chan.rxClosed) return Promise.reject(new SendError(undefined));
     if (chan.sendWaiters.head === undefined && chan.available > 0) {
       const later = fastPath(signal, this, this.reserve, options);
       if (later !== undefined) return later;
@@ -254,121 +259,24 @@ export class Sender<T> implements Disposable {
    * ```
    */
   tryReserve(): Permit<T> | undefined {
-    if (this.#remote !== undefined) return this.#remote.tryReserve();
-    const chan = this.#chan;
-    if (this.#closed || chan.rxClosed) throw new SendError(undefined);
+    if (this.remote !== undefined) return this.remote.tryReserve();
+    const chan = this.chan;
+    if (this.handleClosed || chan.rxClosed) throw new SendError(undefined);
     if (chan.sendWaiters.head !== undefined || !chan.tryAcquire()) return undefined;
     chan.permits++;
     return new Permit(chan);
   }
 
-  /**
-   * A new handle to the same channel; the channel stays open for the receiver
-   * until every handle is closed.
-   *
-   * @throws ClosedError if this handle is closed
-   *
-   * @example
-   * ```ts
-   * import { mpsc } from 'weft/sync';
-   * const [tx, rx] = mpsc.channel<number>(1);
-   * const tx2 = tx.clone();
-   * tx.close();
-   * console.assert(!rx.isClosed);
-   * tx2.close();
-   * console.assert(rx.isClosed);
-   * ```
-   */
-  clone(): Sender<T> {
-    if (this.#remote !== undefined) return this.#remote.clone();
-    if (this.#closed) throw new ClosedError('Sender.clone: this sender handle is closed');
-    this.#chan.senders++;
-    return new Sender(this.#chan);
-  }
-
-  /**
-   * Closes this handle. When every handle is closed, the receiver drains
-   * what is buffered and then receives `undefined`. Sends already waiting on
-   * this handle still complete (abort them through their signal if needed).
-   * Idempotent.
-   *
-   * @example
-   * ```ts
-   * import { mpsc } from 'weft/sync';
-   * const [tx, rx] = mpsc.channel<number>(2);
-   * tx.trySend(1);
-   * tx.close();
-   * tx.close();
-   * console.assert((await rx.recv()) === 1 && (await rx.recv()) === undefined);
-   * ```
-   */
-  close(): void {
-    if (this.#remote !== undefined) return this.#remote.close();
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#chan.senderClosed(this);
-  }
-
-  /** Same as `close()`, for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
-  [kMove](probe: boolean): Chan<T> | undefined {
-    if (this.#remote !== undefined) return undefined; // a remote end does not move again
-    if (this.#closed) return undefined;
-    if (!probe) this.#closed = true;
-    return this.#chan;
-  }
-
-  /**
-   * Resolves once sending is no longer possible: the receiver was closed (or
-   * this handle was). Useful to stop producing when nobody listens.
-   *
-   * **Cancellation**: aborting leaves nothing registered on the channel.
-   *
-   * @example
-   * ```ts
-   * import { mpsc } from 'weft/sync';
-   * const [tx, rx] = mpsc.channel<number>(1);
-   * setTimeout(() => rx.close(), 1);
-   * await tx.closed();
-   * console.assert(tx.isClosed);
-   * ```
-   */
-  closed(options?: { signal?: AbortSignal }): Promise<void> {
-    if (this.#remote !== undefined) return this.#remote.closed(options);
-    const chan = this.#chan;
-    return (chan.closedWaits ??= new ClosedWaits(chan.rid)).wait(
-      this,
-      this.#closed || chan.rxClosed,
-      options,
-      closedSite,
-    );
-  }
-
-  /** True once the receiver was closed, or this handle was. */
-  get isClosed(): boolean {
-    if (this.#remote !== undefined) return this.#remote.isClosed;
-    return this.#closed || this.#chan.rxClosed;
-  }
-
   /** Capacity free right now: `maxCapacity - buffered - outstanding permits`. */
   get capacity(): number {
-    if (this.#remote !== undefined) return this.#remote.capacity;
-    return this.#chan.available;
+    if (this.remote !== undefined) return this.remote.capacity;
+    return this.chan.available;
   }
 
   /** The capacity the channel was created with. */
   get maxCapacity(): number {
-    if (this.#remote !== undefined) return this.#remote.maxCapacity;
-    return this.#chan.max;
-  }
-
-  /** @internal The remote backend, when this end lives on another thread than its channel. */
-  get [kRemote](): SenderBackend<T> | undefined {
-    return this.#remote;
+    if (this.remote !== undefined) return this.remote.maxCapacity;
+    return this.chan.max;
   }
 }
 

@@ -1,12 +1,9 @@
-import { ClosedError, SendError } from '../errors.js';
-import { Chan, ClosedWaits, registerChan } from './chan.js';
+import { SendError } from '../errors.js';
+import { Chan, registerChan } from './chan.js';
 import { resourceName } from '../../core/resources.js';
 import { Receiver } from './receiver.js';
-import { kMove, kRemote } from '../../core/move.js';
 import type { UnboundedSenderBackend } from '../remote-end.js';
-import { handleWatch } from '../../core/handle-watch.js';
-
-const closedSite = { op: 'mpsc.closed' };
+import { SenderHandle } from './sender-handle.js';
 
 /**
  * The sending half of an unbounded mpsc channel: `send` never waits, so
@@ -21,17 +18,23 @@ const closedSite = { op: 'mpsc.closed' };
  * console.assert((await rx.recv()) === 'no waiting');
  * ```
  */
-export class UnboundedSender<T> implements Disposable {
-  readonly #chan!: Chan<T>;
-  readonly #remote: UnboundedSenderBackend<T> | undefined = undefined;
-  #closed = false;
+export class UnboundedSender<T> extends SenderHandle<T, UnboundedSender<T>> {
+  /** @internal */
+  declare protected readonly remote: UnboundedSenderBackend<T> | undefined;
 
   /** @internal Use `mpsc.unboundedChannel()`. */
   constructor(chan: Chan<T> | UnboundedSenderBackend<T>) {
-    if (chan instanceof Chan) {
-      this.#chan = chan;
-      handleWatch.made?.(this, chan, 'mpsc.sender');
-    } else this.#remote = chan; // a front over a remote backend: #chan is never read
+    super(chan);
+  }
+
+  /** @internal */
+  protected override fresh(chan: Chan<T>): UnboundedSender<T> {
+    return new UnboundedSender(chan);
+  }
+
+  /** @internal */
+  protected override get handleName(): string {
+    return 'UnboundedSender';
   }
 
   /**
@@ -49,94 +52,12 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   send(value: T): void {
-    if (this.#remote !== undefined) return this.#remote.send(value);
+    if (this.remote !== undefined) return this.remote.send(value);
     if (value === undefined)
       throw new TypeError('UnboundedSender.send: undefined is not a valid message (it means "closed" to the receiver)');
-    if (this.#closed || this.#chan.rxClosed) throw new SendError(value);
-    this.#chan.sink?.check(value);
-    this.#chan.deliver(value);
-  }
-
-  /**
-   * A new handle to the same channel; the channel stays open for the
-   * receiver until every handle is closed.
-   *
-   * @throws ClosedError if this handle is closed
-   *
-   * @example
-   * ```ts
-   * import { mpsc } from 'weft/sync';
-   * const [tx, rx] = mpsc.unboundedChannel<number>();
-   * const tx2 = tx.clone();
-   * tx.close();
-   * tx2.send(2);
-   * tx2.close();
-   * console.assert((await rx.recv()) === 2 && (await rx.recv()) === undefined);
-   * ```
-   */
-  clone(): UnboundedSender<T> {
-    if (this.#remote !== undefined) return this.#remote.clone();
-    if (this.#closed) throw new ClosedError('UnboundedSender.clone: this sender handle is closed');
-    this.#chan.senders++;
-    return new UnboundedSender(this.#chan);
-  }
-
-  /** Closes this handle; when every handle is closed the receiver drains, then gets `undefined`. Idempotent. */
-  close(): void {
-    if (this.#remote !== undefined) return this.#remote.close();
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#chan.senderClosed(this);
-  }
-
-  /** Same as `close()`, for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  /** @internal Moves this handle's place among the senders to another thread (see `kMove`). */
-  [kMove](probe: boolean): Chan<T> | undefined {
-    if (this.#remote !== undefined) return undefined; // a remote end does not move again
-    if (this.#closed) return undefined;
-    if (!probe) this.#closed = true;
-    return this.#chan;
-  }
-
-  /**
-   * Resolves once sending is no longer possible: the receiver was closed (or
-   * this handle was).
-   *
-   * **Cancellation**: aborting leaves nothing registered on the channel.
-   *
-   * @example
-   * ```ts
-   * import { mpsc } from 'weft/sync';
-   * const [tx, rx] = mpsc.unboundedChannel<number>();
-   * rx.close();
-   * await tx.closed();
-   * console.assert(tx.isClosed);
-   * ```
-   */
-  closed(options?: { signal?: AbortSignal }): Promise<void> {
-    if (this.#remote !== undefined) return this.#remote.closed(options);
-    const chan = this.#chan;
-    return (chan.closedWaits ??= new ClosedWaits(chan.rid)).wait(
-      this,
-      this.#closed || chan.rxClosed,
-      options,
-      closedSite,
-    );
-  }
-
-  /** True once the receiver was closed, or this handle was. */
-  get isClosed(): boolean {
-    if (this.#remote !== undefined) return this.#remote.isClosed;
-    return this.#closed || this.#chan.rxClosed;
-  }
-
-  /** @internal The remote backend, when this end lives on another thread than its channel. */
-  get [kRemote](): UnboundedSenderBackend<T> | undefined {
-    return this.#remote;
+    if (this.handleClosed || this.chan.rxClosed) throw new SendError(value);
+    this.chan.sink?.check(value);
+    this.chan.deliver(value);
   }
 }
 
