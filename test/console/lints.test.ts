@@ -122,8 +122,16 @@ test('WEFT_LONG_POLL: a poll past longPoll; a task of short polls is not flagged
     const flagged = warningsWith(state, 'WEFT_LONG_POLL').map(
       (w) => state.tasks.find((t: any) => t.id === w.taskId)?.name,
     );
-    assert.deepEqual(flagged, ['slow-parse']);
-    assert.match(warningsWith(state, 'WEFT_LONG_POLL')[0].message, /1 poll\(s\) longer than 30 ms/);
+    // Only the two tasks of the test are judged: on a loaded machine the root task's own set-up
+    // (binding the console's server) can take longer than 30 ms and is rightly flagged too.
+    assert.deepEqual(
+      flagged.filter((n) => n === 'slow-parse' || n === 'quick'),
+      ['slow-parse'],
+    );
+    const slowWarning = warningsWith(state, 'WEFT_LONG_POLL').find(
+      (w) => state.tasks.find((t: any) => t.id === w.taskId)?.name === 'slow-parse',
+    );
+    assert.match(slowWarning.message, /1 poll\(s\) longer than 30 ms/);
   });
   await rt.shutdown();
 });
