@@ -23,6 +23,18 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const args = ['--conditions=weft-source', '--import', 'tsx', '--test', '--test-reporter=spec', ...files];
+// A hung test must fail on its own, not stall the whole run (and CI with it):
+// each test gets a deadline, and a file whose tests are all done exits even
+// if a failed test left a socket or timer behind (the leak guard reports it).
+const args = [
+  '--conditions=weft-source',
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-timeout=240000',
+  '--test-force-exit',
+  ...files,
+];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -51,7 +51,8 @@ export class HeldLease {
   lastWriteStart: number;
   lost = false;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #renewing = false;
+  /** The renewal in flight, if any: `release()` waits for it so it deletes the revision that write produced. */
+  #renewing: Promise<void> | undefined;
 
   constructor(
     readonly leases: Leases,
@@ -68,8 +69,14 @@ export class HeldLease {
   async #renew(): Promise<void> {
     if (this.lost) return;
     if (Date.now() - this.lastWriteStart > this.leases.ttl * 0.75) return this.#lose();
-    if (this.#renewing) return;
-    this.#renewing = true;
+    if (this.#renewing !== undefined) return;
+    this.#renewing = this.#write();
+    await this.#renewing;
+    this.#renewing = undefined;
+    if (!this.lost && Date.now() - this.lastWriteStart > this.leases.ttl * 0.75) this.#lose();
+  }
+
+  async #write(): Promise<void> {
     const start = Date.now();
     try {
       this.rev = await this.leases.kv.update(this.key, this.leases.value, this.rev);
@@ -77,10 +84,7 @@ export class HeldLease {
     } catch (e) {
       // A refused compare-and-swap means someone else holds it; anything else (outage) is retried until the fence.
       if (/wrong last sequence/.test(String((e as Error).message))) this.#lose();
-    } finally {
-      this.#renewing = false;
     }
-    if (!this.lost && Date.now() - this.lastWriteStart > this.leases.ttl * 0.75) this.#lose();
   }
 
   #lose(): void {
@@ -101,6 +105,8 @@ export class HeldLease {
     this.stop();
     if (this.lost) return;
     this.lost = true;
+    // A renewal racing the release would move the revision past the one we delete with.
+    await this.#renewing;
     await this.leases.kv.delete(this.key, { previousSeq: this.rev }).catch(() => undefined);
   }
 }

@@ -14,13 +14,36 @@ after(async () => {
   await nats.dispose();
 });
 
+// What each test opened, torn down even when an assertion fails mid-test: a
+// leftover renewal timer or reconnecting client would keep the file running.
+const opened: NatsConnection[] = [];
+const claimed: HeldLease[] = [];
+function leaseTest(name: string, body: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await body();
+    } finally {
+      for (const h of claimed.splice(0)) h.stop();
+      for (const nc of opened.splice(0)) await closeNats(nc);
+    }
+  });
+}
+
 async function open(node: string, ttl: number): Promise<{ nc: NatsConnection; leases: Leases }> {
   const m = await loadNats();
   const nc = await m.connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  return { nc, leases: await Leases.open(nc, m.Kvm, `lt-${ttl}`, ttl, node) };
+  opened.push(nc);
+  const leases = await Leases.open(nc, m.Kvm, `lt-${ttl}`, ttl, node);
+  const claim = leases.claim.bind(leases);
+  leases.claim = async (key, onLost) => {
+    const h = await claim(key, onLost);
+    if (h !== undefined) claimed.push(h);
+    return h;
+  };
+  return { nc, leases };
 }
 
-test('of many racing claims on one key exactly one wins', async () => {
+leaseTest('of many racing claims on one key exactly one wins', async () => {
   const parties = await Promise.all(['a', 'b', 'c'].map((n) => open(n, 2000)));
   const key = leaseKey('cart', 'race');
   const held = await Promise.all(parties.flatMap((p) => [0, 1, 2].map(() => p.leases.claim(key, () => {}))));
@@ -30,10 +53,9 @@ test('of many racing claims on one key exactly one wins', async () => {
   assert.equal(holder?.node, winners[0]!.leases.node);
   await winners[0]!.release();
   assert.equal(await parties[0]!.leases.holder(key), undefined);
-  for (const p of parties) await closeNats(p.nc);
 });
 
-test('a renewed lease outlives its ttl; released, another node can claim it', async () => {
+leaseTest('a renewed lease outlives its ttl; released, another node can claim it', async () => {
   const a = await open('a', 600);
   const b = await open('b', 600);
   const key = leaseKey('cart', 'renew');
@@ -47,11 +69,9 @@ test('a renewed lease outlives its ttl; released, another node can claim it', as
   const taken = await b.leases.claim(key, () => {});
   assert.ok(taken);
   await taken.release();
-  await closeNats(a.nc);
-  await closeNats(b.nc);
 });
 
-test('a lease whose holder stops renewing expires after ttl and can be claimed again', async () => {
+leaseTest('a lease whose holder stops renewing expires after ttl and can be claimed again', async () => {
   const a = await open('a', 800);
   const b = await open('b', 800);
   const key = leaseKey('cart', 'expire');
@@ -67,8 +87,6 @@ test('a lease whose holder stops renewing expires after ttl and can be claimed a
   const waited = Date.now() - t0;
   assert.ok(waited >= 600 && waited < 3000, `claimable after ${waited} ms`);
   await taken.release();
-  await closeNats(a.nc);
-  await closeNats(b.nc);
 });
 
 test('ids that are not valid KV keys are encoded, distinct ids stay distinct', () => {
@@ -77,7 +95,7 @@ test('ids that are not valid KV keys are encoded, distinct ids stay distinct', (
   assert.match(leaseKey('cart', 'ü/ß'), /^cart\.~[-_A-Za-z0-9]+$/);
 });
 
-test('a holder cut off from NATS fences itself before its lease can expire', async () => {
+leaseTest('a holder cut off from NATS fences itself before its lease can expire', async () => {
   const a = await open('a', 1200);
   const key = leaseKey('cart', 'fence');
   let lostAt = 0;
@@ -90,5 +108,4 @@ test('a holder cut off from NATS fences itself before its lease can expire', asy
   // It stopped within 0.75 ttl of its last write's start (+ one renewal period of check granularity).
   assert.ok(lostAt - lastWrite <= 1200 * 0.75 + 1200 / 4 + 100, `fenced ${lostAt - lastWrite} ms after the last write`);
   await nats.restart();
-  await closeNats(a.nc);
 });
