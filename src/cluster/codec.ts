@@ -190,7 +190,7 @@ function toTree(value: unknown, path: string, walk: Walk, depth: number): unknow
     const out: Record<string, unknown> = {};
     for (const k of keys) {
       if (k === '$w') escaped = true;
-      out[k] = toTree((obj as Record<string, unknown>)[k], `${path}.${k}`, walk, depth + 1);
+      setOwn(out, k, toTree((obj as Record<string, unknown>)[k], `${path}.${k}`, walk, depth + 1));
     }
     stack.pop();
     return escaped ? { $w: 'obj', d: Object.entries(out) } : out;
@@ -241,7 +241,7 @@ function toTree(value: unknown, path: string, walk: Walk, depth: number): unknow
       const v = (obj as unknown as Record<string, unknown>)[k];
       if (typeof v === 'function' || typeof v === 'symbol') continue;
       try {
-        p[k] = toTree(v, `${path}.${k}`, walk, depth + 1);
+        setOwn(p, k, toTree(v, `${path}.${k}`, walk, depth + 1));
       } catch {
         // An error's extra fields are best-effort: one that cannot cross is left out.
       }
@@ -259,6 +259,17 @@ function toTree(value: unknown, path: string, walk: Walk, depth: number): unknow
     return out;
   }
   throw new CodecError(path, `a class instance (${describe(obj)}) cannot be sent; send a plain object instead`);
+}
+
+/**
+ * `obj[k] = v` as an own data property, also for the key `__proto__`, which a
+ * plain assignment would take as a prototype change (structured clone keeps
+ * it as a field, and so must we; JSON.parse already does).
+ */
+function setOwn(obj: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(obj, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else obj[k] = v;
 }
 
 function fromTree(tree: unknown, hooks: CodecHooks | undefined, depth: number): unknown {
@@ -303,7 +314,7 @@ function fromTree(tree: unknown, hooks: CodecHooks | undefined, depth: number): 
       return new Set((d as unknown[]).map((v) => fromTree(v, hooks, depth + 1)));
     case 'obj': {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of d as [string, unknown][]) out[k] = fromTree(v, hooks, depth + 1);
+      for (const [k, v] of d as [string, unknown][]) setOwn(out, k, fromTree(v, hooks, depth + 1));
       return out;
     }
     case 'err':

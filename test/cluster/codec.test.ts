@@ -40,6 +40,21 @@ test('an invalid Date crosses as an invalid Date', () => {
   assert.ok(back[1].at instanceof Date && Number.isNaN(back[1].at.getTime()));
 });
 
+test('an own "__proto__" field crosses as a field, never as a prototype', () => {
+  const cases = [
+    JSON.parse('{"__proto__": 0}') as object,
+    JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as object,
+    JSON.parse('{"$w": "x", "__proto__": [1]}') as object,
+  ];
+  for (const v of cases) {
+    const back = decode(encode(v)) as object;
+    assert.deepStrictEqual(back, structuredClone(v));
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.ok(Object.hasOwn(back, '__proto__'));
+  }
+  assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+});
+
 test('every structured-clone-compatible value decodes to a deep-equal copy', () => {
   fc.assert(
     fc.property(value, (v) => {
