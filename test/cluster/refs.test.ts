@@ -140,6 +140,9 @@ test('refs cross in wire version 2 only when a message holds one; stopped and en
   const cartA = a.entity<CounterMsg, number>('rf5cart', cartBehavior, { idleTimeout: 60_000 });
   b.entity<CounterMsg, number>('rf5cart', cartBehavior, { idleTimeout: 60_000 });
   await cartA('x').send({ type: 'add', n: 4 });
+  // send() resolves once the ref took the message; an ask on the same ref comes after it (one session), so
+  // the add has landed before another node's ref asks.
+  assert.equal(await cartA('x').ask<number>((reply) => ({ type: 'get', reply })), 4);
   const relay = spawnActor<{ cart: ActorRef<CounterMsg>; reply: Reply<number> }, number, []>({
     init: () => 0,
     receive: async (n, m) => {
