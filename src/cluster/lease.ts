@@ -66,14 +66,19 @@ export class HeldLease {
     this.#timer = setInterval(() => void this.#renew(), leases.ttl / 4);
   }
 
+  /** The fence: no renewal completed within 0.75 ttl of the last successful write's start. */
+  get #fenced(): boolean {
+    return Date.now() - this.lastWriteStart > this.leases.ttl * 0.75;
+  }
+
   async #renew(): Promise<void> {
     if (this.lost) return;
-    if (Date.now() - this.lastWriteStart > this.leases.ttl * 0.75) return this.#lose();
+    if (this.#fenced) return this.#lose();
     if (this.#renewing !== undefined) return;
     this.#renewing = this.#write();
     await this.#renewing;
     this.#renewing = undefined;
-    if (!this.lost && Date.now() - this.lastWriteStart > this.leases.ttl * 0.75) this.#lose();
+    if (!this.lost && this.#fenced) this.#lose();
   }
 
   async #write(): Promise<void> {
