@@ -35,6 +35,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV, Kvm } from '@nats-io/kv';
 
+/** How often `Leases.open` tries to create the bucket when racing other nodes. */
+const BUCKET_ATTEMPTS = 5;
+
 const text = new TextEncoder();
 const untext = new TextDecoder();
 
@@ -136,8 +139,18 @@ export class Leases {
     node: string,
   ): Promise<Leases> {
     const kvm = new KvmClass(nc);
-    const kv = await kvm.create(bucket, { ttl, history: 1 });
-    return new Leases(kv, ttl, node);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return new Leases(await kvm.create(bucket, { ttl, history: 1 }), ttl, node);
+      } catch (e) {
+        // Nodes that join at once race to create the bucket's stream, and
+        // nats-server may answer the losers "subjects overlap" or "already in
+        // use" instead of treating the identical config as a no-op. By then
+        // the stream exists, so the next attempt opens it.
+        if (attempt === BUCKET_ATTEMPTS || !/subjects overlap|already in use/i.test(String((e as Error).message))) throw e;
+        await new Promise((r) => setTimeout(r, 10 * attempt));
+      }
+    }
   }
 
   /** The node holding `key` now, if any. */

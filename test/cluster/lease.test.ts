@@ -55,6 +55,35 @@ leaseTest('of many racing claims on one key exactly one wins', async () => {
   assert.equal(await parties[0]!.leases.holder(key), undefined);
 });
 
+leaseTest('nodes that open the lease bucket at the same moment all get it', async () => {
+  // nats-server answers a racing stream creation "subjects overlap" about
+  // once in 200 rounds here (it failed CI once); the injected refusal below
+  // forces it every time, the real race runs beside it.
+  const m = await loadNats();
+  let refused = 0;
+  class RefusingOnce extends m.Kvm {
+    override async create(...args: Parameters<InstanceType<typeof m.Kvm>['create']>) {
+      if (refused++ === 0) throw new Error('subjects overlap with an existing stream');
+      return super.create(...args);
+    }
+  }
+  const nc0 = await m.connect({ servers: nats.url });
+  opened.push(nc0);
+  const first = await Leases.open(nc0, RefusingOnce, 'open-refused', 2000, 'n0');
+  assert.equal(refused, 2);
+  assert.equal(first.node, 'n0');
+  for (let round = 0; round < 100; round++) {
+    const ncs = await Promise.all([0, 1, 2].map(() => m.connect({ servers: nats.url })));
+    opened.push(...ncs);
+    const all = await Promise.all(ncs.map((nc, i) => Leases.open(nc, m.Kvm, `open-race-${round}`, 2000, `n${i}`)));
+    assert.deepEqual(
+      all.map((l) => l.node),
+      ['n0', 'n1', 'n2'],
+    );
+    for (const nc of opened.splice(1)) await closeNats(nc);
+  }
+});
+
 leaseTest('a renewed lease outlives its ttl; released, another node can claim it', async () => {
   const a = await open('a', 600);
   const b = await open('b', 600);
