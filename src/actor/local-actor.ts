@@ -200,6 +200,15 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
     return this.#rx.length;
   }
 
+  /**
+   * Waiting for mail with nothing to handle: no message in the mailbox, none
+   * stashed or unstashed, no `receive` running. Stopping it now drops nothing
+   * (entity passivation waits for this).
+   */
+  get quiescent(): boolean {
+    return this.#idle && this.#rx.length === 0 && this.#front === undefined && (this.#stash?.length ?? 0) === 0;
+  }
+
   /** The id of the actor's task (for reports). */
   get taskId(): number {
     return this.#task.id;

@@ -15,8 +15,10 @@ import { actorSubject, findSubject, type FindOp, type Found, type HostOp, type I
 interface Session {
   inbox: string;
   node: string;
-  /** Messages waiting for mailbox room (only while the mailbox is full), in order. */
-  queue: unknown[] | undefined;
+  /** Messages waiting for mailbox room (only while the mailbox is full), in order, with their sequence numbers. */
+  queue: { msg: unknown; seq: number }[] | undefined;
+  /** The sequence number of the first message not in the mailbox yet (the `q` of credit and stop notices). */
+  placed: number;
   /** Credits earned and not yet returned (sent once per turn). */
   owed: number;
   /** Messages received from this session (for the credit re-sync after a reconnect). */
@@ -76,8 +78,14 @@ export class HostedActor {
           if (op.t === 'B') {
             const s = this.#sessions.get(op.s);
             if (s === undefined) return;
+            const first = op.q ?? s.received;
             s.received += op.ms.length;
-            for (const msg of op.ms) this.#tell(op.s, s, msg);
+            if (this.#stopped) {
+              // A batch that crossed the stop notice: say again how far this session got in.
+              this.#toSession(s, op.s, { t: 'D', s: op.s, r: this.#stopReason, q: s.placed });
+              return;
+            }
+            for (let i = 0; i < op.ms.length; i++) this.#tell(op.s, s, op.ms[i], first + i);
           } else if (op.t === 'S') {
             void this.#backend.stop(op.r).then(() => {
               if (m.reply) m.respond(encode(true));
@@ -96,30 +104,27 @@ export class HostedActor {
   #session(sid: string, inbox: string, node: string): Session {
     let s = this.#sessions.get(sid);
     if (s === undefined) {
-      s = { inbox, node, queue: undefined, owed: 0, received: 0, credited: 0 };
+      s = { inbox, node, queue: undefined, placed: 0, owed: 0, received: 0, credited: 0 };
       this.#sessions.set(sid, s);
     }
     return s;
   }
 
-  #tell(sid: string, s: Session, msg: unknown): void {
-    if (this.#stopped) {
-      this.#toSession(s, sid, { t: 'D', s: sid, r: this.#stopReason });
-      return;
-    }
+  #tell(sid: string, s: Session, msg: unknown, seq: number): void {
     if (s.queue !== undefined) {
-      s.queue.push(msg);
+      s.queue.push({ msg, seq });
       return;
     }
     try {
       this.#backend.tell(msg);
+      s.placed = seq + 1;
       this.#credit(s);
     } catch (e) {
       if (e instanceof MailboxFullError) {
-        s.queue = [msg];
+        s.queue = [{ msg, seq }];
         void this.#pump(sid, s);
       }
-      // Stopped: the stopped() hook tells every session.
+      // Stopping: not placed; the stop notice's `q` tells the session it did not get in.
     }
   }
 
@@ -127,13 +132,14 @@ export class HostedActor {
   async #pump(sid: string, s: Session): Promise<void> {
     const q = s.queue!;
     while (q.length > 0) {
-      const msg = q[0];
+      const { msg, seq } = q[0]!;
       try {
         await this.#backend.send(msg, undefined);
       } catch {
         s.queue = undefined;
         return;
       }
+      s.placed = seq + 1;
       q.shift();
       if (this.#sessions.get(sid) !== s) return;
       this.#credit(s);
@@ -155,7 +161,7 @@ export class HostedActor {
       const n = s.owed;
       s.owed = 0;
       s.credited += n;
-      this.#toSession(s, sid, { t: 'C', s: sid, n });
+      this.#toSession(s, sid, { t: 'C', s: sid, n, q: s.placed });
     }
   }
 
@@ -182,7 +188,7 @@ export class HostedActor {
     } catch {
       safe = String(reason);
     }
-    for (const [sid, s] of this.#sessions) this.#toSession(s, sid, { t: 'D', s: sid, r: safe });
+    for (const [sid, s] of this.#sessions) this.#toSession(s, sid, { t: 'D', s: sid, r: safe, q: s.placed });
     this.#stopReason = safe;
     this.unpublish();
     this.#onGone();

@@ -23,6 +23,13 @@
  * mailbox, and `tell` throws `MailboxFullError` when it has no credit left,
  * `send` waits for one.
  *
+ * Hand-over: every message carries a sequence number in its session (the
+ * batch says the first), and the host's credit and stop notices say how far
+ * it has put messages in the mailbox. An entity ref keeps each message until
+ * the host says it is in; when the activation stops (passivated, or stopped
+ * for any other reason), the ref sends the messages that did not get in,
+ * with their asks, to the next activation, ahead of anything sent after.
+ *
  * Replies: the reply end of an `ask` crosses as `{ node inbox, reply id }`;
  * the host hands the actor a reply handle that publishes the answer to that
  * inbox; the asking node completes its local oneshot. Delivery is NATS core
@@ -42,7 +49,10 @@ export const INITIAL_CREDIT = 256;
 export const AUTO_PREFIX = '_r';
 
 export type HostOp =
-  { t: 'B'; s: string; ms: unknown[] } | { t: 'S'; s: string; r: unknown } | { t: 'E'; s: string; r: unknown };
+  /** `q`: the session's sequence number of the first message (absent from senders of older builds). */
+  | { t: 'B'; s: string; ms: unknown[]; q?: number }
+  | { t: 'S'; s: string; r: unknown }
+  | { t: 'E'; s: string; r: unknown };
 
 export interface FindOp {
   t: 'F';
@@ -60,9 +70,13 @@ export interface Found {
   c?: number;
 }
 
+/**
+ * `q` in `C` and `D`: the sequence number of the first message of the
+ * session not in the mailbox (every earlier one is, or was handled).
+ */
 export type InboxMsg =
-  | { t: 'C'; s: string; n: number }
-  | { t: 'D'; s: string; r: unknown }
+  | { t: 'C'; s: string; n: number; q?: number }
+  | { t: 'D'; s: string; r: unknown; q?: number }
   | { t: 'R'; i: number; v?: unknown; x?: boolean };
 
 export function findSubject(prefix: string, name: string): string {

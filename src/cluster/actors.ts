@@ -95,8 +95,8 @@ export class ActorDirectory {
       callback: (_e, m) => {
         const msg = decodeWith(m.data, hooks) as InboxMsg;
         if (msg.t === 'R') replies.settle(msg);
-        else if (msg.t === 'C') this.#cx.sessions.get(msg.s)?.credit(msg.n);
-        else if (msg.t === 'D') this.#cx.sessions.get(msg.s)?.down(msg.r);
+        else if (msg.t === 'C') this.#cx.sessions.get(msg.s)?.credit(msg.n, msg.q);
+        else if (msg.t === 'D') this.#cx.sessions.get(msg.s)?.down(msg.r, msg.q);
       },
     });
     this.#offMembers = membership.listen((e) => {

@@ -74,6 +74,20 @@ export class CreditGate<P> {
     }
   }
 
+  /**
+   * Takes `from`'s waiters, in order, behind this gate's own (`each` sees
+   * every one as it moves), and serves them from the credits here: the
+   * sends of a ref whose actor stopped move to the ref of its next activation.
+   */
+  adopt(from: CreditGate<P>, each: (w: CreditWait<P>) => void): void {
+    for (let w = from.waiters.shift(); w !== undefined; w = from.waiters.shift()) {
+      each(w);
+      if (this.#failed) w.fail(this.#failure);
+      else this.waiters.push(w);
+    }
+    this.grant(0);
+  }
+
   get failure(): unknown {
     return this.#failure;
   }

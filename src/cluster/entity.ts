@@ -14,9 +14,10 @@ import { ActorRef } from '../actor/actor-ref.js';
 import type { ActorBackend } from '../actor/backend.js';
 import type { Behavior } from '../actor/behavior.js';
 import { spawnActor } from '../actor/spawn-actor.js';
+import { LocalActor } from '../actor/local-actor.js';
 import type { ActorDirectory } from './actors.js';
 import { leaseKey, type HeldLease, type Leases } from './lease.js';
-import { ClusterRef, RemoteActor } from './remote-actor.js';
+import { ClusterRef, RemoteActor, type Leftover } from './remote-actor.js';
 import type { NodeDownError } from './errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -39,6 +40,8 @@ export class EntityKind<M, S> {
   readonly #leases: () => Promise<Leases>;
   readonly #active = new Map<string, Activation>();
   readonly #activating = new Map<string, Promise<boolean>>();
+  /** Activations here that stopped and are releasing their lease: the next one here waits for it. */
+  readonly #releasing = new Map<string, Promise<void>>();
   readonly #backends = new Set<EntityBackend<M>>();
   readonly #runtime: Runtime | undefined;
   #closed = false;
@@ -108,6 +111,8 @@ export class EntityKind<M, S> {
   }
 
   async #tryActivate(id: string): Promise<boolean> {
+    // Re-activating here right after passivating: wait for our own release rather than find it held.
+    await this.#releasing.get(id);
     const leases = await this.#leases();
     const key = leaseKey(this.#kind, id);
     const holder = await leases.holder(key);
@@ -128,15 +133,25 @@ export class EntityKind<M, S> {
     // Its `self` crosses in messages as the entity, not as this activation.
     this.#directory.publish(name, ref, () => (act.lastActive = Date.now()), { k: this.#kind, i: id });
     this.#armIdle(id, act);
-    void ref.stopped().then(async () => {
+    void ref.stopped().then(() => {
       if (act.timer !== undefined) clearTimeout(act.timer);
       this.#directory.unpublish(name);
       if (this.#active.get(id) === act) this.#active.delete(id);
-      await lease.release();
+      const released = lease.release().finally(() => {
+        if (this.#releasing.get(id) === released) this.#releasing.delete(id);
+      });
+      this.#releasing.set(id, released);
     });
     return true;
   }
 
+  /**
+   * Passivates the activation once no message arrived for `idleTimeout` ms
+   * and it has nothing left to do (`LocalActor.quiescent`); one still busy
+   * counts as active now. Messages that reach the host after this, or were
+   * on their way, do not get in: the stop notice tells each sender how far
+   * its messages got, and the sender hands the rest to the next activation.
+   */
   #armIdle(id: string, act: Activation): void {
     if (this.#idleTimeout === Infinity) return;
     const due = act.lastActive + this.#idleTimeout - Date.now();
@@ -144,8 +159,13 @@ export class EntityKind<M, S> {
       () => {
         act.timer = undefined;
         if (this.#active.get(id) !== act) return;
-        if (Date.now() - act.lastActive >= this.#idleTimeout) void act.ref.stop('passivated');
-        else this.#armIdle(id, act);
+        if (Date.now() - act.lastActive < this.#idleTimeout) return this.#armIdle(id, act);
+        const backend = ActorRef.backendOf(act.ref);
+        if (backend instanceof LocalActor && !backend.quiescent) {
+          act.lastActive = Date.now();
+          return this.#armIdle(id, act);
+        }
+        void act.ref.stop('passivated');
       },
       Math.max(1, due),
     );
@@ -209,17 +229,40 @@ export class EntityBackend<M> implements ActorBackend<M> {
   }
 
   get downError(): NodeDownError | undefined {
-    return this.#current?.downError;
+    return this.#current?.downError ?? this.#handedDown;
   }
 
   #target(): RemoteActor<M> {
-    if (this.#current === undefined || !this.#current.isAlive) {
-      this.#current = new RemoteActor<M>(this.#directory.context, this.#kind.actorName(this.#entityId), () =>
-        this.#kind.activate(this.#entityId),
-      );
-    }
+    if (this.#current === undefined || !this.#current.isAlive) this.#current = this.#fresh();
     return this.#current;
   }
+
+  /** A ref to the entity's next activation, which takes on what the last one did not deliver. */
+  #fresh(): RemoteActor<M> {
+    return new RemoteActor<M>(
+      this.#directory.context,
+      this.#kind.actorName(this.#entityId),
+      () => this.#kind.activate(this.#entityId),
+      (left) => this.#handOver(left),
+    );
+  }
+
+  /** The activation stopped or its node died: what it did not get goes, in order, to the next one. */
+  #handOver(left: Leftover): void {
+    const down = this.#current?.downError;
+    this.#current = this.#fresh();
+    this.#current.adopt(left);
+    if (down !== undefined) {
+      // The asks in doubt that the dead ref closes reject in this turn; ClusterRef reads
+      // `downError` as they do, and must still say NodeDownError though a new ref is current.
+      this.#handedDown = down;
+      setImmediate(() => {
+        if (this.#handedDown === down) this.#handedDown = undefined;
+      });
+    }
+  }
+
+  #handedDown: NodeDownError | undefined = undefined;
 
   tell(msg: M): void {
     if (this.#ended) throw this.#endReason;

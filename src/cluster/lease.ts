@@ -147,7 +147,8 @@ export class Leases {
         // nats-server may answer the losers "subjects overlap" or "already in
         // use" instead of treating the identical config as a no-op. By then
         // the stream exists, so the next attempt opens it.
-        if (attempt === BUCKET_ATTEMPTS || !/subjects overlap|already in use/i.test(String((e as Error).message))) throw e;
+        if (attempt === BUCKET_ATTEMPTS || !/subjects overlap|already in use/i.test(String((e as Error).message)))
+          throw e;
         await new Promise((r) => setTimeout(r, 10 * attempt));
       }
     }

@@ -13,7 +13,7 @@ import { ActorRef } from '../actor/actor-ref.js';
 import type { ActorBackend } from '../actor/backend.js';
 import { ActorStoppedError, MailboxFullError } from '../actor/errors.js';
 import type { Reply } from '../actor/behavior.js';
-import { CreditGate } from './credit-gate.js';
+import { CreditGate, type CreditWait } from './credit-gate.js';
 import { encode, decode, encodeJson, frameJson, type CodecHooks, type EncodedJson } from './codec.js';
 import { NodeDownError } from './errors.js';
 import type { Membership } from './membership.js';
@@ -53,6 +53,24 @@ export interface RemoteContext {
   closed: Error | undefined;
 }
 
+/** A message on its way: its JSON, and what a ref that hands messages on needs to know of it. */
+export interface Outgoing extends EncodedJson {
+  /** Its sequence number in the session, once flushed. */
+  seq?: number;
+  /** The reply numbers of the asks it carries (kept only by refs that hand messages on). */
+  replies?: number[];
+}
+
+/**
+ * What a ref whose actor stopped had not delivered (`RemoteActor`'s
+ * `onHandOver`): the messages that did not get into the mailbox, in order,
+ * and the sends still waiting for a credit.
+ */
+export interface Leftover {
+  messages: Outgoing[];
+  waiting: CreditGate<Outgoing>;
+}
+
 /** The node and incarnation in an `_r.<node>.<incarnation>.<n>` name, if it is one. */
 function autoOrigin(name: string): { node: string; inc: string } | undefined {
   const parts = name.split('.');
@@ -65,13 +83,19 @@ export class RemoteActor<M> implements ActorBackend<M> {
   readonly name: string;
   readonly #cx: RemoteContext;
   readonly #sid = randomUUID().slice(0, 18);
-  readonly #gate: CreditGate<EncodedJson>;
+  readonly #gate: CreditGate<Outgoing>;
   #host: string | undefined;
   /** For an `_r.` name: the node (and incarnation) that published it, known before any lookup. */
   readonly #origin: { node: string; inc: string } | undefined;
   #noResponders = 0;
   /** Encoded messages not sent yet: before the host is known, or until the end of this turn. */
-  #batch: EncodedJson[] = [];
+  #batch: Outgoing[] = [];
+  /**
+   * With `onHandOver`: the messages sent and not yet known to be in the
+   * mailbox (from `#unackedHead` on), by sequence number.
+   */
+  #unacked: Outgoing[] = [];
+  #unackedHead = 0;
   #flushScheduled = false;
   #finding = false;
   #dead = false;
@@ -88,17 +112,27 @@ export class RemoteActor<M> implements ActorBackend<M> {
   #resyncTimer: ReturnType<typeof setTimeout> | undefined;
 
   readonly #onNotFound: (() => Promise<boolean>) | undefined;
+  readonly #onHandOver: ((left: Leftover) => void) | undefined;
 
   /**
    * `onNotFound` runs each time a lookup finds no host (virtual actors
    * activate then); when it resolves true the lookup is repeated at once.
+   * `onHandOver` (entity refs) gets, when the actor stops or its node dies,
+   * what never reached the mailbox, to send to the next activation: with it
+   * the ref keeps every message until the host says it got in.
    */
-  constructor(cx: RemoteContext, name: string, onNotFound?: () => Promise<boolean>) {
+  constructor(
+    cx: RemoteContext,
+    name: string,
+    onNotFound?: () => Promise<boolean>,
+    onHandOver?: (left: Leftover) => void,
+  ) {
     this.#cx = cx;
     this.#onNotFound = onNotFound;
+    this.#onHandOver = onHandOver;
     this.name = name;
     this.id = `cluster:${name}`;
-    this.#gate = new CreditGate<EncodedJson>(INITIAL_CREDIT, (json) => this.#transmit(json));
+    this.#gate = new CreditGate<Outgoing>(INITIAL_CREDIT, (out) => this.#transmit(out));
     this.#origin = autoOrigin(name);
   }
 
@@ -122,13 +156,17 @@ export class RemoteActor<M> implements ActorBackend<M> {
     return this.#downError;
   }
 
-  #encode(msg: M): EncodedJson {
+  #encode(msg: M): Outgoing {
     const replies = this.#cx.replies;
     replies.owner = this;
+    const collect = this.#onHandOver === undefined ? undefined : (replies.collect = []);
     try {
-      return encodeJson(msg, this.#cx.hooks);
+      const out: Outgoing = encodeJson(msg, this.#cx.hooks);
+      if (collect !== undefined && collect.length > 0) out.replies = collect;
+      return out;
     } finally {
       replies.owner = undefined;
+      replies.collect = undefined;
     }
   }
 
@@ -136,30 +174,30 @@ export class RemoteActor<M> implements ActorBackend<M> {
     if (!this.#live()) throw this.#deadError(msg);
     if (msg === undefined) throw new TypeError('ActorRef.tell: undefined is not a valid message');
     if (!this.#gate.tryTake()) throw new MailboxFullError(this.id, msg);
-    let json: EncodedJson;
+    let out: Outgoing;
     try {
-      json = this.#encode(msg);
+      out = this.#encode(msg);
     } catch (e) {
       this.#gate.grant(1);
       throw e;
     }
-    this.#transmit(json);
+    this.#transmit(out);
   }
 
   send(msg: M, signal: AbortSignal | undefined): Promise<void> {
     if (!this.#live()) return Promise.reject(this.#deadError(msg));
     if (msg === undefined) return Promise.reject(new TypeError('ActorRef.send: undefined is not a valid message'));
-    let json: EncodedJson;
+    let out: Outgoing;
     try {
-      json = this.#encode(msg);
+      out = this.#encode(msg);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#gate.take(json, signal, sendSite);
+    return this.#gate.take(out, signal, sendSite);
   }
 
-  #transmit(json: EncodedJson): void {
-    this.#batch.push(json);
+  #transmit(out: Outgoing): void {
+    this.#batch.push(out);
     if (this.#host === undefined) {
       this.#find();
       return;
@@ -176,6 +214,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
     if (this.#host === undefined || this.#batch.length === 0 || this.#dead) return;
     const parts = this.#batch;
     this.#batch = [];
+    const first = this.#sent;
     this.#sent += parts.length;
     let version = 1;
     let ms = '';
@@ -183,7 +222,13 @@ export class RemoteActor<M> implements ActorBackend<M> {
       ms += ms === '' ? p.json : `,${p.json}`;
       if (p.version > version) version = p.version;
     }
-    const body = `{"t":"B","s":${JSON.stringify(this.#sid)},"ms":[${ms}]}`;
+    if (this.#onHandOver !== undefined) {
+      for (let i = 0; i < parts.length; i++) {
+        parts[i]!.seq = first + i;
+        this.#unacked.push(parts[i]!);
+      }
+    }
+    const body = `{"t":"B","s":${JSON.stringify(this.#sid)},"q":${first},"ms":[${ms}]}`;
     try {
       this.#cx.nc.publish(actorSubject(this.#cx.prefix, this.#host, this.name), frameJson(body, version));
     } catch {
@@ -205,7 +250,8 @@ export class RemoteActor<M> implements ActorBackend<M> {
     // may send this session credits and stop notices, and its node's death kills the ref.
     this.#cx.sessions.set(this.#sid, this);
     this.#offMembers ??= this.#cx.membership.listen((e) => {
-      if (e.type === 'down' && e.node === (this.#host ?? origin?.node)) this.#die(new NodeDownError(e.node), true);
+      if (e.type === 'down' && e.node === (this.#host ?? origin?.node))
+        this.#die(new NodeDownError(e.node), true, true);
     });
     const op: FindOp = { t: 'F', s: this.#sid, c: this.#cx.inbox, n: this.#cx.node };
     this.#cx.nc.request(findSubject(this.#cx.prefix, this.name), encode(op), { timeout: 1000 }).then(
@@ -254,22 +300,53 @@ export class RemoteActor<M> implements ActorBackend<M> {
     }, FIND_RETRY);
   }
 
-  /** @internal Credits from the host. */
-  credit(n: number): void {
+  /** @internal Credits from the host; the messages before `placed` are in the mailbox. */
+  credit(n: number, placed: number | undefined): void {
     this.#credited += n;
+    if (this.#onHandOver !== undefined) this.#acked(placed ?? (this.#unacked[this.#unackedHead]?.seq ?? 0) + n);
     this.#gate.grant(n);
   }
 
-  /** @internal The host says the actor stopped. */
-  down(reason: unknown): void {
-    this.#die(reason, false);
+  /** Forgets the kept messages before sequence number `placed`. */
+  #acked(placed: number): void {
+    const kept = this.#unacked;
+    let head = this.#unackedHead;
+    while (head < kept.length && kept[head]!.seq! < placed) kept[head++] = undefined as never;
+    if (head === kept.length) {
+      kept.length = 0;
+      head = 0;
+    } else if (head > 64 && head * 2 > kept.length) {
+      kept.splice(0, head);
+      head = 0;
+    }
+    this.#unackedHead = head;
   }
 
-  #die(reason: unknown, nodeDown: boolean): void {
+  /** @internal The host says the actor stopped; the messages before `placed` got into its mailbox. */
+  down(reason: unknown, placed: number | undefined): void {
+    // A host of an older build does not say how far it got: what was sent may have arrived, so only the unsent move on.
+    this.#acked(placed ?? Infinity);
+    this.#die(reason, false, true);
+  }
+
+  /**
+   * `handOn`: the actor stopped or its node died, so what did not get into
+   * the mailbox (messages after the host's last `placed`, the batch not sent,
+   * the sends still waiting for a credit) goes to `onHandOver`. On a node
+   * death the messages sent are in doubt (they may have been handled): only
+   * the unsent move on, the asks of the others fail with NodeDownError.
+   */
+  #die(reason: unknown, nodeDown: boolean, handOn = false): void {
     if (this.#dead) return;
     this.#dead = true;
     this.#reason = reason;
     if (nodeDown) this.#downError = reason as NodeDownError;
+    if (handOn && this.#onHandOver !== undefined) {
+      const messages = nodeDown ? this.#batch : [...this.#unacked.slice(this.#unackedHead), ...this.#batch];
+      this.#unacked = [];
+      this.#batch = [];
+      this.#onHandOver({ messages, waiting: this.#gate });
+    }
     this.#offMembers?.();
     this.#cx.sessions.delete(this.#sid);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
@@ -282,6 +359,24 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#monitors.clear();
     for (const fn of monitors) fn(reason);
     this.#resolveStopped?.(reason);
+  }
+
+  /**
+   * @internal Takes on what the ref of the previous activation did not
+   * deliver, ahead of anything sent after: its messages (they spent that
+   * session's credits and spend this one's, which may go below zero: the
+   * host queues what the mailbox cannot take yet), then its waiting sends.
+   */
+  adopt(left: Leftover): void {
+    const replies = this.#cx.replies;
+    this.#gate.credits -= left.messages.length;
+    for (const m of left.messages) {
+      if (m.replies !== undefined) replies.reown(m.replies, this);
+      this.#transmit(m);
+    }
+    this.#gate.adopt(left.waiting, (w: CreditWait<Outgoing>) => {
+      if (w.payload.replies !== undefined) replies.reown(w.payload.replies, this);
+    });
   }
 
   /** @internal The cluster handle left: this ref is dead. */

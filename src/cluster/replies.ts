@@ -31,6 +31,8 @@ export class ReplyTable {
   #next = 1;
   /** Set by the backend while it encodes a message: the owner of the replies in it. */
   owner: object | undefined;
+  /** Set by a backend that hands undelivered messages on (entity refs): the numbers of the replies made while encoding. */
+  collect: number[] | undefined;
 
   constructor(inbox: string) {
     this.#inbox = inbox;
@@ -43,6 +45,7 @@ export class ReplyTable {
     const id = this.#next++;
     const tx = value as OneshotSender<unknown>;
     this.#pending.set(id, { tx, owner: this.owner });
+    this.collect?.push(id);
     void tx.closed().then(() => this.#pending.delete(id));
     return { tag: 'reply', data: { c: this.#inbox, i: id } };
   }
@@ -54,6 +57,14 @@ export class ReplyTable {
     this.#pending.delete(msg.i);
     if (msg.x === true) p.tx.close();
     else p.tx.send(msg.v);
+  }
+
+  /** The replies `ids` now go through `owner` (their message was handed to another ref). */
+  reown(ids: readonly number[], owner: object): void {
+    for (const id of ids) {
+      const p = this.#pending.get(id);
+      if (p !== undefined) p.owner = owner;
+    }
   }
 
   /** Closes the replies still pending through `owner` (its actor or node is gone), or every one. */
