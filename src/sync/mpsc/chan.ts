@@ -197,15 +197,14 @@ export class Chan<T> {
   sink: ChanSink<T> | undefined = undefined;
   /** A batched wake-up of parked `recvMany` calls is scheduled. */
   #wakePending = false;
-  readonly #wake = (): void => {
-    this.#wakePending = false;
-    if (this.buffer.length > 0) this.serveReceivers();
-  };
+  /** The batched wake-up's callback, made on first use (most channels never batch: one closure less each). */
+  #wake: (() => void) | undefined = undefined;
 
   constructor(max: number) {
     this.max = max;
     this.#free = max;
-    this.buffer = new RingBuffer<T>(max < 16 ? max : 16);
+    // Four slots to start (the least): most channels hold a few values at a time, a busy one doubles a few times once.
+    this.buffer = new RingBuffer<T>(4);
   }
 
   /** Nothing more can arrive: every sender is closed, or the receiver is. */
@@ -306,7 +305,11 @@ export class Chan<T> {
       else if (!this.#wakePending) {
         this.#wakePending = true;
         // (hop() rejects if called from an aborted task: the wake-up must happen regardless)
-        void scheduler.hop().then(this.#wake, this.#wake);
+        const wake = (this.#wake ??= () => {
+          this.#wakePending = false;
+          if (this.buffer.length > 0) this.serveReceivers();
+        });
+        void scheduler.hop().then(wake, wake);
       }
       return;
     }
