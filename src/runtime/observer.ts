@@ -94,9 +94,10 @@ export class RuntimeObserver implements PollSink {
   #lastObs: TaskObs | undefined = undefined;
 
   /** A task was spawned on the observing runtime: give it its record, call the hook. */
-  spawned(task: Task, kind: TaskKind, known: Task | null | undefined): void {
-    const parent = known === undefined ? runningTask() : (known ?? undefined);
-    const parentId = parent?.id;
+  spawned(task: Task, kind: TaskKind, known: Task | number | null | undefined): void {
+    // A number: the id of the parent on the thread that sent the call (`spawnTask`).
+    const parent = known === undefined ? runningTask() : typeof known === 'number' ? undefined : (known ?? undefined);
+    const parentId = typeof known === 'number' ? known : parent?.id;
     const k = kind === 'task' ? 0 : TASK_KINDS.indexOf(kind);
     const at = this.stamp();
     let obs: TaskObs;

@@ -51,6 +51,14 @@ export function setTaskIdBase(base: number): void {
 }
 
 /**
+ * @internal Takes the id of a task made later (`Runtime.spawnProxy(name, kind, id)`):
+ * a call sent to another thread before its proxy exists names the proxy as its task's parent.
+ */
+export function takeTaskId(): number {
+  return nextTaskId++;
+}
+
+/**
  * A weft runtime: its clock and timers, the tasks spawned in it, its error
  * policy and (multi-thread flavor) its worker threads. Code that never builds
  * one uses the default runtime, created on first use.
@@ -115,14 +123,15 @@ export class Runtime implements AsyncDisposable {
 
   /**
    * @internal Creates and schedules a task. `spawn` never runs the body
-   * synchronously. `kind` is what introspection shows ('actor' for an
-   * actor's task).
+   * synchronously. `parent`: undefined for the running task, null for none, or
+   * the id of a task on another thread (a call's proxy on the calling thread).
+   * `kind` is what introspection shows ('actor' for an actor's task).
    */
   spawnTask(
     body: TaskBody<unknown>,
     name: string | undefined,
     owner?: TaskOwner,
-    parent?: Task | null,
+    parent?: Task | number | null,
     instrumented = true,
     kind: TaskKind = 'task',
   ): Task {
@@ -149,10 +158,11 @@ export class Runtime implements AsyncDisposable {
    * thread). It is alive, abortable and joinable like any task, but nothing
    * runs here: no start job, no async-context frame, no promise until someone
    * awaits its handle. Its maker links what it waits on (`linkWait`), so an
-   * abort reaches the work, and ends it with `finish()`.
+   * abort reaches the work, and ends it with `finish()`. `id`: one taken
+   * earlier with `takeTaskId()`.
    */
-  spawnProxy(name: string | undefined, kind: TaskKind = 'worker'): Task {
-    const task = this.#register(new Task(this, nextTaskId++, name, undefined), undefined, kind, this.#instrument);
+  spawnProxy(name: string | undefined, kind: TaskKind = 'worker', id = nextTaskId++): Task {
+    const task = this.#register(new Task(this, id, name, undefined), undefined, kind, this.#instrument);
     task.state = TaskState.Running;
     return task;
   }
@@ -162,7 +172,7 @@ export class Runtime implements AsyncDisposable {
     owner: TaskOwner | undefined,
     kind: TaskKind,
     instrument: TaskInstrument | undefined,
-    parent?: Task | null,
+    parent?: Task | number | null,
   ): Task {
     if (owner !== undefined) {
       task.owner = owner;

@@ -67,6 +67,7 @@ export class ThreadHub implements ThreadMetricsSource {
       keepAlive: o.threadKeepAlive,
       prefix: o.threadName,
       settings: this.settings,
+      firstThread: o.flavor === 'multi-thread' ? o.workerThreads + 1 : 1,
     }));
   }
 

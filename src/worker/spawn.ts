@@ -1,4 +1,4 @@
-import { currentRuntime, type Runtime } from '../runtime/runtime.js';
+import { currentRuntime, takeTaskId, type Runtime } from '../runtime/runtime.js';
 import type { JoinHandle } from '../task/join-handle.js';
 import { taskDefArg, type TaskDef } from './define-task.js';
 import { RemoteJob } from './remote-job.js';
@@ -65,13 +65,16 @@ export function spawnBlocking<A extends unknown[], R>(task: TaskDef<A, R>, ...ar
   if (rt.isShutdown) return rt.spawn(() => undefined as R, { name: def.name }); // cancelled at once
   const job = newJob(def, args);
   job.carryTrace(callTraceParent(rt));
+  // The call may go out before its proxy exists (the proxy is made once placing cannot throw):
+  // the proxy's id is taken now, for an observing thread to name as the parent of the call's task.
+  const id = takeTaskId();
   try {
-    hubFor(rt).blocking().place(job);
+    hubFor(rt).blocking().place(job, id);
   } catch (err) {
     job.dropPorts();
     throw err;
   }
-  const proxy = rt.spawnProxy(def.name, 'blocking');
+  const proxy = rt.spawnProxy(def.name, 'blocking', id);
   job.attach(proxy, blockingSite);
   return proxy.handle as JoinHandle<R>;
 }

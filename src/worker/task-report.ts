@@ -12,7 +12,8 @@
  * threads without any of this: no hook, no message.
  *
  * Ids do not clash: a reporting thread numbers its tasks and its resources
- * from `thread * 2^40`. Times are moved onto the owner's clock through the wall
+ * from `thread * 2^40` (workers: index + 1; blocking threads: above those,
+ * one number per thread started, `blocking/blocking-pool.ts`). Times are moved onto the owner's clock through the wall
  * clock (each thread has its own `performance.timeOrigin`).
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -26,13 +27,16 @@ import { Op, type TasksMessage } from './wire/messages.js';
 export const REPORT_MS = 100;
 /** How often a thread with alive tasks reports them again, in ms. */
 export const REFRESH_MS = 250;
+/** The highest thread number: ids from `thread * 2^40` stay exact doubles (under 2^53). */
+export const MAX_THREAD_NUMBER = 2 ** 13 - 1;
 
 /**
  * On a worker thread, before anything makes its runtime: the thread's
  * runtime observes with the owner's settings (retaining nothing itself: the
  * owner retains) and reports on `port` as thread number `thread`.
+ * @returns what sends the pending report now (a thread about to exit)
  */
-export function reportTasks(port: MessagePort, thread: number, settings: ObserveSettings): void {
+export function reportTasks(port: MessagePort, thread: number, settings: ObserveSettings): () => void {
   setTaskIdBase(thread * 2 ** 40);
   setResourceIdBase(thread * 2 ** 40);
   const reporter = new TaskReporter(port, thread);
@@ -45,6 +49,7 @@ export function reportTasks(port: MessagePort, thread: number, settings: Observe
     reporter.rt = rt;
     return rt;
   });
+  return reporter.flush;
 }
 
 class TaskReporter {
@@ -72,6 +77,11 @@ class TaskReporter {
     info.thread = this.thread;
     this.#finished.push(info);
     this.changed();
+  };
+
+  readonly flush = (): void => {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#send();
   };
 
   #schedule(at: number): void {

@@ -2,8 +2,9 @@ import '../helpers/guard.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Runtime, now, sleep, type TaskInfo } from 'weft';
-import { spawnBlocking, spawnWorker, workerMetrics } from 'weft/worker';
-import { add, slowAdd, spin } from '../fixtures/worker-tasks.js';
+import { ABORT_GRACE_MS, spawnBlocking, spawnWorker, workerMetrics } from 'weft/worker';
+import { add, fanOut, ignoreAbort, slowAdd, spin } from '../fixtures/worker-tasks.js';
+import { cancelled } from '../worker/helpers.js';
 
 /** Reads `read()` every 10 ms until it gives a value (worker threads report asynchronously). */
 async function until<T>(read: () => T | undefined, what: string, ms = 10_000): Promise<T> {
@@ -104,6 +105,124 @@ void test('spawnBlocking calls show kind blocking, spawnWorker calls kind worker
       const done = rt.tasks().find((t) => t.id === blocking.id)!;
       assert.equal(done.state, 'done');
       assert.equal(done.kind, 'blocking', 'retained with its kind');
+    });
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+void test('tasks() lists a call parked on a blocking thread, numbered above the workers, under its proxy', async () => {
+  const rt = Runtime.builder().multiThread().workerThreads(2).maxBlockingThreads(1).observe().build();
+  try {
+    await rt.run(async () => {
+      const call = spawnBlocking(fanOut, 2, 400);
+      const children = await until(() => {
+        const found = rt.tasks().filter((t) => t.thread > 0 && t.kind === 'task' && t.waitsOn[0]?.op === 'sleep');
+        return found.length === 2 ? found : undefined;
+      }, "the call's children parked on the blocking thread");
+      const onThread = rt.tasks().find((t) => t.thread > 0 && t.name === 'fanOut')!;
+      assert.equal(onThread.kind, 'blocking');
+      assert.equal(onThread.thread, 3, 'blocking threads are numbered after the 2 workers');
+      assert.equal(onThread.parentId, call.id, "the call's task is under its proxy");
+      assert.ok(onThread.id >= 3 * 2 ** 40 && onThread.id < 4 * 2 ** 40, `id ${onThread.id}`);
+      for (const child of children) {
+        assert.equal(child.thread, 3);
+        assert.equal(child.parentId, onThread.id);
+      }
+      const t = now();
+      assert.ok(onThread.spawnedAt <= t && onThread.spawnedAt > t - 5_000, `spawnedAt ${onThread.spawnedAt}, now ${t}`);
+      const dump = rt.dump();
+      const proxyAt = dump.indexOf(`task ${call.id} "fanOut" [blocking] idle, waits on blocking`);
+      const callAt = dump.indexOf(`task ${onThread.id} "fanOut" [blocking on thread 3]`);
+      assert.ok(proxyAt >= 0 && callAt > proxyAt, dump);
+      assert.match(dump.slice(proxyAt), /\n\s+└─ task \d+ "fanOut" \[blocking on thread 3\]/, dump);
+
+      assert.equal(await call, 1);
+      const done = await until(
+        () => rt.tasks().find((x) => x.id === onThread.id && x.state === 'done'),
+        'the finished call among the retained tasks',
+      );
+      assert.equal(done.outcome, 'ok');
+      assert.equal(done.thread, 3);
+      assert.equal(done.parentId, call.id);
+    });
+  } finally {
+    await rt.shutdown();
+  }
+  assert.equal(rt.tasks().filter((t) => t.thread > 0 && t.state !== 'done').length, 0);
+});
+
+void test("a retired blocking thread's tasks stay retained (then expire); the next thread gets a new number and ids", async () => {
+  // The call reports at its start and ends 50 ms later, so its end is due in the next batch, 100 ms
+  // after the first; the thread retires 10 ms after the call: this needs the report it sends as it retires.
+  const rt = Runtime.builder().maxBlockingThreads(1).threadKeepAlive(10).observe({ retain: 1_500 }).build();
+  try {
+    await rt.run(async () => {
+      const first = spawnBlocking(slowAdd, 1, 2, 50);
+      const parked = await until(
+        () => rt.tasks().find((t) => t.name === 'slowAdd' && t.thread > 0 && t.waitsOn.length > 0),
+        'the first call parked on its thread',
+      );
+      assert.equal(parked.thread, 1, 'a current-thread runtime numbers its blocking threads from 1');
+      assert.equal(parked.parentId, first.id);
+      assert.equal(await first, 3);
+      await until(() => (rt.metrics().blockingThreads === 0 ? true : undefined), 'the thread to retire');
+      const retired = rt.tasks().filter((t) => t.thread === 1);
+      assert.deepEqual(
+        retired.map((t) => [t.id, t.state, t.outcome, t.parentId]),
+        [[parked.id, 'done', 'ok', first.id]],
+        'its call retained as finished, nothing of it alive',
+      );
+
+      const second = spawnBlocking(slowAdd, 2, 2, 200);
+      const next = await until(
+        () => rt.tasks().find((t) => t.name === 'slowAdd' && t.thread > 0 && t.state !== 'done'),
+        'the second call on a new thread',
+      );
+      assert.equal(next.thread, 2, "the new thread does not reuse the retired one's number");
+      assert.equal(next.parentId, second.id);
+      assert.ok(next.id >= 2 * 2 ** 40 && next.id !== parked.id, `id ${next.id}`);
+      assert.equal(await second, 4);
+      // Retention rules: gone once `retain` ms have passed since it ended.
+      await until(() => (rt.tasks().some((t) => t.id === parked.id) ? undefined : true), 'the first call to expire');
+      assert.ok(now() - retired[0]!.endedAt! >= 1_500);
+    });
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+void test('a blocking thread terminated under its call takes its tasks out of tasks(), as a dead worker does', async () => {
+  const rt = Runtime.builder().maxBlockingThreads(1).observe().build();
+  try {
+    await rt.run(async () => {
+      const call = spawnBlocking(ignoreAbort, 30_000);
+      const onThread = await until(
+        () => rt.tasks().find((t) => t.name === 'ignoreAbort' && t.thread > 0),
+        'the call on its thread',
+      );
+      assert.equal(onThread.parentId, call.id);
+      const queued = spawnBlocking(slowAdd, 1, 1, 100); // waits for the one thread
+      // It ignores the abort: the pool terminates its thread after the grace period.
+      const t0 = Date.now();
+      call.abort();
+      await cancelled(call);
+      assert.ok(Date.now() - t0 >= ABORT_GRACE_MS - 50, "settled by the thread's termination");
+      assert.deepEqual(
+        rt.tasks().filter((t) => t.thread === onThread.thread),
+        [],
+        'its alive tasks went with it (they never finished: nothing retained)',
+      );
+      const proxy = rt.tasks().find((t) => t.id === call.id)!;
+      assert.deepEqual([proxy.state, proxy.outcome], ['done', 'cancelled']);
+      // The queued call runs on the thread started in its place, under its own proxy.
+      const next = await until(
+        () => rt.tasks().find((t) => t.name === 'slowAdd' && t.thread > 0),
+        'the queued call on a new thread',
+      );
+      assert.equal(next.thread, onThread.thread + 1);
+      assert.equal(next.parentId, queued.id);
+      assert.equal(await queued, 2);
     });
   } finally {
     await rt.shutdown();

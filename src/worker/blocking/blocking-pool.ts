@@ -10,13 +10,19 @@
  * it ends. If it has not ended `ABORT_GRACE_MS` later, the thread is
  * terminated (a new one starts when needed) and the call settles as
  * cancelled. So a handle settles only once the work has stopped.
+ *
+ * When the runtime observes, each thread reports its tasks (`task-report.ts`)
+ * as thread number `firstThread`, `firstThread + 1`, ... (one number per
+ * thread started, above the worker pool's), and a retiring thread sends its
+ * last report before it exits.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { FAILED, type RemoteJob, type JobHost } from '../remote-job.js';
 import { decodeThrown, type EncodedThrown } from '../wire/error-codec.js';
 import { startThread, type ThreadSettings } from '../threads.js';
-import { Op, type AbortMessage, type FromThread, type RunMessage } from '../wire/messages.js';
+import { Op, type AbortMessage, type FromThread, type RetireMessage, type RunMessage } from '../wire/messages.js';
 import { BlockingQueueFullError } from '../errors.js';
+import { MAX_THREAD_NUMBER } from '../task-report.js';
 
 /** Calls that may wait for a blocking thread before `spawnBlocking` throws `BlockingQueueFullError`. */
 export const BLOCKING_QUEUE_CAPACITY = 16_384;
@@ -51,6 +57,8 @@ class Thread {
   retiring = false;
   constructor(
     readonly name: string,
+    /** What its task reports are numbered as (`TaskInfo.thread`). */
+    readonly number: number,
     readonly worker: Worker,
     readonly port: MessagePort,
     readonly flags: Int32Array,
@@ -62,6 +70,8 @@ export interface BlockingOptions {
   readonly keepAlive: number;
   readonly prefix: string;
   readonly settings: ThreadSettings;
+  /** The number the first thread reports as: one above the worker pool's threads. */
+  readonly firstThread: number;
 }
 
 export class BlockingPool implements JobHost {
@@ -74,9 +84,11 @@ export class BlockingPool implements JobHost {
   #started = 0;
   #ran = 0;
   #closed = false;
+  #nextNumber: number;
 
   constructor(options: BlockingOptions) {
     this.#options = options;
+    this.#nextNumber = options.firstThread;
   }
 
   get threads(): number {
@@ -108,14 +120,15 @@ export class BlockingPool implements JobHost {
 
   /**
    * Sends `job` to an idle thread (starting one if the pool may grow), or
-   * queues it with a copy of its arguments taken now.
+   * queues it with a copy of its arguments taken now. `parent` is the id its
+   * proxy task will have (it is made once this returns).
    * @throws BlockingQueueFullError when the queue is full; TypeError when the arguments cannot be cloned
    */
-  place(job: RemoteJob): void {
+  place(job: RemoteJob, parent: number): void {
     if (this.#closed) throw new Error('spawnBlocking: the blocking pool is closed');
     const thread = this.#idleThread() ?? (this.#threads.size < this.#options.max ? this.#startThread() : undefined);
     if (thread !== undefined) {
-      this.#dispatch(thread, job);
+      this.#dispatch(thread, job, parent);
     } else {
       if (this.#queued >= BLOCKING_QUEUE_CAPACITY) throw new BlockingQueueFullError(BLOCKING_QUEUE_CAPACITY);
       try {
@@ -206,10 +219,18 @@ export class BlockingPool implements JobHost {
     thread.retiring = true;
     if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);
     thread.idleTimer = undefined;
-    void thread.worker.terminate();
+    if (this.#options.settings.observe === undefined) {
+      void thread.worker.terminate();
+      return;
+    }
+    // Its last report may still be pending (tasks that ended within REPORT_MS):
+    // it sends it and exits; it is terminated if it has not exited by the grace period.
+    thread.port.postMessage({ op: Op.Retire } satisfies RetireMessage);
+    thread.graceTimer = setTimeout(() => void thread.worker.terminate(), ABORT_GRACE_MS);
+    thread.graceTimer.unref();
   }
 
-  #dispatch(thread: Thread, job: RemoteJob): void {
+  #dispatch(thread: Thread, job: RemoteJob, parent: number): void {
     if (thread.retiring) throw new Error('weft: a call was handed to a retiring blocking thread'); // a bug, not a user error
     const id = this.#nextId;
     const message: RunMessage = {
@@ -223,6 +244,7 @@ export class BlockingPool implements JobHost {
       args: job.args!,
       ch: job.wired,
     };
+    if (this.#options.settings.observe !== undefined) message.parent = parent;
     Atomics.store(thread.flags, 0, 0);
     try {
       thread.port.postMessage(message, job.transferList ?? []);
@@ -245,8 +267,11 @@ export class BlockingPool implements JobHost {
     const { port1, port2 } = new MessageChannel();
     const name = `${this.#options.prefix}-blocking-${this.#started++}`;
     const flags = new Int32Array(new SharedArrayBuffer(4));
-    const worker = startThread(name, { mode: 'blocking', port: port2, flags }, [port2], this.#options.settings);
-    const thread = new Thread(name, worker, port1, flags);
+    const number = this.#threadNumber();
+    const settings = this.#options.settings;
+    const data = { mode: 'blocking', port: port2, flags, thread: number, observe: settings.observe };
+    const worker = startThread(name, data, [port2], settings);
+    const thread = new Thread(name, number, worker, port1, flags);
     this.#threads.add(thread);
     port1.on('message', (message: FromThread) => this.#onMessage(thread, message));
     port1.unref();
@@ -258,7 +283,28 @@ export class BlockingPool implements JobHost {
     return thread;
   }
 
+  /**
+   * The number a new thread reports as: the next of a count from
+   * `firstThread`, so a new thread's tasks never share their thread (nor
+   * their ids, from `thread × 2^40`) with those of a thread that has gone,
+   * which stay retained a while. Past `MAX_THREAD_NUMBER` (ids must stay exact
+   * doubles) the count starts again, skipping the numbers of running threads.
+   */
+  #threadNumber(): number {
+    for (;;) {
+      const n = this.#nextNumber;
+      this.#nextNumber = n >= MAX_THREAD_NUMBER ? this.#options.firstThread : n + 1;
+      let running = false;
+      for (const t of this.#threads) if (t.number === n) running = true;
+      if (!running) return n;
+    }
+  }
+
   #onMessage(thread: Thread, message: FromThread): void {
+    if (message.op === Op.Tasks) {
+      this.#options.settings.onTasks?.(thread.number, message);
+      return;
+    }
     if (message.op !== Op.Results) return; // Ready
     const r = message.r; // one call at a time: one result
     const job = thread.job;
@@ -282,7 +328,7 @@ export class BlockingPool implements JobHost {
       if (job.settled) continue;
       this.#queued--;
       try {
-        this.#dispatch(thread, job);
+        this.#dispatch(thread, job, job.proxy.id);
         return;
       } catch (err) {
         job.finish(FAILED, err);
@@ -300,6 +346,7 @@ export class BlockingPool implements JobHost {
     for (let m = receiveMessageOnPort(thread.port); m !== undefined; m = receiveMessageOnPort(thread.port)) {
       this.#onMessage(thread, m.message as FromThread);
     }
+    this.#options.settings.onTasks?.(thread.number, undefined); // its tasks went with it
     thread.port.close();
     if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);
     if (thread.graceTimer !== undefined) clearTimeout(thread.graceTimer);

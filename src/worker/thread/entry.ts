@@ -24,11 +24,20 @@ export type ThreadData =
       /** Set when the owning runtime observes: this thread reports its tasks. */
       readonly observe: ObserveSettings | undefined;
     }
-  | { readonly mode: 'blocking'; readonly port: MessagePort; readonly flags: Int32Array };
+  | {
+      readonly mode: 'blocking';
+      readonly port: MessagePort;
+      readonly flags: Int32Array;
+      /** The number its task reports carry (above the worker pool's threads). */
+      readonly thread: number;
+      readonly observe: ObserveSettings | undefined;
+    };
 
 const data = workerData as ThreadData;
-if (data.mode === 'pool') {
-  // Before the worker makes the thread's runtime: it must be made observing.
-  if (data.observe !== undefined) reportTasks(data.port, data.index + 1, data.observe);
-  new PoolWorker(data.port, data.index, data.shared).start(data.preload);
-} else new BlockingWorker(data.port, data.flags).start();
+// Before the worker makes the thread's runtime: it must be made observing.
+const flushTasks =
+  data.observe === undefined
+    ? undefined
+    : reportTasks(data.port, data.mode === 'pool' ? data.index + 1 : data.thread, data.observe);
+if (data.mode === 'pool') new PoolWorker(data.port, data.index, data.shared).start(data.preload);
+else new BlockingWorker(data.port, data.flags, flushTasks).start();

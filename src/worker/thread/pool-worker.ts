@@ -50,7 +50,7 @@ export class PoolWorker extends ThreadWorker {
   #flushQueued = false;
 
   constructor(port: MessagePort, index: number, shared: SharedPool) {
-    super(port);
+    super(port, 'worker');
     this.#mem = new PoolMemory(shared);
     this.#bytes = Buffer.from(this.#mem.arena.buffer, this.#mem.arena.byteOffset, this.#mem.arena.byteLength);
     this.#me = index;

@@ -8,6 +8,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { currentRuntime, type Runtime } from '../../runtime/runtime.js';
 import { Outcome, type Task, type TaskOwner } from '../../task/task.js';
+import type { TaskKind } from '../../task/observation.js';
 import { resolveTask, type AnyTaskFn } from '../define-task.js';
 import { isAborted, type FlaggedOwner } from '../cancel-probe.js';
 import { takeTransfer } from '../transfer.js';
@@ -53,7 +54,11 @@ export abstract class ThreadWorker {
   /** Task functions by task-definition index (pool), once resolved: a call then costs no lookup by name. */
   readonly #fns: (AnyTaskFn | undefined)[] = [];
 
-  constructor(port: MessagePort) {
+  /** @param kind what an observing owner shows for a call's task (`task-report.ts`) */
+  constructor(
+    port: MessagePort,
+    readonly taskKind: TaskKind,
+  ) {
     this.port = port;
     this.results = new ResultBatch(port);
   }
@@ -107,7 +112,8 @@ export abstract class ThreadWorker {
   protected runMessage(message: RunMessage, url: string, name: string, flag: number): void {
     const start = (): void => {
       if (message.ch) this.#ends.set(message.j, reviveArgs(message.args));
-      void this.startCall(message.j, message.gen, message.task, url, name, message.kind, message.args, flag);
+      const { j, gen, task, kind, args } = message;
+      void this.startCall(j, gen, task, url, name, kind, args, flag, message.parent ?? null);
     };
     // A handle of a layer this thread has not loaded yet (an ActorRef): load it first (as the call's module is).
     const modules = message.ch ? wireModules(message.args) : [];
@@ -123,6 +129,7 @@ export abstract class ThreadWorker {
    * Runs a job once its function is known; a job whose module failed to load
    * fails with that error. `task` is the task-definition index the function
    * is cached under, or -1 (none: found by `url` and `name` each time).
+   * `parent`: the id of the call's proxy on the calling thread, when it came with the call.
    */
   protected startCall(
     j: number,
@@ -133,12 +140,13 @@ export abstract class ThreadWorker {
     kind: number,
     args: unknown[],
     flag: number,
+    parent: number | null = null,
   ): Promise<void> | undefined {
     const fns = this.#fns;
     const found = (task >= 0 ? fns[task] : undefined) ?? resolveTask(url, name);
     if (typeof found === 'function') {
       if (task >= 0) fns[task] = found;
-      this.#run(j, gen, found, kind, args, name, flag);
+      this.#run(j, gen, found, kind, args, name, flag, parent);
       return undefined;
     }
     this.#loading.set(j, gen);
@@ -146,7 +154,7 @@ export abstract class ThreadWorker {
       (fn) => {
         this.#loading.delete(j);
         if (task >= 0) fns[task] = fn;
-        this.#run(j, gen, fn, kind, args, name, flag);
+        this.#run(j, gen, fn, kind, args, name, flag, parent);
       },
       (err: unknown) => {
         this.#loading.delete(j);
@@ -159,7 +167,16 @@ export abstract class ThreadWorker {
   }
 
   /** Runs `fn` as a weft task: `fn(...args)`, or for a map job `args[0].map(fn)` in order. */
-  #run(j: number, gen: number, fn: AnyTaskFn, kind: number, args: unknown[], name: string, flag: number): void {
+  #run(
+    j: number,
+    gen: number,
+    fn: AnyTaskFn,
+    kind: number,
+    args: unknown[],
+    name: string,
+    flag: number,
+    parent: number | null,
+  ): void {
     const traceparent = (kind & KIND_TRACED) === 0 ? undefined : (args.pop() as string);
     kind &= ~KIND_TRACED;
     const body = kind === KIND_MAP ? mapBody(fn, args[0] as ArrayLike<unknown>) : () => fn(...args);
@@ -167,11 +184,10 @@ export abstract class ThreadWorker {
     owner.flag = flag;
     owner.gen = gen;
     // The task captures the caller's trace context (when the call carried one) at its spawn.
-    // Kind 'worker': what an observing owner shows for it (`task-report.ts`).
     const task =
       traceparent === undefined
-        ? this.rt.spawnTask(body, name, owner, null, true, 'worker')
-        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner, null, true, 'worker'));
+        ? this.rt.spawnTask(body, name, owner, parent, true, this.taskKind)
+        : inCallContext(traceparent, () => this.rt.spawnTask(body, name, owner, parent, true, this.taskKind));
     this.#running.set(j, task);
     // Aborted while its module was loading: it ends cancelled without running.
     let early: unknown;

@@ -24,6 +24,8 @@ export const enum Op {
   Results = 4,
   /** Thread → calling thread: its tasks, for an observing runtime (`task-report.ts`). */
   Tasks = 5,
+  /** Calling thread → blocking thread of an observing runtime: send the last task report and exit. */
+  Retire = 6,
 }
 
 /** How a call ended (a result's status). */
@@ -52,6 +54,8 @@ export interface RunMessage {
   readonly args: unknown[];
   /** Channel ends were moved into the call (`channels/channel-wire.ts`): the thread adopts them. */
   readonly ch: boolean;
+  /** The id of the call's proxy task, when the runtime observes (blocking): the parent of the call's task. */
+  parent?: number;
 }
 
 export interface AbortMessage {
@@ -62,7 +66,13 @@ export interface AbortMessage {
   reason: unknown;
 }
 
+/** The blocking pool retires an idle thread of an observing runtime (`blocking-pool.ts`). */
+export interface RetireMessage {
+  readonly op: Op.Retire;
+}
+
 export type ToThread = RunMessage | AbortMessage;
+export type ToBlockingThread = ToThread | RetireMessage;
 
 export interface ReadyMessage {
   readonly op: Op.Ready;
