@@ -10,7 +10,16 @@ import { ActorRef } from '../actor/actor-ref.js';
 import type { ActorBackend } from '../actor/backend.js';
 import { MailboxFullError } from '../actor/errors.js';
 import { encode, decode, decodeWith, type CodecHooks } from './codec.js';
-import { actorSubject, findSubject, type FindOp, type Found, type HostOp, type InboxMsg } from './actor-wire.js';
+import {
+  CREDIT_BATCH,
+  CREDIT_DELAY,
+  actorSubject,
+  findSubject,
+  type FindOp,
+  type Found,
+  type HostOp,
+  type InboxMsg,
+} from './actor-wire.js';
 
 interface Session {
   inbox: string;
@@ -147,15 +156,29 @@ export class HostedActor {
     s.queue = undefined;
   }
 
+  /**
+   * Credits go back in batches: at once (end of turn) when a session is owed
+   * a quarter of its window, else within {@link CREDIT_DELAY} ms. A sender
+   * keeps at least three quarters of its window meanwhile, and a steady ask
+   * costs two NATS messages (request, reply), not three.
+   */
   #credit(s: Session): void {
     s.owed++;
     if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => this.#flushCredits());
+    if (s.owed >= CREDIT_BATCH) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flushCredits);
+    } else if (this.#creditTimer === undefined) {
+      this.#creditTimer = setTimeout(this.#flushCredits, CREDIT_DELAY);
+    }
   }
 
-  #flushCredits(): void {
+  #creditTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+
+  readonly #flushCredits = (): void => {
     this.#flushScheduled = false;
+    if (this.#creditTimer !== undefined) clearTimeout(this.#creditTimer);
+    this.#creditTimer = undefined;
     for (const [sid, s] of this.#sessions) {
       if (s.owed === 0) continue;
       const n = s.owed;
@@ -163,7 +186,7 @@ export class HostedActor {
       s.credited += n;
       this.#toSession(s, sid, { t: 'C', s: sid, n, q: s.placed });
     }
-  }
+  };
 
   #toSession(s: Session, _sid: string, msg: InboxMsg): void {
     try {
@@ -196,6 +219,8 @@ export class HostedActor {
 
   /** Stops answering for the actor (it keeps running locally). */
   unpublish(): void {
+    if (this.#creditTimer !== undefined) clearTimeout(this.#creditTimer);
+    this.#creditTimer = undefined;
     for (const sub of this.#subs) sub.unsubscribe();
     this.#subs.length = 0;
   }

@@ -21,7 +21,8 @@
  * actor's mailbox (it waits with `send` while the mailbox is full). So a
  * remote sender has at most INITIAL_CREDIT messages in flight beyond the
  * mailbox, and `tell` throws `MailboxFullError` when it has no credit left,
- * `send` waits for one.
+ * `send` waits for one. Credits go back in batches: as soon as a session is
+ * owed {@link CREDIT_BATCH}, else {@link CREDIT_DELAY} ms after the first.
  *
  * Hand-over: every message carries a sequence number in its session (the
  * batch says the first), and the host's credit and stop notices say how far
@@ -44,6 +45,11 @@
 
 /** Credits a session starts with (and its most messages in flight beyond the mailbox). */
 export const INITIAL_CREDIT = 256;
+
+/** A host returns credits once it owes a session this many (a quarter of its window)... */
+export const CREDIT_BATCH = INITIAL_CREDIT / 4;
+/** ...or this many ms after it first owes fewer. */
+export const CREDIT_DELAY = 5;
 
 /** The first token of the names local actors are published under when their ref crosses in a message. */
 export const AUTO_PREFIX = '_r';

@@ -204,7 +204,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(this.#flush);
+      process.nextTick(this.#flush);
     }
   }
 
