@@ -111,11 +111,7 @@ export class Clock {
     this.timers.push(entry);
     // Only an entry due before whatever is armed needs a new arming.
     if (this.#paused ? this.#autoAdvance === undefined : entry.deadline < this.#armedFor) this.#schedule();
-    else if (this.#idleArmed) {
-      // The idle timer fires first: it holds the process open again, as any pending timer does.
-      this.#nodeTimer!.ref();
-      this.#idleArmed = false;
-    }
+    else this.#reuseIdle(); // the armed (maybe idle) timer fires first
   }
 
   /** Removes a timer that has not fired (no-op otherwise). */
@@ -136,6 +132,13 @@ export class Clock {
    * and a later timer due no earlier reuses it; when it fires it finds
    * nothing due and arms nothing.
    */
+  /** A timer is pending again: an idle Node timer holds the process open again, as any pending timer does. */
+  #reuseIdle(): void {
+    if (!this.#idleArmed) return;
+    this.#nodeTimer!.ref();
+    this.#idleArmed = false;
+  }
+
   #idle(): void {
     const timer = this.#nodeTimer;
     if (timer === undefined) return;
@@ -175,10 +178,7 @@ export class Clock {
       return;
     }
     if (this.#nodeTimer !== undefined && this.#armedFor <= top.deadline) {
-      if (this.#idleArmed) {
-        this.#nodeTimer.ref();
-        this.#idleArmed = false;
-      }
+      this.#reuseIdle();
       return;
     }
     this.#disarm();
