@@ -149,7 +149,7 @@ export class ActorDirectory {
   ref<M>(name: string): ActorRef<M> {
     const known = this.#refs.get(name);
     if (known !== undefined && known.isAlive) return known as ActorRef<M>;
-    const ref = new ClusterRef<M>(new RemoteActor<M>(this.#cx, name));
+    const ref = new ClusterRef<M>(new RemoteActor<M>(this.#cx, name), this.#cx.replies);
     this.#refs.delete(name);
     this.#refs.set(name, ref as ActorRef<unknown>);
     if (this.#refs.size > REF_CACHE) this.#refs.delete(this.#refs.keys().next().value!);

@@ -81,7 +81,7 @@ export class EntityKind<M, S> {
     if (ref !== undefined) return ref;
     const backend = new EntityBackend<M>(this, id, this.#directory);
     this.#backends.add(backend);
-    ref = new ClusterRef<M>(backend);
+    ref = new ClusterRef<M>(backend, this.#directory.context.replies);
     this.#refs.set(id, ref);
     if (this.#refs.size > REF_CACHE) {
       const [oldId, old] = this.#refs.entries().next().value!;
@@ -229,7 +229,7 @@ export class EntityBackend<M> implements ActorBackend<M> {
   }
 
   get downError(): NodeDownError | undefined {
-    return this.#current?.downError ?? this.#handedDown;
+    return this.#current?.downError;
   }
 
   #target(): RemoteActor<M> {
@@ -247,22 +247,15 @@ export class EntityBackend<M> implements ActorBackend<M> {
     );
   }
 
-  /** The activation stopped or its node died: what it did not get goes, in order, to the next one. */
+  /**
+   * The activation stopped or its node died: what it did not get goes, in
+   * order, to the next one. (The asks in doubt that a node's death closed
+   * still reject with NodeDownError: the reply table remembers why it closed them.)
+   */
   #handOver(left: Leftover): void {
-    const down = this.#current?.downError;
     this.#current = this.#fresh();
     this.#current.adopt(left);
-    if (down !== undefined) {
-      // The asks in doubt that the dead ref closes reject in this turn; ClusterRef reads
-      // `downError` as they do, and must still say NodeDownError though a new ref is current.
-      this.#handedDown = down;
-      setImmediate(() => {
-        if (this.#handedDown === down) this.#handedDown = undefined;
-      });
-    }
   }
-
-  #handedDown: NodeDownError | undefined = undefined;
 
   tell(msg: M): void {
     if (this.#ended) throw this.#endReason;

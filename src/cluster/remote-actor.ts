@@ -13,6 +13,7 @@ import { ActorRef } from '../actor/actor-ref.js';
 import type { ActorBackend } from '../actor/backend.js';
 import { ActorStoppedError, MailboxFullError } from '../actor/errors.js';
 import type { Reply } from '../actor/behavior.js';
+import { RingBuffer } from '../core/ring-buffer.js';
 import { CreditGate, type CreditWait } from './credit-gate.js';
 import { encode, decode, encodeJson, frameJson, type CodecHooks, type EncodedJson } from './codec.js';
 import { NodeDownError } from './errors.js';
@@ -90,12 +91,8 @@ export class RemoteActor<M> implements ActorBackend<M> {
   #noResponders = 0;
   /** Encoded messages not sent yet: before the host is known, or until the end of this turn. */
   #batch: Outgoing[] = [];
-  /**
-   * With `onHandOver`: the messages sent and not yet known to be in the
-   * mailbox (from `#unackedHead` on), by sequence number.
-   */
-  #unacked: Outgoing[] = [];
-  #unackedHead = 0;
+  /** With `onHandOver`: the messages sent and not yet known to be in the mailbox, oldest first. */
+  readonly #unacked: RingBuffer<Outgoing> | undefined;
   #flushScheduled = false;
   #finding = false;
   #dead = false;
@@ -130,6 +127,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#cx = cx;
     this.#onNotFound = onNotFound;
     this.#onHandOver = onHandOver;
+    this.#unacked = onHandOver === undefined ? undefined : new RingBuffer<Outgoing>(4);
     this.name = name;
     this.id = `cluster:${name}`;
     this.#gate = new CreditGate<Outgoing>(INITIAL_CREDIT, (out) => this.#transmit(out));
@@ -159,14 +157,15 @@ export class RemoteActor<M> implements ActorBackend<M> {
   #encode(msg: M): Outgoing {
     const replies = this.#cx.replies;
     replies.owner = this;
-    const collect = this.#onHandOver === undefined ? undefined : (replies.collect = []);
+    replies.collecting = this.#onHandOver !== undefined;
     try {
       const out: Outgoing = encodeJson(msg, this.#cx.hooks);
-      if (collect !== undefined && collect.length > 0) out.replies = collect;
+      if (replies.collected !== undefined) out.replies = replies.collected;
       return out;
     } finally {
       replies.owner = undefined;
-      replies.collect = undefined;
+      replies.collecting = false;
+      replies.collected = undefined;
     }
   }
 
@@ -222,10 +221,11 @@ export class RemoteActor<M> implements ActorBackend<M> {
       ms += ms === '' ? p.json : `,${p.json}`;
       if (p.version > version) version = p.version;
     }
-    if (this.#onHandOver !== undefined) {
+    const kept = this.#unacked;
+    if (kept !== undefined) {
       for (let i = 0; i < parts.length; i++) {
         parts[i]!.seq = first + i;
-        this.#unacked.push(parts[i]!);
+        kept.push(parts[i]!);
       }
     }
     const body = `{"t":"B","s":${JSON.stringify(this.#sid)},"q":${first},"ms":[${ms}]}`;
@@ -303,29 +303,20 @@ export class RemoteActor<M> implements ActorBackend<M> {
   /** @internal Credits from the host; the messages before `placed` are in the mailbox. */
   credit(n: number, placed: number | undefined): void {
     this.#credited += n;
-    if (this.#onHandOver !== undefined) this.#acked(placed ?? (this.#unacked[this.#unackedHead]?.seq ?? 0) + n);
+    const kept = this.#unacked;
+    if (kept !== undefined) this.#acked(kept, placed ?? (kept.peek()?.seq ?? 0) + n);
     this.#gate.grant(n);
   }
 
   /** Forgets the kept messages before sequence number `placed`. */
-  #acked(placed: number): void {
-    const kept = this.#unacked;
-    let head = this.#unackedHead;
-    while (head < kept.length && kept[head]!.seq! < placed) kept[head++] = undefined as never;
-    if (head === kept.length) {
-      kept.length = 0;
-      head = 0;
-    } else if (head > 64 && head * 2 > kept.length) {
-      kept.splice(0, head);
-      head = 0;
-    }
-    this.#unackedHead = head;
+  #acked(kept: RingBuffer<Outgoing>, placed: number): void {
+    while (kept.length > 0 && kept.peek()!.seq! < placed) kept.shift();
   }
 
   /** @internal The host says the actor stopped; the messages before `placed` got into its mailbox. */
   down(reason: unknown, placed: number | undefined): void {
     // A host of an older build does not say how far it got: what was sent may have arrived, so only the unsent move on.
-    this.#acked(placed ?? Infinity);
+    if (this.#unacked !== undefined) this.#acked(this.#unacked, placed ?? Infinity);
     this.#die(reason, false, true);
   }
 
@@ -341,9 +332,12 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#dead = true;
     this.#reason = reason;
     if (nodeDown) this.#downError = reason as NodeDownError;
-    if (handOn && this.#onHandOver !== undefined) {
-      const messages = nodeDown ? this.#batch : [...this.#unacked.slice(this.#unackedHead), ...this.#batch];
-      this.#unacked = [];
+    const kept = this.#unacked;
+    if (handOn && this.#onHandOver !== undefined && kept !== undefined) {
+      const messages: Outgoing[] = [];
+      if (!nodeDown) kept.moveInto(messages, kept.length);
+      kept.clear();
+      messages.push(...this.#batch);
       this.#batch = [];
       this.#onHandOver({ messages, waiting: this.#gate });
     }
@@ -354,7 +348,7 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#retryTimer = this.#resyncTimer = undefined;
     this.#batch = [];
     this.#gate.fail(this.#deadError(undefined));
-    this.#cx.replies.closeFor(this);
+    this.#cx.replies.closeFor(this, this.#downError);
     const monitors = [...this.#monitors.values()];
     this.#monitors.clear();
     for (const fn of monitors) fn(reason);
@@ -482,15 +476,20 @@ export class RemoteActor<M> implements ActorBackend<M> {
  */
 export class ClusterRef<M> extends ActorRef<M> {
   readonly #backend: ActorBackend<M> & { readonly downError: NodeDownError | undefined };
+  readonly #replies: ReplyTable;
 
-  constructor(backend: ActorBackend<M> & { readonly downError: NodeDownError | undefined }) {
+  constructor(backend: ActorBackend<M> & { readonly downError: NodeDownError | undefined }, replies: ReplyTable) {
     super(backend);
     this.#backend = backend;
+    this.#replies = replies;
   }
 
   override ask<R>(make: (reply: Reply<R>) => M, options?: { timeout?: number; signal?: AbortSignal }): Promise<R> {
-    return super.ask(make, options).catch((e: unknown) => {
-      const down = this.#backend.downError;
+    if (typeof make !== 'function') return super.ask(make, options); // its own TypeError
+    let reply: Reply<R> | undefined;
+    const made = (r: Reply<R>): M => make((reply = r));
+    return super.ask(made, options).catch((e: unknown) => {
+      const down = (reply === undefined ? undefined : this.#replies.downFor(reply)) ?? this.#backend.downError;
       if (down !== undefined && !(e instanceof NodeDownError)) throw down;
       throw e;
     });

@@ -12,6 +12,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { OneshotSender } from '../sync/oneshot.js';
 import { encodeWith, type CodecHooks } from './codec.js';
 import type { InboxMsg } from './actor-wire.js';
+import type { NodeDownError } from './errors.js';
 
 /** A reply handle on the wire: the asker's inbox and the reply's number there. */
 export interface ReplyWire {
@@ -31,8 +32,10 @@ export class ReplyTable {
   #next = 1;
   /** Set by the backend while it encodes a message: the owner of the replies in it. */
   owner: object | undefined;
-  /** Set by a backend that hands undelivered messages on (entity refs): the numbers of the replies made while encoding. */
-  collect: number[] | undefined;
+  /** Set by a backend that hands undelivered messages on (entity refs) while it encodes a message... */
+  collecting = false;
+  /** ...which then finds here the numbers of the replies made (undefined when there were none). */
+  collected: number[] | undefined = undefined;
 
   constructor(inbox: string) {
     this.#inbox = inbox;
@@ -45,7 +48,7 @@ export class ReplyTable {
     const id = this.#next++;
     const tx = value as OneshotSender<unknown>;
     this.#pending.set(id, { tx, owner: this.owner });
-    this.collect?.push(id);
+    if (this.collecting) (this.collected ??= []).push(id);
     void tx.closed().then(() => this.#pending.delete(id));
     return { tag: 'reply', data: { c: this.#inbox, i: id } };
   }
@@ -67,15 +70,27 @@ export class ReplyTable {
     }
   }
 
-  /** Closes the replies still pending through `owner` (its actor or node is gone), or every one. */
-  closeFor(owner: object | undefined): void {
+  /**
+   * Closes the replies still pending through `owner` (its actor or node is
+   * gone), or every one. `down`: their node died; `downFor` then names it for
+   * each of them (the ask's ref may already stand for another activation).
+   */
+  closeFor(owner: object | undefined, down?: NodeDownError): void {
     for (const [id, p] of this.#pending) {
       if (owner === undefined || p.owner === owner) {
         this.#pending.delete(id);
+        if (down !== undefined) this.#downOf.set(p.tx, down);
         p.tx.close();
       }
     }
   }
+
+  /** The node death that closed `reply`, if that is what closed it. */
+  downFor(reply: object): NodeDownError | undefined {
+    return this.#downOf.get(reply);
+  }
+
+  readonly #downOf = new WeakMap<object, NodeDownError>();
 }
 
 /**
