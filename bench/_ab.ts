@@ -15,6 +15,11 @@
  * process's CPU time (user + system) for the run, which a loaded machine
  * disturbs far less than wall time. Prints the median and the best per side
  * and the ratio new / old of the medians (< 1: new faster).
+ *
+ * Both trees run through the same workload functions here, whose inline
+ * caches then see two module graphs' classes; that can favour either side by
+ * several percent. For a figure that must hold, use `ab-processes.ts` (one
+ * tree per process).
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';

@@ -1,8 +1,8 @@
 /**
  * A/B between two trees of weft in separate processes, alternating old and
- * new, each process measuring one workload: spawn + join, mpsc(1)
- * ping-pong, mpsc(128) streaming, all inside `rt.run()` of a default runtime
- * (observation off), timed in CPU time of the process.
+ * new, each process measuring one workload of `core-workloads.ts` (spawn +
+ * join, mpsc(1) ping-pong, mpsc(128) streaming) inside `rt.run()` of a
+ * default runtime (observation off), timed in CPU time of the process.
  *
  *   git archive REF | tar -x -C /tmp/weft-old && ln -s "$PWD/node_modules" /tmp/weft-old/node_modules
  *   node --conditions=weft-source --import tsx bench/ab-processes.ts /tmp/weft-old [rounds]
@@ -18,6 +18,17 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
+import {
+  MPSC_N,
+  ROUND_TRIPS,
+  SPAWN_N,
+  mpscRecv,
+  pingPong,
+  spawnMany,
+  type Lib,
+  type Root,
+  type Sync,
+} from './core-workloads.js';
 
 const WORKLOADS = ['spawn', 'pingpong', 'mpsc'] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -25,71 +36,33 @@ const UNIT: Record<Workload, string> = { spawn: 'ns/task', pingpong: 'ns/trip', 
 
 /** The child: loads weft from `dir`, runs `workload`, prints its median CPU ns per operation. */
 async function child(dir: string, workload: Workload): Promise<void> {
-  const root = (await import(resolve(dir, 'src/index.ts'))) as typeof import('../src/index.js');
-  const sync = (await import(resolve(dir, 'src/sync/index.ts'))) as typeof import('../src/sync/index.js');
-  const rt = root.Runtime.builder().build();
-  const SPAWN_N = 1000;
-  const TRIPS = 20_000;
-  const VALUES = 50_000;
-  const runs: Record<Workload, [() => Promise<number>, number]> = {
-    spawn: [
-      async () => {
-        let sum = 0;
-        for (let k = 0; k < 10; k++) {
-          const hs = new Array<PromiseLike<number>>(SPAWN_N);
-          for (let i = 0; i < SPAWN_N; i++) hs[i] = root.spawn(async () => i);
-          for (let i = 0; i < SPAWN_N; i++) sum += await hs[i]!;
-        }
-        return sum;
-      },
-      SPAWN_N * 10,
-    ],
-    pingpong: [
-      async () => {
-        const [pingTx, pingRx] = sync.mpsc.channel<number>(1);
-        const [pongTx, pongRx] = sync.mpsc.channel<number>(1);
-        const ponger = root.spawn(async () => {
-          for (let i = 0; i < TRIPS; i++) await pongTx.send((await pingRx.recv())! + 1);
-        });
-        let s = 0;
-        for (let i = 0; i < TRIPS; i++) {
-          await pingTx.send(i);
-          s += (await pongRx.recv())!;
-        }
-        await ponger;
-        return s;
-      },
-      TRIPS,
-    ],
-    mpsc: [
-      async () => {
-        const [tx, rx] = sync.mpsc.channel<number>(128);
-        const producer = root.spawn(async () => {
-          for (let i = 0; i < VALUES; i++) await tx.send(i);
-          tx.close();
-        });
-        let s = 0;
-        for (let v = await rx.recv(); v !== undefined; v = await rx.recv()) s += v;
-        await producer;
-        return s;
-      },
-      VALUES,
-    ],
+  const lib: Lib = {
+    root: (await import(resolve(dir, 'src/index.ts'))) as Root,
+    sync: (await import(resolve(dir, 'src/sync/index.ts'))) as Sync,
   };
-  const [fn, per] = runs[workload];
+  // One sample: ten spawn loops (10,000 tasks), or one ping-pong / mpsc run.
+  const runs: Record<Workload, [(lib: Lib) => Promise<number>, number, number]> = {
+    spawn: [spawnMany, 10, SPAWN_N * 10],
+    pingpong: [pingPong, 1, ROUND_TRIPS],
+    mpsc: [mpscRecv, 1, MPSC_N],
+  };
+  const [work, inner, per] = runs[workload];
+  const once = async (): Promise<void> => {
+    for (let k = 0; k < inner; k++) await work(lib);
+  };
+  const rt = lib.root.Runtime.builder().build();
   const samples: number[] = [];
   await rt.run(async () => {
-    for (let i = 0; i < 5; i++) await fn(); // warm-up
+    for (let i = 0; i < 5; i++) await once(); // warm-up
     for (let i = 0; i < 15; i++) {
       const t = process.cpuUsage();
-      await fn();
+      await once();
       const u = process.cpuUsage(t);
       samples.push(((u.user + u.system) * 1000) / per);
     }
   });
   await rt.shutdown();
-  samples.sort((a, b) => a - b);
-  console.log(samples[samples.length >> 1]);
+  console.log(median(samples));
 }
 
 function median(xs: number[]): number {

@@ -22,6 +22,17 @@ import { pathToFileURL } from 'node:url';
 import * as weftRoot from 'weft';
 import * as weftSync from 'weft/sync';
 import {
+  MPSC_N,
+  ROUND_TRIPS,
+  SPAWN_N,
+  mpscRecv,
+  pingPong,
+  spawnMany,
+  type Lib,
+  type Root,
+  type Sync,
+} from './core-workloads.js';
+import {
   fullGc,
   header,
   isMain,
@@ -58,58 +69,6 @@ async function measureCpuInterleaved(
     }
   }
   return contenders.map((c, k) => stats(c.name, all[k]!, 'µs'));
-}
-
-type Root = typeof weftRoot;
-type Sync = typeof weftSync;
-interface Lib {
-  root: Root;
-  sync: Sync;
-}
-
-const SPAWN_N = 1000;
-const ROUND_TRIPS = pick(20_000, 5_000);
-const MPSC_N = pick(50_000, 10_000);
-
-async function spawnMany({ root }: Lib): Promise<number> {
-  const hs = new Array<PromiseLike<number>>(SPAWN_N);
-  for (let i = 0; i < SPAWN_N; i++) hs[i] = root.spawn(async () => i);
-  let sum = 0;
-  for (let i = 0; i < SPAWN_N; i++) sum += await hs[i]!;
-  return sum;
-}
-
-async function pingPong({ root, sync }: Lib): Promise<number> {
-  const [pingTx, pingRx] = sync.mpsc.channel<number>(1);
-  const [pongTx, pongRx] = sync.mpsc.channel<number>(1);
-  const ponger = root.spawn(async () => {
-    for (let i = 0; i < ROUND_TRIPS; i++) await pongTx.send((await pingRx.recv())! + 1);
-  });
-  const sum = await root.spawn(async () => {
-    let s = 0;
-    for (let i = 0; i < ROUND_TRIPS; i++) {
-      await pingTx.send(i);
-      s += (await pongRx.recv())!;
-    }
-    return s;
-  });
-  await ponger;
-  return sum;
-}
-
-async function mpscRecv({ root, sync }: Lib): Promise<number> {
-  const [tx, rx] = sync.mpsc.channel<number>(128);
-  const producer = root.spawn(async () => {
-    for (let i = 0; i < MPSC_N; i++) await tx.send(i);
-    tx.close();
-  });
-  const sum = await root.spawn(async () => {
-    let s = 0;
-    for (let v = await rx.recv(); v !== undefined; v = await rx.recv()) s += v;
-    return s;
-  });
-  await producer;
-  return sum;
 }
 
 /** Extracts `ref`'s src/ into a temp directory and loads it: the baseline weft. */
