@@ -2,7 +2,7 @@ import { threadId } from 'node:worker_threads';
 import { Parked } from '../core/wait-queue.js';
 import { RESOLVED, newPromise, noop } from '../core/promise.js';
 import { scheduler } from '../core/scheduler.js';
-import type { Task, TaskOwner } from '../task/task.js';
+import { OWNER_FINISHES, runningTask, type Task, type TaskOwner } from '../task/task.js';
 import { sleep } from '../time/sleep.js';
 import { channel, type Sender } from '../sync/mpsc/bounded.js';
 import type { Receiver } from '../sync/mpsc/receiver.js';
@@ -55,6 +55,8 @@ export const enum Phase {
 const NONE: unique symbol = Symbol('none');
 /** Wakes an idle receive without being a message (never handed to `receive`). */
 const WAKE = Object.freeze({ __weftWake: true });
+/** No message handed to a drive (`#drive`). */
+const NO_MAIL: unique symbol = Symbol('no mail');
 /** `resume` had not been called when the actor reached its gate. */
 const NO_RESUME = -2;
 /** The gate opened to stop, not to restart. */
@@ -64,6 +66,22 @@ const gateSite = { op: 'actor.restart' } as const;
 let nextActorId = 1;
 
 class GateWait extends Parked<number> {}
+
+/** A parked drive's receive was rejected (the task was aborted): the next drive rethrows it. */
+class ReceiveFailed {
+  constructor(readonly reason: unknown) {}
+}
+
+/** A message whose `receive` returned a thenable (or threw: a rejected promise) in `#serve`: the drive awaits it. */
+class Pending {
+  constructor(
+    readonly msg: unknown,
+    readonly next: PromiseLike<unknown>,
+  ) {}
+}
+
+/** The budget ran out in `#serve`: the drive yields first. */
+const HOP: unique symbol = Symbol('hop');
 
 interface Monitor {
   fn: ((reason: unknown) => void) | undefined;
@@ -134,6 +152,8 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
   #controller: AbortController | undefined = undefined;
   #stopped: { promise: Promise<unknown>; resolve: ((v: unknown) => void) | undefined; reject: unknown } | undefined;
   #waiters: (() => void)[] | undefined = undefined;
+  /** The behaviour's state while the actor is parked (no drive holds it then). */
+  #state: unknown = undefined;
 
   /**
    * @param mailbox a capacity, or a capacity and the id chosen on the thread
@@ -173,10 +193,28 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
     registerResource(this, this.rid, 'actor', name, describeActor);
   }
 
-  /** The task's body (one function for every actor: no closure per actor); the actor is the task's owner. */
-  static #start(this: void, task: unknown): Promise<void> {
-    // (the body is handed its task)
-    return ((task as Task).owner as LocalActor<unknown, unknown>).#run();
+  /**
+   * The task's body (one function for every actor: no closure per actor; the
+   * actor is the task's owner). The task lives until the actor's last drive
+   * ends, not until the first one parks: the drive finishes it.
+   */
+  static #start(this: void, task: unknown): typeof OWNER_FINISHES {
+    void ((task as Task).owner as LocalActor<unknown, unknown>).#drive(false, NO_MAIL);
+    return OWNER_FINISHES;
+  }
+
+  /** Called by the mailbox receive a parked drive left behind, in the actor task's frame (see `#park`). */
+  static #mailArrived(this: void, msg: unknown): void {
+    const actor = runningTask()!.owner as LocalActor<unknown, unknown>;
+    actor.#idle = false;
+    actor.#serve(msg);
+  }
+
+  /** The parked receive was cancelled: the task was aborted (runtime shutdown, or a kill). */
+  static #mailFailed(this: void, err: unknown): void {
+    const actor = runningTask()!.owner as LocalActor<unknown, unknown>;
+    actor.#idle = false;
+    void actor.#drive(true, new ReceiveFailed(err));
   }
 
   /** @internal (`TaskOwner`) Nothing to do: the actor's end is handled by its own loop. */
@@ -376,38 +414,68 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
 
   #hold: Promise<void> | undefined = undefined;
 
-  async #run(): Promise<void> {
+  /**
+   * Runs incarnations (init, messages, terminate, the gate) until the actor
+   * stops, or until the mailbox is empty: then it parks (`#park`) and returns,
+   * so an idle actor holds no suspended async frame, only its mailbox
+   * receive. The next message is served at that point (`#serve`), by a new
+   * drive if it needs one (`resumed`, with `mail` what it was handed: a
+   * message, a `Pending` receive, `HOP`, or the receive's rejection in a
+   * `ReceiveFailed`).
+   */
+  async #drive(resumed: boolean, mail: unknown): Promise<void> {
+    let parked = false;
     try {
-      if (this.#hold !== undefined) {
+      if (mail instanceof ReceiveFailed) throw mail.reason;
+      if (mail === HOP) {
+        mail = NO_MAIL;
+        await scheduler.hop();
+      }
+      if (!resumed && this.#hold !== undefined) {
         await this.#hold;
         this.#hold = undefined;
       }
       for (;;) {
         // One incarnation: init, then messages until told otherwise or a failure, then terminate.
-        this.phase = Phase.Starting;
         const ctx = this.#ctx;
         const behavior = this.#behavior;
         let state: S;
         let failure: unknown = NONE;
         incarnation: {
-          try {
-            const s = behavior.init(ctx, ...this.#args);
-            state = (isThenable(s) ? await s : s) as S;
-          } catch (err) {
-            if (this.#killed || this.#task.cancelRequested) throw err;
+          if (resumed) {
+            resumed = false;
+            state = this.#state as S;
+            this.#state = undefined;
+          } else {
+            this.phase = Phase.Starting;
+            try {
+              const s = behavior.init(ctx, ...this.#args);
+              state = (isThenable(s) ? await s : s) as S;
+            } catch (err) {
+              if (this.#killed || this.#task.cancelRequested) throw err;
+              this.#release();
+              failure = err === undefined ? new Error('init threw undefined') : err;
+              break incarnation;
+            }
+            this.phase = Phase.Running;
             this.#release();
-            failure = err === undefined ? new Error('init threw undefined') : err;
-            break incarnation;
           }
-          this.phase = Phase.Running;
-          this.#release();
-          const rx = this.#rx;
           const chan = this.#chan;
           for (;;) {
             if (this.#stopping || this.#suspending || this.#exiting) break;
             let msg: M | undefined;
+            let pending: Pending | undefined;
             const front = this.#front;
-            if (front !== undefined && this.#frontHead < front.length) {
+            if (mail instanceof Pending) {
+              pending = mail;
+              msg = mail.msg as M;
+              mail = NO_MAIL;
+            } else if (mail !== NO_MAIL) {
+              // What the parked receive got (undefined: the mailbox closed).
+              msg = mail as M | undefined;
+              mail = NO_MAIL;
+              if (msg === undefined) continue;
+            } else if (front !== undefined && this.#frontHead < front.length) {
               msg = front[this.#frontHead];
               front[this.#frontHead++] = undefined;
               if (this.#frontHead === front.length) {
@@ -417,10 +485,10 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
             } else if (chan.buffer.length > 0) {
               msg = chan.take();
             } else {
-              this.#idle = true;
-              msg = await rx.recv();
-              this.#idle = false;
-              if (msg === undefined) continue;
+              this.#state = state;
+              this.#park();
+              parked = true;
+              return;
             }
             if (msg === WAKE) continue;
             let traced: TracedMessage | undefined;
@@ -431,9 +499,11 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
             try {
               // The sender's trace context is current while receive handles its message.
               const next =
-                traced === undefined
-                  ? behavior.receive(state, msg as M, ctx)
-                  : receiveTraced(traced, behavior, state, ctx);
+                pending !== undefined
+                  ? pending.next
+                  : traced === undefined
+                    ? behavior.receive(state, msg as M, ctx)
+                    : receiveTraced(traced, behavior, state, ctx);
               state = (isThenable(next) ? await next : next) as S;
             } catch (err) {
               if (this.#killed || this.#task.cancelRequested) throw err;
@@ -508,7 +578,73 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
     } catch (err) {
       // The task was aborted (runtime shutdown, or a kill) in one of our waits.
       if (!this.#killed) this.#finish(this.#task.cancelRequested ? (this.#task.abortReason ?? 'shutdown') : err, false);
+    } finally {
+      // Every other way out of a drive is the actor's end: the task ends with it
+      // (cancelled if it was aborted).
+      if (!parked) this.#task.finish(false, undefined);
     }
+  }
+
+  /**
+   * Waits for mail without a suspended frame: the receive's reaction, made
+   * here in the actor task's frame, runs there too and starts the next drive.
+   */
+  #park(): void {
+    this.#idle = true;
+    void this.#rx.recv().then(LocalActor.#mailArrived, LocalActor.#mailFailed);
+  }
+
+  /**
+   * Handles the mail that woke a parked actor, and what follows it in the
+   * mailbox, without starting an async drive for as long as each `receive`
+   * returns its state at once (a synchronous behaviour, the common case).
+   * Anything else (a receive that returns a thenable or throws, a traced
+   * message, a wake-up, the mailbox closing, a stop or suspend request,
+   * unstashed messages, the budget spent) goes on in a drive from where it
+   * stands.
+   */
+  #serve(mail: unknown): void {
+    const behavior = this.#behavior;
+    const ctx = this.#ctx;
+    const chan = this.#chan;
+    let state = this.#state as S;
+    while (
+      mail !== undefined &&
+      mail !== WAKE &&
+      !(messageTracing.used && mail instanceof TracedMessage) &&
+      !(this.#stopping || this.#suspending || this.#exiting)
+    ) {
+      let next: unknown;
+      try {
+        next = behavior.receive(state, mail as M, ctx);
+      } catch (err) {
+        next = Promise.reject(err);
+      }
+      if (isThenable(next)) {
+        mail = new Pending(mail, next);
+        break;
+      }
+      state = next as S;
+      mail = NO_MAIL;
+      if (this.#killed) {
+        // (kill() has finished the actor; a drive would return here too)
+        this.#task.finish(false, undefined);
+        return;
+      }
+      if (!scheduler.budget()) {
+        mail = HOP;
+        break;
+      }
+      if (this.#front !== undefined) break;
+      if (chan.buffer.length > 0) mail = chan.take();
+      else if (!(this.#stopping || this.#suspending || this.#exiting)) {
+        this.#state = state;
+        this.#park();
+        return;
+      }
+    }
+    this.#state = state;
+    void this.#drive(true, mail);
   }
 
   #failing: M | undefined = undefined;
@@ -527,7 +663,6 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
     return promise;
   }
 
-  /** One incarnation: init, messages until told otherwise or a failure, terminate. Returns the failure or NONE. */
   /** The actor stopped for good: refuse messages, drop what is left to dead letters, tell monitors and the parent. */
   #finish(reason: unknown, failed: boolean): void {
     if (this.phase === Phase.Stopped) return;

@@ -19,6 +19,13 @@ export interface TaskContext {
 
 export type TaskBody<T> = (task: TaskContext) => T | PromiseLike<T>;
 
+/**
+ * @internal What a body returns to leave its task running after it returns:
+ * the task's owner ends it with `finish()`. An actor does, so that an idle
+ * actor keeps no promise for the end of its life (`actor/local-actor.ts`).
+ */
+export const OWNER_FINISHES: unique symbol = Symbol('weft.ownerFinishes');
+
 /** Told when a task it owns has finished (JoinSet, scope). */
 export interface TaskOwner {
   taskDone(task: Task): void;
@@ -280,6 +287,7 @@ export class Task implements Frame, TaskContext {
       this.finish(true, err);
       return;
     }
+    if (result === OWNER_FINISHES) return;
     if (
       result !== null &&
       (typeof result === 'object' || typeof result === 'function') &&
