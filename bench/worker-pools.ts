@@ -168,7 +168,7 @@ async function main(): Promise<void> {
           { name: 'weft', fn: weftBurst },
           ...pools.map((p): Contender => ({ name: p.name, fn: burstOf(BURST, p.trivial) })),
         ],
-        { samples: pick(10, 3), warmup: pick(2, 1) },
+        { samples: pick(10, 3) },
       );
       rows.push(...vsBest('10,000 trivial calls at once', burst, { min: 3 }));
 
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
           { name: 'weft', fn: () => serial((x) => spawnWorker(trivial, x)) },
           ...pools.map((p): Contender => ({ name: p.name, fn: () => serial(p.trivial) })),
         ],
-        { samples: pick(10, 3), warmup: pick(2, 1), per: SERIAL, unit: 'µs' },
+        { samples: pick(10, 3), per: SERIAL, unit: 'µs' },
       );
       const bestRtt = best(rtt.slice(1));
       rows.push(

@@ -466,15 +466,14 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
             let msg: M | undefined;
             let pending: Pending | undefined;
             const front = this.#front;
-            if (mail instanceof Pending) {
-              pending = mail;
-              msg = mail.msg as M;
+            if (mail !== NO_MAIL) {
+              // What the parked receive got (undefined: the mailbox closed), or what #serve left.
+              if (mail instanceof Pending) {
+                pending = mail;
+                msg = mail.msg as M;
+              } else msg = mail as M | undefined;
               mail = NO_MAIL;
-            } else if (mail !== NO_MAIL) {
-              // What the parked receive got (undefined: the mailbox closed).
-              msg = mail as M | undefined;
-              mail = NO_MAIL;
-              if (msg === undefined) continue;
+              if (msg === undefined && pending === undefined) continue;
             } else if (front !== undefined && this.#frontHead < front.length) {
               msg = front[this.#frontHead];
               front[this.#frontHead++] = undefined;
