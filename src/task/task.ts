@@ -59,12 +59,15 @@ export class Task implements Frame, TaskContext {
   readonly runtime: TaskHost;
   body: TaskBody<unknown> | undefined;
   result: unknown = undefined;
-  /**
-   * `state` (bits 0–1), `outcome` (bits 2–3), `cancelRequested` (bit 4) and
-   * `observed` (bit 5) in one word: three words less in every task record
-   * (the accessors below read and write them as fields).
-   */
-  #bits: number = TaskState.Scheduled | (Outcome.Pending << 2);
+  // Four plain fields, not one packed word behind accessors: the packed form
+  // saved 24 B per task but made spawn + join 4–10% slower on Node 24
+  // (bench/ab-processes.ts, RESULTS.md session 21).
+  state = TaskState.Scheduled;
+  outcome = Outcome.Pending;
+  /** `abort()` was called (or the runtime had shut down when it was spawned). */
+  cancelRequested = false;
+  /** Someone will see a failure (the handle was awaited, or a JoinSet or scope owns the task). */
+  observed = false;
   owner: TaskOwner | undefined = undefined;
   handle: JoinHandle<unknown> | undefined = undefined;
   /** Neighbours in the runtime's list of alive tasks. */
@@ -90,40 +93,6 @@ export class Task implements Frame, TaskContext {
 
   get task(): Task {
     return this;
-  }
-
-  get state(): TaskState {
-    return this.#bits & 3;
-  }
-
-  set state(state: TaskState) {
-    this.#bits = (this.#bits & ~3) | state;
-  }
-
-  get outcome(): Outcome {
-    return (this.#bits >> 2) & 3;
-  }
-
-  set outcome(outcome: Outcome) {
-    this.#bits = (this.#bits & ~12) | (outcome << 2);
-  }
-
-  /** `abort()` was called (or the runtime had shut down when it was spawned). */
-  get cancelRequested(): boolean {
-    return (this.#bits & 16) !== 0;
-  }
-
-  set cancelRequested(requested: boolean) {
-    this.#bits = requested ? this.#bits | 16 : this.#bits & ~16;
-  }
-
-  /** Someone will see a failure (the handle was awaited, or a JoinSet or scope owns the task). */
-  get observed(): boolean {
-    return (this.#bits & 32) !== 0;
-  }
-
-  set observed(observed: boolean) {
-    this.#bits = observed ? this.#bits | 32 : this.#bits & ~32;
   }
 
   /** Task-local values visible in this task (set only for a scope body, which shares its caller's). */
