@@ -640,7 +640,7 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
         this.#state = state;
         this.#park();
         return;
-      }
+      } else break;
     }
     this.#state = state;
     void this.#drive(true, mail);
