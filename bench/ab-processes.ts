@@ -6,6 +6,11 @@
  *
  *   git archive REF | tar -x -C /tmp/weft-old && ln -s "$PWD/node_modules" /tmp/weft-old/node_modules
  *   node --conditions=weft-source --import tsx bench/ab-processes.ts /tmp/weft-old [rounds]
+ *   node --conditions=weft-source --import tsx bench/ab-processes.ts --modes [rounds]
+ *
+ * `--modes` compares this tree with itself: observation off, `observe()` and
+ * `observe({ taskTimes: true })`, each in its own process (issue 12's cost
+ * table without the one-process bias described below).
  *
  * Why processes: `bench/observe.ts` and `bench/_ab.ts` load both trees in one
  * process and drive them through the same workload functions, whose call
@@ -34,8 +39,11 @@ const WORKLOADS = ['spawn', 'pingpong', 'mpsc'] as const;
 type Workload = (typeof WORKLOADS)[number];
 const UNIT: Record<Workload, string> = { spawn: 'ns/task', pingpong: 'ns/trip', mpsc: 'ns/value' };
 
-/** The child: loads weft from `dir`, runs `workload`, prints its median CPU ns per operation. */
-async function child(dir: string, workload: Workload): Promise<void> {
+const MODES = ['off', 'observe', 'taskTimes'] as const;
+type Mode = (typeof MODES)[number];
+
+/** The child: loads weft from `dir`, runs `workload` in a runtime observing as `mode` says, prints its median CPU ns per operation. */
+async function child(dir: string, workload: Workload, mode: Mode): Promise<void> {
   const lib: Lib = {
     root: (await import(resolve(dir, 'src/index.ts'))) as Root,
     sync: (await import(resolve(dir, 'src/sync/index.ts'))) as Sync,
@@ -50,7 +58,10 @@ async function child(dir: string, workload: Workload): Promise<void> {
   const once = async (): Promise<void> => {
     for (let k = 0; k < inner; k++) await work(lib);
   };
-  const rt = lib.root.Runtime.builder().build();
+  const builder = lib.root.Runtime.builder();
+  if (mode === 'observe') builder.observe();
+  else if (mode === 'taskTimes') builder.observe({ taskTimes: true });
+  const rt = builder.build();
   const samples: number[] = [];
   await rt.run(async () => {
     for (let i = 0; i < 5; i++) await once(); // warm-up
@@ -70,13 +81,21 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
+const SELF = fileURLToPath(import.meta.url);
+const HERE = resolve(SELF, '../..');
+
+/** One child process: `dir`'s weft running `w` under `mode`; its median CPU ns per operation. */
+function runChild(dir: string, w: Workload, mode: Mode): number {
+  const out = execFileSync(process.execPath, [...process.execArgv, SELF, '--child', dir, w, mode], {
+    encoding: 'utf8',
+  });
+  return Number(out.trim());
+}
+
 async function driver(oldDir: string, rounds: number): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
-  const here = resolve(self, '../..');
-  const run = (dir: string, w: Workload): number =>
-    Number(execFileSync(process.execPath, [...process.execArgv, self, '--child', dir, w], { encoding: 'utf8' }).trim());
+  const run = (dir: string, w: Workload): number => runChild(dir, w, 'off');
   console.log(`# A/B in separate processes · Node ${process.version} · ${rounds} rounds, ABBA · CPU time`);
-  console.log(`# old: ${oldDir} · new: ${here}`);
+  console.log(`# old: ${oldDir} · new: ${HERE}`);
   console.log('| workload | old median (range) | new median (range) | new / old |');
   console.log('|---|---|---|---|');
   for (const w of WORKLOADS) {
@@ -85,9 +104,9 @@ async function driver(oldDir: string, rounds: number): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       if (r % 2 === 0) {
         old.push(run(oldDir, w));
-        neu.push(run(here, w));
+        neu.push(run(HERE, w));
       } else {
-        neu.push(run(here, w));
+        neu.push(run(HERE, w));
         old.push(run(oldDir, w));
       }
     }
@@ -98,7 +117,30 @@ async function driver(oldDir: string, rounds: number): Promise<void> {
   }
 }
 
+/** This tree under each observation mode, one process per sample, the order rotating every round. */
+function modes(rounds: number): void {
+  console.log(`# observation modes in separate processes · Node ${process.version} · ${rounds} rounds · CPU time`);
+  console.log('| workload | off (range) | observe() (range) | taskTimes (range) | observe / off | taskTimes / off |');
+  console.log('|---|---|---|---|---|---|');
+  for (const w of WORKLOADS) {
+    const got: Record<Mode, number[]> = { off: [], observe: [], taskTimes: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < MODES.length; k++) {
+        const mode = MODES[(r + k) % MODES.length]!;
+        got[mode].push(runChild(HERE, w, mode));
+      }
+    }
+    const cell = (xs: number[]) =>
+      `${median(xs).toFixed(0)} ${UNIT[w]} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+    const off = median(got.off);
+    console.log(
+      `| ${w} | ${cell(got.off)} | ${cell(got.observe)} | ${cell(got.taskTimes)} | ${(median(got.observe) / off).toFixed(3)} | ${(median(got.taskTimes) / off).toFixed(3)} |`,
+    );
+  }
+}
+
 const args = process.argv.slice(2);
-if (args[0] === '--child') await child(args[1]!, args[2] as Workload);
+if (args[0] === '--child') await child(args[1]!, args[2] as Workload, (args[3] ?? 'off') as Mode);
+else if (args[0] === '--modes') modes(Number(args[1] ?? 8));
 else if (args[0] === undefined) throw new Error('usage: bench/ab-processes.ts <old tree> [rounds]');
 else await driver(args[0], Number(args[1] ?? 8));
