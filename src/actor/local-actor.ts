@@ -462,7 +462,7 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
           }
           const chan = this.#chan;
           for (;;) {
-            if (this.#stopping || this.#suspending || this.#exiting) break;
+            if (this.#endRequested()) break;
             let msg: M | undefined;
             let pending: Pending | undefined;
             const front = this.#front;
@@ -584,6 +584,11 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
     }
   }
 
+  /** The current incarnation is to end after the message in hand (a stop, a suspend, a linked exit). */
+  #endRequested(): boolean {
+    return this.#stopping || this.#suspending || this.#exiting;
+  }
+
   /**
    * Waits for mail without a suspended frame: the receive's reaction, made
    * here in the actor task's frame, runs there too and starts the next drive.
@@ -611,7 +616,7 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
       mail !== undefined &&
       mail !== WAKE &&
       !(messageTracing.used && mail instanceof TracedMessage) &&
-      !(this.#stopping || this.#suspending || this.#exiting)
+      !this.#endRequested()
     ) {
       let next: unknown;
       try {
@@ -635,12 +640,13 @@ export class LocalActor<M, S> implements ActorBackend<M>, TaskOwner {
         break;
       }
       if (this.#front !== undefined) break;
-      if (chan.buffer.length > 0) mail = chan.take();
-      else if (!(this.#stopping || this.#suspending || this.#exiting)) {
+      if (chan.buffer.length === 0) {
+        if (this.#endRequested()) break;
         this.#state = state;
         this.#park();
         return;
-      } else break;
+      }
+      mail = chan.take();
     }
     this.#state = state;
     void this.#drive(true, mail);

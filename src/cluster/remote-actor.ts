@@ -332,14 +332,15 @@ export class RemoteActor<M> implements ActorBackend<M> {
     this.#dead = true;
     this.#reason = reason;
     if (nodeDown) this.#downError = reason as NodeDownError;
-    const kept = this.#unacked;
-    if (handOn && this.#onHandOver !== undefined && kept !== undefined) {
+    const handOver = this.#onHandOver;
+    if (handOn && handOver !== undefined) {
+      const kept = this.#unacked!; // (made with onHandOver)
       const messages: Outgoing[] = [];
       if (!nodeDown) kept.moveInto(messages, kept.length);
       kept.clear();
       messages.push(...this.#batch);
       this.#batch = [];
-      this.#onHandOver({ messages, waiting: this.#gate });
+      handOver({ messages, waiting: this.#gate });
     }
     this.#offMembers?.();
     this.#cx.sessions.delete(this.#sid);

@@ -5,13 +5,17 @@ import { scheduler } from './scheduler.js';
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); a longer deadline is reached in steps of at most this. */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
+/** How far ahead an idle Node timer may be kept armed (unref'd) for reuse, in ms. */
+const IDLE_KEEP = 60_000;
+
 /**
  * A runtime's clock and its timer driver: every weft timer (sleeps, intervals,
  * timeouts) is an entry in one `TimerHeap` (a heap of per-millisecond
  * buckets), and one Node timer at a time is armed for the earliest deadline.
  * Timers fire in deadline order, then in the order they were set; on the real
  * clock, what they woke runs before the next millisecond's timers fire. With
- * no weft timer pending, no Node timer exists, so weft never keeps the process
+ * no weft timer pending, no Node timer holds the process open (one may stay
+ * armed, unref'd, for reuse: see `#idle`), so weft never keeps the process
  * alive by itself.
  *
  * Paused, the clock stands still: it moves only through `advance()` or, when the
@@ -20,9 +24,6 @@ export const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * paused clock does). Tests of hours of intervals then run in milliseconds and
  * give the same result every run.
  */
-/** How far ahead an idle Node timer may be kept armed (unref'd) for reuse, in ms. */
-const IDLE_KEEP = 60_000;
-
 export class Clock {
   readonly timers = new TimerHeap();
   #offset = 0;
@@ -123,6 +124,13 @@ export class Clock {
     }
   }
 
+  /** A timer is pending again: an idle Node timer holds the process open again, as any pending timer does. */
+  #reuseIdle(): void {
+    if (!this.#idleArmed) return;
+    this.#nodeTimer!.ref();
+    this.#idleArmed = false;
+  }
+
   /**
    * The last timer left before its deadline (an ask answered, a timeout whose
    * work finished). Clearing the Node timer and arming a new one for the next
@@ -132,13 +140,6 @@ export class Clock {
    * and a later timer due no earlier reuses it; when it fires it finds
    * nothing due and arms nothing.
    */
-  /** A timer is pending again: an idle Node timer holds the process open again, as any pending timer does. */
-  #reuseIdle(): void {
-    if (!this.#idleArmed) return;
-    this.#nodeTimer!.ref();
-    this.#idleArmed = false;
-  }
-
   #idle(): void {
     const timer = this.#nodeTimer;
     if (timer === undefined) return;
