@@ -8,6 +8,8 @@
  *   node --conditions=weft-source --import tsx bench/ab-processes.ts /tmp/weft-old [rounds]
  *   node --conditions=weft-source --import tsx bench/ab-processes.ts --modes [rounds]
  *
+ * `--only spawn,pingpong` (anywhere on the line) runs just those workloads.
+ *
  * `--modes` compares this tree with itself: observation off, `observe()` and
  * `observe({ taskTimes: true })`, each in its own process (issue 12's cost
  * table without the one-process bias described below).
@@ -64,7 +66,9 @@ async function child(dir: string, workload: Workload, mode: Mode): Promise<void>
   const rt = builder.build();
   const samples: number[] = [];
   await rt.run(async () => {
-    for (let i = 0; i < 5; i++) await once(); // warm-up
+    // Warm-up: 20 samples' worth (for spawn, 200,000 tasks), so the samples see the
+    // optimised code and a grown retained ring, not the transition to them.
+    for (let i = 0; i < 20; i++) await once();
     for (let i = 0; i < 15; i++) {
       const t = process.cpuUsage();
       await once();
@@ -98,7 +102,7 @@ async function driver(oldDir: string, rounds: number): Promise<void> {
   console.log(`# old: ${oldDir} · new: ${HERE}`);
   console.log('| workload | old median (range) | new median (range) | new / old |');
   console.log('|---|---|---|---|');
-  for (const w of WORKLOADS) {
+  for (const w of SELECTED) {
     const old: number[] = [];
     const neu: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -122,7 +126,7 @@ function modes(rounds: number): void {
   console.log(`# observation modes in separate processes · Node ${process.version} · ${rounds} rounds · CPU time`);
   console.log('| workload | off (range) | observe() (range) | taskTimes (range) | observe / off | taskTimes / off |');
   console.log('|---|---|---|---|---|---|');
-  for (const w of WORKLOADS) {
+  for (const w of SELECTED) {
     const got: Record<Mode, number[]> = { off: [], observe: [], taskTimes: [] };
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < MODES.length; k++) {
@@ -139,7 +143,11 @@ function modes(rounds: number): void {
   }
 }
 
-const args = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt < 0 ? undefined : new Set(argv[onlyAt + 1]!.split(','));
+const args = onlyAt < 0 ? argv : argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1);
+const SELECTED = WORKLOADS.filter((w) => only === undefined || only.has(w));
 if (args[0] === '--child') await child(args[1]!, args[2] as Workload, (args[3] ?? 'off') as Mode);
 else if (args[0] === '--modes') modes(Number(args[1] ?? 8));
 else if (args[0] === undefined) throw new Error('usage: bench/ab-processes.ts <old tree> [rounds]');

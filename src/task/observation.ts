@@ -159,14 +159,26 @@ function resumeNext(): void {
   if (obs !== undefined) beginPoll(obs);
 }
 
+/**
+ * The record whose poll is open on this thread. A thread runs one poll at a
+ * time, so the poll that begins ends the open one (at the same clock
+ * reading). This is how weft sees the end of a poll it has no hook for: the
+ * synchronous rest of an async body that returns (its completion reaches
+ * weft a microtask or more later, after other tasks ran), or code that went
+ * on to `await` something that is not a weft wait.
+ */
+let open: TaskTimes | undefined;
+
 /** A poll of a task begins (its body starts, or it resumes after a wake); `obs` is its record. */
 export function beginPoll(obs: TaskTimes): void {
   if (obs.phase !== Phase.Ready) return;
   const now = performance.now();
+  if (open !== undefined && open.phase === Phase.Running) closePoll(open, now);
   const delay = now - obs.mark;
   obs.scheduledMs += delay;
   obs.phase = Phase.Running;
   obs.mark = now;
+  open = obs;
   tail = undefined;
   obs.sink.resumed(delay);
 }
@@ -174,7 +186,7 @@ export function beginPoll(obs: TaskTimes): void {
 /** The running poll of `task` ends: it parked in a weft wait. */
 export function endPoll(task: Task, obs: TaskTimes): void {
   if (obs.phase !== Phase.Running) return;
-  closePoll(obs);
+  closePoll(obs, performance.now());
   tail = task;
   if (!tailClearQueued) {
     tailClearQueued = true;
@@ -182,17 +194,28 @@ export function endPoll(task: Task, obs: TaskTimes): void {
   }
 }
 
-/** The last poll of a task ends: it finished (nothing of it can run after this, so no self-wake tail). */
+/**
+ * The task finished. If its last poll is still open it ends now and its
+ * `mark` is the end time. Else (another poll ended it) the phase becomes
+ * `Done`, and the end time is the observer's stamp; and what runs now is
+ * this task's completion (a job of its own), not the open poll's code, so
+ * that poll ends too: the last of a batch of spawned tasks is not charged
+ * with the completions of the others.
+ */
 export function endLastPoll(obs: TaskTimes): void {
-  if (obs.phase === Phase.Running) closePoll(obs);
+  if (obs.phase === Phase.Running) closePoll(obs, performance.now());
+  else {
+    obs.phase = Phase.Done;
+    if (open !== undefined && open.phase === Phase.Running) closePoll(open, performance.now());
+  }
 }
 
-function closePoll(obs: TaskTimes): void {
-  const now = performance.now();
+function closePoll(obs: TaskTimes, now: number): void {
   const busy = now - obs.mark;
   obs.polls++;
   obs.busyMs += busy;
   obs.phase = Phase.Idle;
   obs.mark = now;
+  if (open === obs) open = undefined;
   obs.sink.pollEnded(obs, busy);
 }

@@ -101,3 +101,43 @@ void test('without taskTimes the time figures stay 0', async () => {
   assert.equal(rt.metrics().pollCount, 0);
   await rt.shutdown();
 });
+
+void test('taskTimes: polls on one thread do not overlap (a batch of spawned tasks is charged at most its wall time)', async () => {
+  const rt = Runtime.builder().observe({ taskTimes: true }).build();
+  await rt.run(async () => {
+    const n = 500;
+    const t0 = performance.now();
+    const hs = [];
+    for (let i = 0; i < n; i++) hs.push(spawn(async () => i, { name: `b${i}` }));
+    for (const h of hs) await h;
+    const wall = performance.now() - t0;
+    const batch = rt.tasks().filter((t) => t.name?.startsWith('b'));
+    assert.equal(batch.length, n);
+    for (const t of batch) assert.equal(t.polls, 1, `${t.name}: ${t.polls} polls`);
+    // Before the open poll was ended by the next one, each async body's poll ran
+    // on until its completion reaction, across the polls of all the others:
+    // the busy times summed to about n / 2 times the wall time.
+    const busy = batch.reduce((s, t) => s + t.busyMs, 0);
+    assert.ok(busy <= wall, `busy ${busy.toFixed(2)} ms in ${wall.toFixed(2)} ms of wall time`);
+    for (const t of batch) assert.ok(t.busyMs + t.scheduledMs + t.idleMs <= t.endedAt! - t.spawnedAt + 1);
+  });
+  await rt.shutdown();
+});
+
+void test('taskTimes: a task awaiting a promise weft does not see stops being busy when another task runs', async () => {
+  const rt = Runtime.builder().observe({ taskTimes: true }).build();
+  await rt.run(async () => {
+    const foreign = spawn(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 40)); // not a weft wait
+      },
+      { name: 'foreign' },
+    );
+    await yieldNow();
+    await spawn(() => sleep(5), { name: 'other' }); // its polls end the open one
+    await foreign;
+    const info = rt.tasks().find((t) => t.name === 'foreign')!;
+    assert.ok(info.busyMs < 20, `busy ${info.busyMs} ms across a 40 ms foreign await`);
+  });
+  await rt.shutdown();
+});
