@@ -9,7 +9,8 @@ import { writeFast, writeNumbers } from '../wire/args-codec.js';
 import type { Arena } from './arena.js';
 import type { JobTable } from './job-table.js';
 import { PER_CALL, preference } from './placement.js';
-import { KIND_MAP, RING_CAP, SPINNING, type PoolMemory } from './shared-memory.js';
+import { RESOLVED } from '../../core/promise.js';
+import { KIND_MAP, RING_CAP, RUNNING, SPINNING, type PoolMemory } from './shared-memory.js';
 
 export class QueueWriter {
   readonly #mem: PoolMemory;
@@ -96,17 +97,49 @@ export class QueueWriter {
     return job;
   }
 
-  /** Rings the doorbell of parked workers that got work, and of idle ones that can steal it. */
+  /**
+   * Rings the doorbells that must ring now, and leaves the rest to the end of
+   * the turn. A parked worker is rung at once only when no worker is awake
+   * (running or spinning): nobody else would take its calls. When one is
+   * awake, it takes its own calls and steals the parked worker's, and whether
+   * a parked worker is needed is decided once, at the end of the turn
+   * (`#check`), by whether calls are still waiting. Ringing at once for every
+   * call placed on a parked worker made a burst of trivial calls wake,
+   * drain and park the second worker hundreds of times (each a doorbell and
+   * a result message on the calling thread, the busiest one); a call that
+   * needs the second worker (two long calls placed together) waits at most
+   * until the end of the turn that placed it.
+   */
   #wake(): void {
-    const words = this.#mem.perWorker;
-    const n = this.#mem.workers;
-    let forBusy = 0;
+    const mem = this.#mem;
+    const words = mem.perWorker;
+    const n = mem.workers;
+    let awake = false;
+    for (let w = 0; w < n && !awake; w++) awake = words.state(w) === RUNNING || words.state(w) === SPINNING;
+    let later = false;
     for (let w = 0; w < n; w++) {
-      if (this.#pushed[w] === 0 || words.wake(w)) continue;
-      if (words.state(w) !== SPINNING) forBusy += this.#pushed[w]!; // running, or no thread right now
+      if (this.#pushed[w] === 0) continue;
+      if (words.state(w) === SPINNING) continue; // it takes them now
+      if (!awake && words.wake(w)) awake = true;
+      else later = true; // running (a parked one may have to steal), parked beside an awake one, or no thread now
     }
-    for (let w = 0; w < n && forBusy > 0; w++) {
-      if (this.#pushed[w] === 0 && words.wake(w)) forBusy--;
+    if (later && !this.#checkQueued) {
+      this.#checkQueued = true;
+      void RESOLVED.then(this.#check);
     }
   }
+
+  #checkQueued = false;
+
+  /** End of the turn: one parked worker rung for each call still waiting in a queue, its own queue's first. */
+  readonly #check = (): void => {
+    this.#checkQueued = false;
+    const mem = this.#mem;
+    const words = mem.perWorker;
+    const n = mem.workers;
+    let waiting = 0;
+    for (let w = 0; w < n; w++) waiting += mem.depth(w);
+    for (let w = 0; w < n && waiting > 0; w++) if (mem.depth(w) > 0 && words.wake(w)) waiting--;
+    for (let w = 0; w < n && waiting > 0; w++) if (words.wake(w)) waiting--;
+  };
 }
