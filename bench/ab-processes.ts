@@ -50,11 +50,13 @@ async function child(dir: string, workload: Workload, mode: Mode): Promise<void>
     root: (await import(resolve(dir, 'src/index.ts'))) as Root,
     sync: (await import(resolve(dir, 'src/sync/index.ts'))) as Sync,
   };
-  // One sample: ten spawn loops (10,000 tasks), or one ping-pong / mpsc run.
+  // One sample, about 15 ms on Node 24: fifty spawn loops (50,000 tasks), three
+  // ping-pong runs or two mpsc runs. (With a third of that, a process measured
+  // for 45 ms in all, and the medians moved by 5% between runs of one tree.)
   const runs: Record<Workload, [(lib: Lib) => Promise<number>, number, number]> = {
-    spawn: [spawnMany, 10, SPAWN_N * 10],
-    pingpong: [pingPong, 1, ROUND_TRIPS],
-    mpsc: [mpscRecv, 1, MPSC_N],
+    spawn: [spawnMany, 50, SPAWN_N * 50],
+    pingpong: [pingPong, 3, ROUND_TRIPS * 3],
+    mpsc: [mpscRecv, 2, MPSC_N * 2],
   };
   const [work, inner, per] = runs[workload];
   const once = async (): Promise<void> => {
@@ -66,7 +68,7 @@ async function child(dir: string, workload: Workload, mode: Mode): Promise<void>
   const rt = builder.build();
   const samples: number[] = [];
   await rt.run(async () => {
-    // Warm-up: 20 samples' worth (for spawn, 200,000 tasks), so the samples see the
+    // Warm-up: 20 samples' worth (for spawn, 1,000,000 tasks), so the samples see the
     // optimised code and a grown retained ring, not the transition to them.
     for (let i = 0; i < 20; i++) await once();
     for (let i = 0; i < 15; i++) {
