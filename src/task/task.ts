@@ -213,8 +213,14 @@ export class Task implements Frame, TaskContext {
     const joiners = this.joiners;
     if (joiners !== undefined) {
       this.joiners = undefined;
-      if (this.outcome === Outcome.Ok) joiners.drain((w) => w.complete(this.result));
-      else joiners.drain((w) => w.fail(this.joinError()));
+      // A loop, not drain() with a closure: most finished tasks that had a
+      // joiner pass here, and the closure was a tenth of what a worker call
+      // allocates on the calling thread.
+      const ok = this.outcome === Outcome.Ok;
+      for (let w = joiners.shift(); w !== undefined; w = joiners.shift()) {
+        if (ok) w.complete(this.result);
+        else w.fail(this.joinError());
+      }
     }
     this.#rare?.resolve?.(this.outcome === Outcome.Ok ? this.result : undefined);
   }
