@@ -9,10 +9,10 @@ import { writeFast, writeNumbers } from '../wire/args-codec.js';
 import type { Arena } from './arena.js';
 import type { JobTable } from './job-table.js';
 import { PER_CALL, preference } from './placement.js';
-import { RESOLVED } from '../../core/promise.js';
+import { scheduler, type Deferred } from '../../core/scheduler.js';
 import { KIND_MAP, RING_CAP, RUNNING, SPINNING, type PoolMemory } from './shared-memory.js';
 
-export class QueueWriter {
+export class QueueWriter implements Deferred {
   readonly #mem: PoolMemory;
   readonly #arena: Arena;
   /** The arena as a Buffer (for writing strings and numbers into it). */
@@ -23,6 +23,8 @@ export class QueueWriter {
   readonly #score: Int32Array;
   readonly #room: Int32Array;
   readonly #pushed: Int32Array;
+  /** The end-of-turn doorbell check is deferred (see `#wake`). */
+  #checkDeferred = false;
 
   constructor(mem: PoolMemory, arena: Arena) {
     this.#mem = mem;
@@ -103,7 +105,7 @@ export class QueueWriter {
    * (running or spinning): nobody else would take its calls. When one is
    * awake, it takes its own calls and steals the parked worker's, and whether
    * a parked worker is needed is decided once, at the end of the turn
-   * (`#check`), by whether calls are still waiting. Ringing at once for every
+   * (`runDeferred`), by whether calls are still waiting. Ringing at once for every
    * call placed on a parked worker made a burst of trivial calls wake,
    * drain and park the second worker hundreds of times (each a doorbell and
    * a result message on the calling thread, the busiest one); a call that
@@ -115,7 +117,10 @@ export class QueueWriter {
     const words = mem.perWorker;
     const n = mem.workers;
     let awake = false;
-    for (let w = 0; w < n && !awake; w++) awake = words.state(w) === RUNNING || words.state(w) === SPINNING;
+    for (let w = 0; w < n && !awake; w++) {
+      const state = words.state(w);
+      awake = state === RUNNING || state === SPINNING;
+    }
     let later = false;
     for (let w = 0; w < n; w++) {
       if (this.#pushed[w] === 0) continue;
@@ -123,17 +128,15 @@ export class QueueWriter {
       if (!awake && words.wake(w)) awake = true;
       else later = true; // running (a parked one may have to steal), parked beside an awake one, or no thread now
     }
-    if (later && !this.#checkQueued) {
-      this.#checkQueued = true;
-      void RESOLVED.then(this.#check);
+    if (later && !this.#checkDeferred) {
+      this.#checkDeferred = true;
+      scheduler.defer(this);
     }
   }
 
-  #checkQueued = false;
-
-  /** End of the turn: one parked worker rung for each call still waiting in a queue, its own queue's first. */
-  readonly #check = (): void => {
-    this.#checkQueued = false;
+  /** End of the turn (the scheduler's deferred step): one parked worker rung for each call still waiting in a queue, its own queue's first. */
+  runDeferred(): void {
+    this.#checkDeferred = false;
     const mem = this.#mem;
     const words = mem.perWorker;
     const n = mem.workers;
@@ -141,5 +144,5 @@ export class QueueWriter {
     for (let w = 0; w < n; w++) waiting += mem.depth(w);
     for (let w = 0; w < n && waiting > 0; w++) if (mem.depth(w) > 0 && words.wake(w)) waiting--;
     for (let w = 0; w < n && waiting > 0; w++) if (words.wake(w)) waiting--;
-  };
+  }
 }
