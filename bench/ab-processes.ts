@@ -8,7 +8,9 @@
  *   node --conditions=weft-source --import tsx bench/ab-processes.ts /tmp/weft-old [rounds]
  *   node --conditions=weft-source --import tsx bench/ab-processes.ts --modes [rounds]
  *
- * `--only spawn,pingpong` (anywhere on the line) runs just those workloads.
+ * `--only spawn,pingpong` (anywhere on the line) runs just those workloads;
+ * `--mode observe` or `--mode taskTimes` runs both trees under that
+ * observation mode (default: off).
  *
  * `--modes` compares this tree with itself: observation off, `observe()` and
  * `observe({ taskTimes: true })`, each in its own process (issue 12's cost
@@ -98,9 +100,11 @@ function runChild(dir: string, w: Workload, mode: Mode): number {
   return Number(out.trim());
 }
 
-async function driver(oldDir: string, rounds: number): Promise<void> {
-  const run = (dir: string, w: Workload): number => runChild(dir, w, 'off');
-  console.log(`# A/B in separate processes · Node ${process.version} · ${rounds} rounds, ABBA · CPU time`);
+async function driver(oldDir: string, rounds: number, mode: Mode): Promise<void> {
+  const run = (dir: string, w: Workload): number => runChild(dir, w, mode);
+  console.log(
+    `# A/B in separate processes · Node ${process.version} · ${rounds} rounds, ABBA · observation ${mode} · CPU time`,
+  );
   console.log(`# old: ${oldDir} · new: ${HERE}`);
   console.log('| workload | old median (range) | new median (range) | new / old |');
   console.log('|---|---|---|---|');
@@ -145,12 +149,20 @@ function modes(rounds: number): void {
   }
 }
 
-const argv = process.argv.slice(2);
-const onlyAt = argv.indexOf('--only');
-const only = onlyAt < 0 ? undefined : new Set(argv[onlyAt + 1]!.split(','));
-const args = onlyAt < 0 ? argv : argv.filter((_, i) => i !== onlyAt && i !== onlyAt + 1);
+/** Takes `--name value` out of `argv`; the value, or undefined. */
+function option(argv: string[], name: string): string | undefined {
+  const at = argv.indexOf(name);
+  if (at < 0) return undefined;
+  return argv.splice(at, 2)[1];
+}
+
+const args = process.argv.slice(2);
+const onlyArg = option(args, '--only');
+const only = onlyArg === undefined ? undefined : new Set(onlyArg.split(','));
+const modeArg = (option(args, '--mode') ?? 'off') as Mode;
+if (!MODES.includes(modeArg)) throw new Error(`--mode: one of ${MODES.join(', ')}, got ${modeArg}`);
 const SELECTED = WORKLOADS.filter((w) => only === undefined || only.has(w));
 if (args[0] === '--child') await child(args[1]!, args[2] as Workload, (args[3] ?? 'off') as Mode);
 else if (args[0] === '--modes') modes(Number(args[1] ?? 8));
 else if (args[0] === undefined) throw new Error('usage: bench/ab-processes.ts <old tree> [rounds]');
-else await driver(args[0], Number(args[1] ?? 8));
+else await driver(args[0], Number(args[1] ?? 8), modeArg);
